@@ -1,0 +1,288 @@
+/**
+ * The system bus: memory regions in a 64 KB page table (O(1) lookup, one typed array per page,
+ * aligned word accesses take the fast path), memory-mapped devices in a sorted range list, and
+ * the bit-band aliases. Accesses nothing answers throw a `BusError`, which the core turns into
+ * a precise BusFault exactly where the chip would raise one.
+ */
+
+export type AccessSize = 1 | 2 | 4;
+
+/** A memory-mapped block: offsets are relative to the base it is mapped at. */
+export interface MmioDevice {
+  readonly name: string;
+  read(offset: number, size: AccessSize): number;
+  write(offset: number, value: number, size: AccessSize): void;
+}
+
+/** Thrown (never an Error: no stack capture on the hot path) for an access nothing answers. */
+export class BusError {
+  constructor(
+    readonly address: number,
+    readonly write: boolean,
+    readonly reason: string,
+  ) {}
+}
+
+export interface MemoryRegionOptions {
+  name: string;
+  base: number;
+  size: number;
+  /** Plain stores are ignored (with a one-time warning) when false: flash. */
+  writable: boolean;
+  /** Share storage with an already mapped region (the flash boot alias). */
+  aliasOf?: MemoryRegion;
+}
+
+export class MemoryRegion {
+  readonly bytes: Uint8Array;
+  constructor(
+    readonly name: string,
+    readonly base: number,
+    readonly size: number,
+    readonly writable: boolean,
+    storage?: Uint8Array,
+  ) {
+    this.bytes = storage ?? new Uint8Array(size);
+  }
+  contains(addr: number): boolean {
+    return addr >= this.base && addr - this.base < this.size;
+  }
+}
+
+interface DeviceRange {
+  base: number;
+  end: number;
+  dev: MmioDevice;
+}
+
+const PAGE_SHIFT = 16;
+const PAGE_COUNT = 1 << (32 - PAGE_SHIFT);
+const PAGE_MASK = (1 << PAGE_SHIFT) - 1;
+
+export type WarnFn = (message: string) => void;
+
+export class Bus {
+  private readonly page8: (Uint8Array | null)[] = new Array(PAGE_COUNT).fill(null);
+  private readonly page16: (Uint16Array | null)[] = new Array(PAGE_COUNT).fill(null);
+  private readonly page32: (Uint32Array | null)[] = new Array(PAGE_COUNT).fill(null);
+  /** 1 where plain stores reach the memory (RAM), 0 for flash and unmapped pages. */
+  private readonly pageWritable = new Uint8Array(PAGE_COUNT);
+  /** 1 where the decode cache holds instructions: stores there must invalidate it. */
+  readonly codePages = new Uint8Array(PAGE_COUNT);
+  /** Called for stores into a page flagged in `codePages`. */
+  onCodeWrite: (addr: number, size: number) => void = () => {};
+  readonly regions: MemoryRegion[] = [];
+  private devices: DeviceRange[] = [];
+  private lastDevice: DeviceRange | null = null;
+  private warned = new Set<string>();
+  warn: WarnFn = (m) => console.warn(m);
+
+  addRegion(opts: MemoryRegionOptions): MemoryRegion {
+    if ((opts.base & PAGE_MASK) !== 0 || (opts.size & PAGE_MASK) !== 0) {
+      throw new Error(`region ${opts.name}: base and size must be multiples of 64 KB`);
+    }
+    const region = new MemoryRegion(
+      opts.name,
+      opts.base,
+      opts.size,
+      opts.writable,
+      opts.aliasOf?.bytes,
+    );
+    const buf = region.bytes.buffer;
+    const off0 = region.bytes.byteOffset;
+    for (let off = 0; off < opts.size; off += 1 << PAGE_SHIFT) {
+      const page = (opts.base + off) >>> PAGE_SHIFT;
+      this.page8[page] = new Uint8Array(buf, off0 + off, 1 << PAGE_SHIFT);
+      this.page16[page] = new Uint16Array(buf, off0 + off, 1 << (PAGE_SHIFT - 1));
+      this.page32[page] = new Uint32Array(buf, off0 + off, 1 << (PAGE_SHIFT - 2));
+      this.pageWritable[page] = opts.writable ? 1 : 0;
+    }
+    this.regions.push(region);
+    return region;
+  }
+
+  /** Maps a device over [base, base+size). Ranges must not overlap memory or each other. */
+  mapDevice(base: number, size: number, dev: MmioDevice): void {
+    const range = { base: base >>> 0, end: (base + size) >>> 0 || 0x1_0000_0000, dev };
+    for (const d of this.devices) {
+      if (range.base < d.end && d.base < range.end) {
+        throw new Error(`device ${dev.name} overlaps ${d.dev.name}`);
+      }
+    }
+    this.devices.push(range);
+    this.devices.sort((a, b) => a.base - b.base);
+  }
+
+  regionAt(addr: number): MemoryRegion | undefined {
+    return this.regions.find((r) => r.contains(addr >>> 0));
+  }
+
+  // ---- architectural accesses (may throw BusError) ----
+
+  read32(addr: number): number {
+    const p = this.page32[addr >>> PAGE_SHIFT];
+    if (p !== null && p !== undefined && (addr & 3) === 0) return p[(addr & PAGE_MASK) >>> 2]!;
+    return this.slowRead(addr >>> 0, 4);
+  }
+
+  read16(addr: number): number {
+    const p = this.page16[addr >>> PAGE_SHIFT];
+    if (p !== null && p !== undefined && (addr & 1) === 0) return p[(addr & PAGE_MASK) >>> 1]!;
+    return this.slowRead(addr >>> 0, 2);
+  }
+
+  read8(addr: number): number {
+    const p = this.page8[addr >>> PAGE_SHIFT];
+    if (p !== null && p !== undefined) return p[addr & PAGE_MASK]!;
+    return this.slowRead(addr >>> 0, 1);
+  }
+
+  write32(addr: number, value: number): void {
+    const page = addr >>> PAGE_SHIFT;
+    if (this.pageWritable[page] === 1 && (addr & 3) === 0) {
+      this.page32[page]![(addr & PAGE_MASK) >>> 2] = value;
+      if (this.codePages[page] === 1) this.onCodeWrite(addr >>> 0, 4);
+      return;
+    }
+    this.slowWrite(addr >>> 0, value, 4);
+  }
+
+  write16(addr: number, value: number): void {
+    const page = addr >>> PAGE_SHIFT;
+    if (this.pageWritable[page] === 1 && (addr & 1) === 0) {
+      this.page16[page]![(addr & PAGE_MASK) >>> 1] = value;
+      if (this.codePages[page] === 1) this.onCodeWrite(addr >>> 0, 2);
+      return;
+    }
+    this.slowWrite(addr >>> 0, value, 2);
+  }
+
+  write8(addr: number, value: number): void {
+    const page = addr >>> PAGE_SHIFT;
+    if (this.pageWritable[page] === 1) {
+      this.page8[page]![addr & PAGE_MASK] = value;
+      if (this.codePages[page] === 1) this.onCodeWrite(addr >>> 0, 1);
+      return;
+    }
+    this.slowWrite(addr >>> 0, value, 1);
+  }
+
+  // ---- debugger / loader accesses: never fault, bypass write protection ----
+
+  /** Reads a byte for a debugger; undefined where nothing answers. Devices are not read. */
+  peek8(addr: number): number | undefined {
+    const p = this.page8[addr >>> PAGE_SHIFT];
+    return p ? p[addr & PAGE_MASK] : undefined;
+  }
+
+  /** Writes memory directly (flash included); false where no memory is mapped. */
+  poke8(addr: number, value: number): boolean {
+    const page = addr >>> PAGE_SHIFT;
+    const p = this.page8[page];
+    if (!p) return false;
+    p[addr & PAGE_MASK] = value;
+    if (this.codePages[page] === 1) this.onCodeWrite(addr >>> 0, 1);
+    return true;
+  }
+
+  /** True when [addr, addr+len) lies entirely in mapped memory. */
+  isMemory(addr: number, len: number): boolean {
+    for (let a = addr; a < addr + len; a = ((a >>> PAGE_SHIFT) + 1) << PAGE_SHIFT >>> 0) {
+      if (!this.page8[a >>> PAGE_SHIFT]) return false;
+      if (a >>> PAGE_SHIFT === PAGE_COUNT - 1) break;
+    }
+    return true;
+  }
+
+  /** Logs `message` once per key. */
+  warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.warn(message);
+  }
+
+  // ---- slow paths: unaligned memory, bit-band, devices ----
+
+  private slowRead(addr: number, size: AccessSize): number {
+    const p = this.page8[addr >>> PAGE_SHIFT];
+    if (p) {
+      // Unaligned access inside memory: assemble little-endian bytes (may cross a page).
+      let v = 0;
+      for (let i = size - 1; i >= 0; i--) v = (v << 8) | this.read8((addr + i) >>> 0);
+      return v >>> 0;
+    }
+    const bb = bitBandTarget(addr);
+    if (bb >= 0) return (this.read8(bb >>> 3) >>> (bb & 7)) & 1;
+    const dev = this.findDevice(addr);
+    if (dev) return dev.dev.read(addr - dev.base, size) >>> 0;
+    throw new BusError(addr, false, 'no memory or device at this address');
+  }
+
+  private slowWrite(addr: number, value: number, size: AccessSize): void {
+    const page = addr >>> PAGE_SHIFT;
+    const p = this.page8[page];
+    if (p) {
+      if (this.pageWritable[page] === 0) {
+        const r = this.regionAt(addr);
+        this.warnOnce(
+          `ro:${r?.name}`,
+          `f4emu: store to read-only ${r?.name ?? 'memory'} at 0x${hex(addr)} ignored ` +
+            '(flash is written through the flash interface)',
+        );
+        return;
+      }
+      for (let i = 0; i < size; i++) this.write8((addr + i) >>> 0, (value >>> (8 * i)) & 0xff);
+      return;
+    }
+    const bb = bitBandTarget(addr);
+    if (bb >= 0) {
+      const byteAddr = bb >>> 3;
+      const bit = bb & 7;
+      const old = this.read8(byteAddr);
+      this.write8(byteAddr, value & 1 ? old | (1 << bit) : old & ~(1 << bit));
+      return;
+    }
+    const dev = this.findDevice(addr);
+    if (dev) {
+      dev.dev.write(addr - dev.base, value >>> 0, size);
+      return;
+    }
+    throw new BusError(addr, true, 'no memory or device at this address');
+  }
+
+  private findDevice(addr: number): DeviceRange | null {
+    const last = this.lastDevice;
+    if (last && addr >= last.base && addr < last.end) return last;
+    const list = this.devices;
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const d = list[mid]!;
+      if (addr < d.base) hi = mid - 1;
+      else if (addr >= d.end) lo = mid + 1;
+      else {
+        this.lastDevice = d;
+        return d;
+      }
+    }
+    return null;
+  }
+}
+
+/**
+ * Bit-band alias → bit address (byte address * 8 + bit) in the target region, or -1.
+ * SRAM alias 0x22000000-0x23FFFFFF maps 0x20000000-0x200FFFFF; peripheral alias
+ * 0x42000000-0x43FFFFFF maps 0x40000000-0x400FFFFF.
+ */
+function bitBandTarget(addr: number): number {
+  const top = addr & 0xfe000000;
+  if (top !== 0x22000000 && top !== 0x42000000) return -1;
+  const off = addr & 0x01ffffff;
+  const target = (top - 0x02000000 + (off >>> 5)) >>> 0;
+  return target * 8 + ((off >>> 2) & 7);
+}
+
+export function hex(v: number, width = 8): string {
+  return (v >>> 0).toString(16).padStart(width, '0');
+}

@@ -1,0 +1,205 @@
+/**
+ * The f4emu command. `f4emu run <image>` loads firmware into a virtual STM32F4Discovery and runs
+ * it; the guest's semihosting exit status becomes the exit code. Other exit codes:
+ *   2 bad usage or bad image, 3 lockup or unhandled fault, 4 instruction limit or timeout,
+ *   70 internal error.
+ */
+import * as fs from 'node:fs';
+import { Machine } from '../machine/machine.js';
+import { boot } from '../machine/firmware.js';
+import { ImageError, parseImage } from '../loader/image.js';
+import { NodeSemihostingHost, processConsole } from '../host/semihostingFs.js';
+import { faultReport, describeAddress } from '../diagnostics/faultReport.js';
+import { exceptionName } from '../core/faults.js';
+
+export const EXIT_USAGE = 2;
+export const EXIT_FAULT = 3;
+export const EXIT_LIMIT = 4;
+
+const USAGE = `usage: f4emu run <image.elf|.bin|.hex> [options]
+
+options:
+  --semihosting[=DIR]     enable ARM semihosting (console; host files only inside DIR)
+  --max-instructions N    stop after N instructions (exit code 4)
+  --timeout S             stop after S seconds of wall time (exit code 4)
+  --trace                 print every executed instruction to stderr
+  --stats                 print instruction count and speed to stderr at the end
+  --cmdline "ARGS"        command line returned by SYS_GET_CMDLINE
+exit code: the guest's exit status; 2 bad usage/image, 3 lockup/fault, 4 limit/timeout`;
+
+interface RunOptions {
+  image: string;
+  semihosting: boolean;
+  semihostingDir: string | null;
+  maxInstructions: number;
+  timeout: number;
+  trace: boolean;
+  stats: boolean;
+  cmdline: string;
+}
+
+class UsageError extends Error {}
+
+function parseRunArgs(args: string[]): RunOptions {
+  const o: RunOptions = {
+    image: '',
+    semihosting: false,
+    semihostingDir: null,
+    maxInstructions: Infinity,
+    timeout: Infinity,
+    trace: false,
+    stats: false,
+    cmdline: '',
+  };
+  const number = (name: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (v === undefined || v === '' || !Number.isFinite(n) || n <= 0) {
+      throw new UsageError(`${name} needs a positive number, got '${v ?? ''}'`);
+    }
+    return n;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const [key, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => inline ?? args[++i];
+    switch (key) {
+      case '--semihosting':
+        o.semihosting = true;
+        if (inline !== undefined) o.semihostingDir = inline;
+        break;
+      case '--max-instructions':
+        o.maxInstructions = Math.floor(number(key, value()));
+        break;
+      case '--timeout':
+        o.timeout = number(key, value());
+        break;
+      case '--trace':
+        o.trace = true;
+        break;
+      case '--stats':
+        o.stats = true;
+        break;
+      case '--cmdline':
+        o.cmdline = value() ?? '';
+        break;
+      default:
+        if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
+        if (o.image) throw new UsageError(`more than one image given ('${o.image}', '${a}')`);
+        o.image = a;
+    }
+  }
+  if (!o.image) throw new UsageError('no image given');
+  if (o.semihostingDir !== null && !fs.existsSync(o.semihostingDir)) {
+    throw new UsageError(`semihosting directory '${o.semihostingDir}' does not exist`);
+  }
+  return o;
+}
+
+function err(message: string): void {
+  process.stderr.write(`f4emu: ${message}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return command === undefined ? EXIT_USAGE : 0;
+  }
+  if (command !== 'run') {
+    err(`unknown command '${command}' (try 'f4emu run <image>')`);
+    return EXIT_USAGE;
+  }
+  let options: RunOptions;
+  try {
+    options = parseRunArgs(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(e.message);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  return run(options);
+}
+
+function run(o: RunOptions): number {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(o.image);
+  } catch (e) {
+    err(`cannot read '${o.image}': ${(e as Error).message}`);
+    return EXIT_USAGE;
+  }
+  const machine = new Machine({ warn: (m) => process.stderr.write(m + '\n') });
+  let booted;
+  try {
+    const image = parseImage(bytes, o.image);
+    booted = boot(machine, image, {
+      semihosting: o.semihosting ? new NodeSemihostingHost(processConsole(), o.semihostingDir) : null,
+      cmdline: o.cmdline,
+    });
+  } catch (e) {
+    if (e instanceof ImageError) {
+      err(`${o.image}: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  const symbols = booted.image.symbols;
+  const cpu = machine.cpu;
+  const started = process.hrtime.bigint();
+  const deadline = Number.isFinite(o.timeout) ? Date.now() + o.timeout * 1000 : Infinity;
+  const slice = o.trace ? 1 : 4_000_000;
+  let reason;
+  for (;;) {
+    const left = o.maxInstructions - cpu.instructions;
+    if (left <= 0) {
+      reason = 'limit';
+      break;
+    }
+    if (o.trace) {
+      const pc = cpu.pc;
+      const insn = cpu.fetchForTrace(pc);
+      process.stderr.write(`${describeAddress(symbols, pc)}: ${insn}\n`);
+    }
+    reason = machine.run(Math.min(slice, left));
+    if (reason !== 'limit') break;
+    if (Date.now() > deadline) {
+      reason = 'timeout';
+      break;
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (o.stats) {
+    const mips = cpu.instructions / seconds / 1e6;
+    err(
+      `stats: instructions=${cpu.instructions} cycles=${machine.clock.cycles} seconds=${seconds.toFixed(3)} mips=${mips.toFixed(1)}`,
+    );
+  }
+  switch (reason) {
+    case 'exit': {
+      const status = booted.semihosting?.exitStatus;
+      return status ? status.code : 0;
+    }
+    case 'lockup':
+      err(`lockup: ${machine.exc.lockup?.reason ?? 'unknown'}`);
+      process.stderr.write(faultReport(machine, symbols) + '\n');
+      return EXIT_FAULT;
+    case 'sleep':
+      err('the core is asleep (WFI/WFE) with nothing that could wake it; stopping');
+      process.stderr.write(faultReport(machine, symbols) + '\n');
+      return EXIT_FAULT;
+    case 'limit':
+    case 'timeout': {
+      const what = reason === 'limit' ? `instruction limit (${o.maxInstructions})` : `timeout (${o.timeout} s)`;
+      const where = cpu.ipsr >= 2 && cpu.ipsr <= 6 ? ` inside the ${exceptionName(cpu.ipsr)} handler` : '';
+      err(`stopped: ${what} reached${where} at ${describeAddress(symbols, cpu.pc)}`);
+      if (where) process.stderr.write(faultReport(machine, symbols) + '\n');
+      return EXIT_LIMIT;
+    }
+    default:
+      err(`stopped: ${reason}`);
+      process.stderr.write(faultReport(machine, symbols) + '\n');
+      return EXIT_FAULT;
+  }
+}

@@ -1,0 +1,379 @@
+/**
+ * Cortex-M4 core state and the interpreter loop. Instruction semantics live in execute/;
+ * decode in decode/; exception entry/return in exceptions.ts. Registers sit in a typed array;
+ * N Z C V Q are separate fields packed only when xPSR is read.
+ */
+import { Bus, BusError } from '../bus/bus.js';
+import type { Clock } from '../clock/clock.js';
+import { conditionPassed } from './alu.js';
+import { decodeAt, type DecodeCache } from './decode/cache.js';
+import {
+  CFSR_BFARVALID,
+  CFSR_IBUSERR,
+  CFSR_INVSTATE,
+  CFSR_PRECISERR,
+  CFSR_UNALIGNED,
+  CpuFault,
+  EXC_BUSFAULT,
+} from './faults.js';
+import type { Insn } from './insn.js';
+import type { ExceptionUnit } from './exceptions.js';
+
+export type StopReason =
+  | 'limit' // cycle or instruction budget reached
+  | 'halt' // halt requested (debugger, host)
+  | 'breakpoint' // BKPT or a debugger breakpoint
+  | 'watchpoint'
+  | 'exit' // semihosting exit
+  | 'lockup'
+  | 'sleep'; // WFI/WFE with nothing to wake it and nothing scheduled
+
+/** Hooks for BKPT: semihosting, a debugger. Returns true when the BKPT was handled. */
+export type BkptHandler = (cpu: Cpu, imm: number) => boolean;
+
+export class Cpu {
+  /** R0-R15. r[13] is the active stack pointer; r[15] reads as the instruction address + 4. */
+  readonly r = new Uint32Array(16);
+  n = 0;
+  z = 0;
+  c = 0;
+  v = 0;
+  q = 0;
+  /** APSR.GE[3:0]. */
+  ge = 0;
+  /** EPSR.IT: the 8-bit ITSTATE (0 outside an IT block). */
+  it = 0;
+  /** EPSR.T. Executing with T=0 raises INVSTATE. */
+  t = 1;
+  ipsr = 0;
+  primask = 0;
+  faultmask = 0;
+  basepri = 0;
+  /** CONTROL: bit0 nPRIV, bit1 SPSEL, bit2 FPCA. */
+  control = 0;
+  /** The banked stack pointer that is not currently in r[13]. */
+  otherSp = 0;
+
+  /** Address of the instruction being executed (between instructions: of the next one). */
+  pc = 0;
+  /** Where execution continues after the current instruction. */
+  nextPc = 0;
+  /** The instruction being executed. */
+  current: Insn | null = null;
+
+  /** Local exclusive monitor: tagged address or -1 when open. */
+  exclusiveAddr = -1;
+  /** Set while LDRT/STRT access memory: accesses are checked as unprivileged. */
+  unprivilegedAccess = false;
+
+  /** Instructions retired since reset. */
+  instructions = 0;
+  /** Non-zero asks the run loop to stop the batch and look at pending work. */
+  attention = 0;
+  /** WFI/WFE executed; the core sleeps until an exception can be taken (or an event). */
+  sleeping = false;
+  /** WFE's event register. */
+  eventRegister = false;
+  stopReason: StopReason | null = null;
+  bkptHandler: BkptHandler | null = null;
+
+  exc!: ExceptionUnit;
+  readonly cache: DecodeCache;
+
+  constructor(
+    readonly bus: Bus,
+    readonly clock: Clock,
+  ) {
+    this.cache = { pages: new Array(65536).fill(null) };
+    bus.onCodeWrite = (addr, size) => this.invalidateCode(addr, size);
+  }
+
+  // ---- xPSR ----
+
+  get apsr(): number {
+    return (
+      ((this.n << 31) | (this.z << 30) | (this.c << 29) | (this.v << 28) | (this.q << 27) |
+        (this.ge << 16)) >>>
+      0
+    );
+  }
+
+  set apsr(value: number) {
+    this.n = (value >>> 31) & 1;
+    this.z = (value >>> 30) & 1;
+    this.c = (value >>> 29) & 1;
+    this.v = (value >>> 28) & 1;
+    this.q = (value >>> 27) & 1;
+    this.ge = (value >>> 16) & 0xf;
+  }
+
+  get epsr(): number {
+    const it = this.it;
+    return ((this.t << 24) | ((it & 3) << 25) | ((it >>> 2) << 10)) >>> 0;
+  }
+
+  get xpsr(): number {
+    return (this.apsr | this.epsr | this.ipsr) >>> 0;
+  }
+
+  set xpsr(value: number) {
+    this.apsr = value;
+    this.t = (value >>> 24) & 1;
+    this.it = ((value >>> 25) & 3) | (((value >>> 10) & 0x3f) << 2);
+    this.ipsr = value & 0x1ff;
+  }
+
+  // ---- stack pointers and privilege ----
+
+  /** True when r[13] holds SP_process (thread mode with CONTROL.SPSEL set). */
+  get usingPsp(): boolean {
+    return this.ipsr === 0 && (this.control & 2) !== 0;
+  }
+
+  get msp(): number {
+    return this.usingPsp ? this.otherSp : this.r[13]!;
+  }
+  set msp(v: number) {
+    if (this.usingPsp) this.otherSp = v & ~3;
+    else this.r[13] = v & ~3;
+  }
+  get psp(): number {
+    return this.usingPsp ? this.r[13]! : this.otherSp;
+  }
+  set psp(v: number) {
+    if (this.usingPsp) this.r[13] = v & ~3;
+    else this.otherSp = v & ~3;
+  }
+
+  /**
+   * Changes IPSR and/or CONTROL.SPSEL, keeping r[13] the active stack pointer. Every mode or
+   * SPSEL change goes through here.
+   */
+  setModeAndControl(ipsr: number, control: number): void {
+    const wasPsp = this.usingPsp;
+    this.ipsr = ipsr;
+    this.control = control;
+    if (wasPsp !== this.usingPsp) {
+      const sp = this.r[13]!;
+      this.r[13] = this.otherSp;
+      this.otherSp = sp;
+    }
+  }
+
+  get privileged(): boolean {
+    return this.ipsr !== 0 || (this.control & 1) === 0;
+  }
+
+  /** Privilege of the data access being made (LDRT/STRT access as unprivileged). */
+  get accessPrivileged(): boolean {
+    return !this.unprivilegedAccess && this.privileged;
+  }
+
+  get pcSetPending(): number {
+    return this.nextPc;
+  }
+
+  // ---- register writes with the pseudocode's PC/SP semantics ----
+
+  /** R[d] = value for d < 15 (SP writes keep word alignment). */
+  setReg(d: number, value: number): void {
+    if (d === 13) this.r[13] = value & ~3;
+    else if (d === 15) this.aluWritePC(value);
+    else this.r[d] = value;
+  }
+
+  /** BranchWritePC / ALUWritePC: bit 0 ignored. */
+  branchWritePC(address: number): void {
+    this.nextPc = (address & ~1) >>> 0;
+  }
+  aluWritePC(address: number): void {
+    this.branchWritePC(address);
+  }
+
+  /** BXWritePC: exception return for EXC_RETURN values in handler mode; else interworking. */
+  bxWritePC(address: number): void {
+    address >>>= 0;
+    if (this.ipsr !== 0 && address >>> 28 === 0xf) {
+      this.exc.exceptionReturn(address & 0x0fffffff);
+      return;
+    }
+    // T=0 makes the next instruction raise INVSTATE (the M profile has no ARM state).
+    this.t = address & 1;
+    this.nextPc = (address & ~1) >>> 0;
+  }
+  loadWritePC(address: number): void {
+    this.bxWritePC(address);
+  }
+  blxWritePC(address: number): void {
+    this.t = address & 1;
+    this.nextPc = (address & ~1) >>> 0;
+  }
+
+  // ---- memory for instructions (MemU / MemA with the CCR traps) ----
+
+  memU32(addr: number): number {
+    if ((addr & 3) !== 0 && this.exc.unalignTrap) throw new CpuFault(6, CFSR_UNALIGNED);
+    return this.bus.read32(addr);
+  }
+  memU16(addr: number): number {
+    if ((addr & 1) !== 0 && this.exc.unalignTrap) throw new CpuFault(6, CFSR_UNALIGNED);
+    return this.bus.read16(addr);
+  }
+  memU8(addr: number): number {
+    return this.bus.read8(addr);
+  }
+  memA32(addr: number): number {
+    if ((addr & 3) !== 0) throw new CpuFault(6, CFSR_UNALIGNED);
+    return this.bus.read32(addr);
+  }
+  memA16(addr: number): number {
+    if ((addr & 1) !== 0) throw new CpuFault(6, CFSR_UNALIGNED);
+    return this.bus.read16(addr);
+  }
+  writeU32(addr: number, v: number): void {
+    if ((addr & 3) !== 0 && this.exc.unalignTrap) throw new CpuFault(6, CFSR_UNALIGNED);
+    this.bus.write32(addr, v);
+  }
+  writeU16(addr: number, v: number): void {
+    if ((addr & 1) !== 0 && this.exc.unalignTrap) throw new CpuFault(6, CFSR_UNALIGNED);
+    this.bus.write16(addr, v);
+  }
+  writeU8(addr: number, v: number): void {
+    this.bus.write8(addr, v);
+  }
+  writeA32(addr: number, v: number): void {
+    if ((addr & 3) !== 0) throw new CpuFault(6, CFSR_UNALIGNED);
+    this.bus.write32(addr, v);
+  }
+  writeA16(addr: number, v: number): void {
+    if ((addr & 1) !== 0) throw new CpuFault(6, CFSR_UNALIGNED);
+    this.bus.write16(addr, v);
+  }
+
+  // ---- execution ----
+
+  setPc(addr: number): void {
+    this.pc = (addr & ~1) >>> 0;
+    this.nextPc = this.pc;
+  }
+
+  /** InITBlock(). */
+  inItBlock(): boolean {
+    return (this.it & 0xf) !== 0;
+  }
+
+  /** LastInITBlock(). */
+  lastInItBlock(): boolean {
+    return (this.it & 0xf) === 0b1000;
+  }
+
+  /** Asks the run loop to stop its batch after the current instruction. */
+  requestAttention(): void {
+    this.attention = 1;
+  }
+
+  /** Executes exactly one instruction (or takes the fault it raises). */
+  step(): void {
+    this.executeBatch(this.instructions + 1, Infinity);
+    // Exceptions the instruction made pending (SVC, a write to ICSR...) are taken now.
+    if (this.attention !== 0 && this.stopReason === null) this.exc.serviceAttention();
+  }
+
+  /**
+   * Runs instructions until `instrLimit` instructions have retired, the clock reaches
+   * `cycleLimit`, or `attention` is raised. Faults become exceptions here.
+   */
+  executeBatch(instrLimit: number, cycleLimit: number): void {
+    const clock = this.clock;
+    const r = this.r;
+    for (;;) {
+      try {
+        while (this.instructions < instrLimit && clock.cycles < cycleLimit) {
+          const pc = this.pc;
+          const insn = this.fetch(pc);
+          this.current = insn;
+          r[15] = pc + 4;
+          this.nextPc = (pc + insn.size) >>> 0;
+          const it = this.it;
+          if (it === 0) {
+            insn.exec(this, insn);
+          } else {
+            if (conditionPassed(this, it >>> 4)) insn.exec(this, insn);
+            // ITAdvance, unless this instruction itself started the block or branched away
+            // through an exception return (which restored ITSTATE from the frame).
+            if (this.it === it) {
+              this.it = (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
+            }
+          }
+          this.pc = this.nextPc;
+          this.instructions++;
+          clock.cycles += insn.cycles;
+          if (this.attention !== 0) return;
+        }
+        return;
+      } catch (e) {
+        this.instructions++;
+        clock.cycles += 1;
+        this.takeFault(e);
+        if (this.attention !== 0) return;
+      }
+    }
+  }
+
+  private takeFault(e: unknown): void {
+    let fault: CpuFault;
+    if (e instanceof CpuFault) fault = e;
+    else if (e instanceof BusError) {
+      fault = new CpuFault(EXC_BUSFAULT, CFSR_PRECISERR | CFSR_BFARVALID, e.address);
+    } else throw e;
+    // Precise: the faulting instruction's address is the return address; ITSTATE unchanged.
+    this.nextPc = this.pc;
+    this.exc.raiseFault(fault);
+    this.pc = this.nextPc;
+  }
+
+  /** Fetches and decodes (once) the instruction at `pc`. */
+  fetch(pc: number): Insn {
+    const page = this.cache.pages[pc >>> 16];
+    if (page != null) {
+      const insn = page[(pc & 0xffff) >>> 1];
+      if (insn !== undefined && this.t === 1) return insn;
+    }
+    if (this.t === 0) throw new CpuFault(6, CFSR_INVSTATE);
+    this.exc.checkExecutable(pc);
+    try {
+      return decodeAt(this, pc);
+    } catch (e) {
+      if (e instanceof BusError) throw new CpuFault(EXC_BUSFAULT, CFSR_IBUSERR);
+      throw e;
+    }
+  }
+
+  /** Disassembly of the instruction at `pc` (decoding it if needed), for traces. */
+  fetchForTrace(pc: number): string {
+    try {
+      const insn = this.fetch(pc);
+      return insn.encoding.asm(insn);
+    } catch {
+      return '<cannot fetch>';
+    }
+  }
+
+  invalidateCode(addr: number, size: number): void {
+    const first = (addr - 2) >>> 0;
+    for (let a = first; a < addr + size; a += 2) {
+      const page = this.cache.pages[a >>> 16];
+      if (page != null) page[(a & 0xffff) >>> 1] = undefined;
+    }
+  }
+
+  /** Drops every decoded instruction (flash programming, memory remap). */
+  invalidateAll(): void {
+    this.cache.pages.fill(null);
+    this.bus.codePages.fill(0);
+  }
+
+  conditionPassed(cond: number): boolean {
+    return conditionPassed(this, cond);
+  }
+}

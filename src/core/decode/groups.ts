@@ -1,0 +1,15 @@
+/** The instruction groups that make up the encoding table. */
+import type { Encoding } from '../insn.js';
+import { branchEncodings } from './branch.js';
+import { dataProcessingEncodings } from './dataProcessing.js';
+import { loadStoreEncodings } from './loadStore.js';
+import { multiplyEncodings } from './multiply.js';
+import { systemEncodings } from './system.js';
+
+export const groups: Encoding[][] = [
+  dataProcessingEncodings,
+  loadStoreEncodings,
+  branchEncodings,
+  multiplyEncodings,
+  systemEncodings,
+];

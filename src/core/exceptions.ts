@@ -1,0 +1,286 @@
+/**
+ * The ARMv7-M exception model (B1.5): priorities and masking, exception entry (PushStack,
+ * ExceptionTaken), return (ExceptionReturn, PopStack), tail-chaining, fault escalation to
+ * HardFault and lockup. Pending/active state lives in the Nvic; fault status in the Scb.
+ */
+import { BusError } from '../bus/bus.js';
+import type { Cpu } from './cpu.js';
+import {
+  CFSR_IACCVIOL,
+  CFSR_INVPC,
+  CFSR_MMARVALID,
+  CFSR_STKERR,
+  CFSR_UNSTKERR,
+  CpuFault,
+  EXC_BUSFAULT,
+  EXC_HARDFAULT,
+  EXC_MEMMANAGE,
+  EXC_NMI,
+  EXC_SVCALL,
+  EXC_USAGEFAULT,
+  HFSR_DEBUGEVT,
+  HFSR_FORCED,
+  HFSR_VECTTBL,
+  exceptionName,
+} from './faults.js';
+import type { Nvic } from './scs/nvic.js';
+import type { Scb } from './scs/scb.js';
+
+export interface LockupInfo {
+  pc: number;
+  reason: string;
+}
+
+export class ExceptionUnit {
+  lockup: LockupInfo | null = null;
+  /** Called when the core enters lockup (the machine stops and reports it). */
+  onLockup: (info: LockupInfo) => void = () => {};
+
+  constructor(
+    private readonly cpu: Cpu,
+    readonly nvic: Nvic,
+    readonly scb: Scb,
+  ) {
+    nvic.onChange = () => cpu.requestAttention();
+  }
+
+  get unalignTrap(): boolean {
+    return this.scb.unalignTrap;
+  }
+  get divideByZeroTrap(): boolean {
+    return this.scb.divideByZeroTrap;
+  }
+
+  /** ExecutionPriority(): the current group priority, with PRIMASK/FAULTMASK/BASEPRI boosts. */
+  executionPriority(ignorePrimask = false): number {
+    const cpu = this.cpu;
+    let prio = this.nvic.activePriority();
+    if (cpu.basepri !== 0) prio = Math.min(prio, this.nvic.groupPriority(cpu.basepri));
+    if (cpu.primask !== 0 && !ignorePrimask) prio = Math.min(prio, 0);
+    if (cpu.faultmask !== 0) prio = Math.min(prio, -1);
+    return prio;
+  }
+
+  /**
+   * Takes the highest pending exception if it can preempt (called between instructions, on
+   * attention). Returns true when an exception was entered. Also wakes a sleeping core.
+   */
+  takePending(): boolean {
+    const n = this.nvic.highestPending();
+    if (n === 0) return false;
+    const group = this.nvic.groupPriority(this.nvic.priority[n]!);
+    if (group < this.executionPriority()) {
+      this.cpu.sleeping = false;
+      this.exceptionEntry(n, this.cpu.pc);
+      return true;
+    }
+    // WFI wakes for an interrupt that would preempt were PRIMASK clear.
+    if (this.cpu.sleeping && group < this.executionPriority(true)) this.cpu.sleeping = false;
+    return false;
+  }
+
+  /** SVC: synchronous, so it escalates to HardFault when SVCall cannot be taken now. */
+  svc(): void {
+    const prio = this.nvic.groupPriority(this.nvic.priority[EXC_SVCALL]!);
+    if (prio >= this.executionPriority()) {
+      this.escalate(`SVC while its priority is masked`);
+      return;
+    }
+    this.nvic.setPending(EXC_SVCALL);
+  }
+
+  /** Synchronous fault from an instruction: record status, take the handler or escalate. */
+  raiseFault(fault: CpuFault): void {
+    const scb = this.scb;
+    const n = fault.exception;
+    if (n === EXC_MEMMANAGE && fault.address >= 0) {
+      scb.mmfar = fault.address >>> 0;
+      scb.cfsr |= CFSR_MMARVALID;
+    }
+    if (n === EXC_BUSFAULT && fault.address >= 0) scb.bfar = fault.address >>> 0;
+    scb.cfsr |= fault.cfsrBit;
+    const enabled = this.nvic.enabled[n] === 1;
+    const prio = this.nvic.groupPriority(this.nvic.priority[n]!);
+    if (n !== EXC_HARDFAULT && enabled && prio < this.executionPriority()) {
+      this.exceptionEntry(n, this.cpu.pc);
+      return;
+    }
+    this.escalate(`${exceptionName(n)} cannot be taken`);
+  }
+
+  /** Escalation to HardFault (HFSR.FORCED), or lockup when HardFault cannot preempt. */
+  private escalate(why: string): void {
+    if (this.executionPriority() <= -1) {
+      this.enterLockup(`${why} while at priority ${this.executionPriority()} (HardFault/NMI)`);
+      return;
+    }
+    this.scb.hfsr |= HFSR_FORCED;
+    this.exceptionEntry(EXC_HARDFAULT, this.cpu.pc);
+  }
+
+  /**
+   * A debug event with no debugger attached (BKPT not claimed by semihosting or GDB): the
+   * M4 escalates it to HardFault with HFSR.DEBUGEVT; the BKPT's address is the return address.
+   */
+  debugEvent(why: string): void {
+    const cpu = this.cpu;
+    cpu.nextPc = cpu.pc;
+    this.scb.dfsr |= 2; // BKPT
+    if (this.executionPriority() <= -1) {
+      this.enterLockup(`${why} in HardFault/NMI with no debugger`);
+      return;
+    }
+    this.scb.hfsr |= HFSR_DEBUGEVT;
+    this.exceptionEntry(EXC_HARDFAULT, cpu.pc);
+  }
+
+  enterLockup(reason: string): void {
+    const cpu = this.cpu;
+    this.lockup = { pc: cpu.pc, reason };
+    cpu.stopReason = 'lockup';
+    cpu.requestAttention();
+    this.onLockup(this.lockup);
+  }
+
+  /** Default memory map XN: code runs only from Code, SRAM and external RAM regions. */
+  checkExecutable(pc: number): void {
+    const region = pc >>> 29;
+    // 0: Code, 1: SRAM, 3/4: external RAM; 2 (peripheral), 5 (device), 6 (device), 7 (system) XN.
+    if (region === 2 || region >= 5) {
+      throw new CpuFault(EXC_MEMMANAGE, CFSR_IACCVIOL);
+    }
+  }
+
+  /** PushStack + ExceptionTaken for exception `n` with `returnAddress`. */
+  exceptionEntry(n: number, returnAddress: number): void {
+    const cpu = this.cpu;
+    const bus = cpu.bus;
+    const frameSize = 0x20;
+    const sp = cpu.r[13]!;
+    const align = this.scb.stackAlign8 ? (sp >>> 2) & 1 : 0;
+    const frame = (sp - frameSize - align * 4) >>> 0;
+    const xpsr = (cpu.xpsr & ~(1 << 9)) | (align << 9);
+    const excReturn =
+      cpu.ipsr !== 0 ? 0xfffffff1 : cpu.usingPsp ? 0xfffffffd : 0xfffffff9;
+    try {
+      bus.write32(frame, cpu.r[0]!);
+      bus.write32(frame + 4, cpu.r[1]!);
+      bus.write32(frame + 8, cpu.r[2]!);
+      bus.write32(frame + 12, cpu.r[3]!);
+      bus.write32(frame + 16, cpu.r[12]!);
+      bus.write32(frame + 20, cpu.r[14]!);
+      bus.write32(frame + 24, returnAddress & ~1);
+      bus.write32(frame + 28, xpsr);
+    } catch (e) {
+      if (!(e instanceof BusError)) throw e;
+      // Derived fault on stacking: the chip pends a BusFault (STKERR) and still takes `n`.
+      this.scb.cfsr |= CFSR_STKERR;
+      this.nvic.pending[EXC_BUSFAULT] = 1;
+      if (this.nvic.enabled[EXC_BUSFAULT] !== 1) this.scb.hfsr |= HFSR_FORCED;
+    }
+    cpu.r[13] = frame;
+    cpu.r[14] = excReturn;
+    // ExceptionTaken
+    cpu.setModeAndControl(n, cpu.control & ~2);
+    cpu.it = 0;
+    cpu.exclusiveAddr = -1;
+    this.nvic.active[n] = 1;
+    this.nvic.pending[n] = 0;
+    let vector: number;
+    try {
+      vector = bus.read32((this.scb.vtor + 4 * n) >>> 0);
+    } catch (e) {
+      if (!(e instanceof BusError)) throw e;
+      this.scb.hfsr |= HFSR_VECTTBL;
+      this.enterLockup(`vector table read for ${exceptionName(n)} failed at 0x${e.address.toString(16)}`);
+      return;
+    }
+    cpu.t = vector & 1;
+    cpu.pc = cpu.nextPc = (vector & ~1) >>> 0;
+    cpu.sleeping = false;
+    cpu.requestAttention();
+  }
+
+  /** ExceptionReturn(EXC_RETURN[27:0]) from a BX/POP/LDR/LDM that wrote an EXC_RETURN to PC. */
+  exceptionReturn(excReturn: number): void {
+    const cpu = this.cpu;
+    const nvic = this.nvic;
+    const returning = cpu.ipsr;
+    const low = excReturn & 0xf;
+    const valid = (excReturn & 0x0fffffe0) === 0x0fffffe0 && (low === 1 || low === 9 || low === 0xd);
+    if (!valid || (excReturn & 0x10) === 0 || nvic.active[returning] !== 1) {
+      // Invalid EXC_RETURN or returning from an inactive exception: INVPC UsageFault, taken
+      // with the EXC_RETURN value as the return address (the chip stacks it that way).
+      this.returnFault(excReturn);
+      return;
+    }
+    const toThread = low !== 1;
+    if (toThread && nvic.activeCount() !== 1 && (this.scb.ccr & 1) === 0) {
+      this.returnFault(excReturn);
+      return;
+    }
+    // Deactivate
+    nvic.active[returning] = 0;
+    if (returning !== EXC_NMI) cpu.faultmask = 0;
+    if (returning >= 16 && nvic.irqLevel[returning - 16] === 1) nvic.pending[returning] = 1;
+    // Select the stack and pop the frame.
+    const control = low === 0xd ? cpu.control | 2 : cpu.control & ~2;
+    cpu.setModeAndControl(toThread ? 0 : cpu.ipsr, control);
+    const bus = cpu.bus;
+    const frame = cpu.r[13]!;
+    let psr: number;
+    try {
+      cpu.r[0] = bus.read32(frame);
+      cpu.r[1] = bus.read32(frame + 4);
+      cpu.r[2] = bus.read32(frame + 8);
+      cpu.r[3] = bus.read32(frame + 12);
+      cpu.r[12] = bus.read32(frame + 16);
+      cpu.r[14] = bus.read32(frame + 20);
+      cpu.nextPc = bus.read32(frame + 24) & ~1;
+      psr = bus.read32(frame + 28);
+    } catch (e) {
+      if (!(e instanceof BusError)) throw e;
+      this.scb.cfsr |= CFSR_UNSTKERR;
+      nvic.pending[EXC_BUSFAULT] = 1;
+      cpu.requestAttention();
+      return;
+    }
+    cpu.r[13] = (frame + 0x20 + ((psr >>> 9) & 1 && this.scb.stackAlign8 ? 4 : 0)) >>> 0;
+    cpu.apsr = psr;
+    cpu.t = (psr >>> 24) & 1;
+    cpu.it = ((psr >>> 25) & 3) | (((psr >>> 10) & 0x3f) << 2);
+    const frameIpsr = psr & 0x1ff;
+    cpu.ipsr = toThread ? 0 : frameIpsr;
+    cpu.exclusiveAddr = -1;
+    if ((toThread && frameIpsr !== 0) || (!toThread && frameIpsr === 0)) {
+      // IPSR in the frame does not match the mode returned to: INVPC.
+      cpu.pc = cpu.nextPc;
+      this.raiseFault(new CpuFault(EXC_USAGEFAULT, CFSR_INVPC));
+      return;
+    }
+    if (toThread && this.scb.scr & 2 && nvic.activeCount() === 0) cpu.sleeping = true; // SLEEPONEXIT
+    cpu.requestAttention();
+  }
+
+  private returnFault(excReturn: number): void {
+    const cpu = this.cpu;
+    cpu.nextPc = cpu.pc;
+    this.scb.cfsr |= CFSR_INVPC;
+    const prio = this.nvic.groupPriority(this.nvic.priority[EXC_USAGEFAULT]!);
+    void excReturn;
+    if (this.nvic.enabled[EXC_USAGEFAULT] === 1 && prio < this.executionPriority()) {
+      this.exceptionEntry(EXC_USAGEFAULT, cpu.pc);
+    } else this.escalate('invalid exception return (INVPC)');
+  }
+
+  /** Called between instructions when the core raised attention. */
+  serviceAttention(): void {
+    this.cpu.attention = 0;
+    if (this.cpu.stopReason === 'lockup') return;
+    this.takePending();
+  }
+
+  reset(): void {
+    this.lockup = null;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * A Machine wires the Cortex-M4 core, the STM32F407 memory map, the system control space and
+ * virtual time together, and runs them: batches of instructions up to the next clock event,
+ * exceptions taken between instructions, WFI jumping the clock to the next alarm.
+ */
+import { Bus, type AccessSize, type MmioDevice } from '../bus/bus.js';
+import { Clock } from '../clock/clock.js';
+import { Cpu, type StopReason } from '../core/cpu.js';
+import { ExceptionUnit } from '../core/exceptions.js';
+import { Dwt, Itm } from '../core/scs/dwt.js';
+import { Nvic } from '../core/scs/nvic.js';
+import { Scb } from '../core/scs/scb.js';
+import { SysTick } from '../core/scs/systick.js';
+
+export const FLASH_BASE = 0x08000000;
+export const FLASH_SIZE = 1024 * 1024;
+export const SRAM_BASE = 0x20000000;
+export const SRAM_SIZE = 128 * 1024; // SRAM1 112 KB + SRAM2 16 KB, contiguous
+export const CCM_BASE = 0x10000000;
+export const CCM_SIZE = 64 * 1024;
+export const SYSTEM_MEMORY_BASE = 0x1fff0000;
+export const BKPSRAM_BASE = 0x40024000;
+
+export interface MachineOptions {
+  /** Where one-time warnings (unimplemented registers...) go. */
+  warn?: (message: string) => void;
+}
+
+/** RAM behind a device window (regions smaller than the bus's 64 KB pages). */
+class RamDevice implements MmioDevice {
+  readonly bytes: Uint8Array;
+  constructor(
+    readonly name: string,
+    size: number,
+  ) {
+    this.bytes = new Uint8Array(size);
+  }
+  read(offset: number, size: AccessSize): number {
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = (v << 8) | this.bytes[offset + i]!;
+    return v >>> 0;
+  }
+  write(offset: number, value: number, size: AccessSize): void {
+    for (let i = 0; i < size; i++) this.bytes[offset + i] = (value >>> (8 * i)) & 0xff;
+  }
+}
+
+export class Machine {
+  readonly clock = new Clock();
+  readonly bus = new Bus();
+  readonly cpu: Cpu;
+  readonly nvic = new Nvic();
+  readonly systick: SysTick;
+  readonly scb: Scb;
+  readonly dwt: Dwt;
+  readonly itm = new Itm();
+  readonly exc: ExceptionUnit;
+  readonly flash;
+  readonly sram;
+  readonly ccm;
+  private resetRequested = false;
+  /** Called after every reset (the CLI re-announces, peripherals re-arm). */
+  onReset: () => void = () => {};
+
+  constructor(options: MachineOptions = {}) {
+    if (options.warn) this.bus.warn = options.warn;
+    const bus = this.bus;
+    this.flash = bus.addRegion({ name: 'flash', base: FLASH_BASE, size: FLASH_SIZE, writable: false });
+    this.flash.bytes.fill(0xff); // erased
+    bus.addRegion({ name: 'flash (boot alias)', base: 0, size: FLASH_SIZE, writable: false, aliasOf: this.flash });
+    this.sram = bus.addRegion({ name: 'SRAM', base: SRAM_BASE, size: SRAM_SIZE, writable: true });
+    this.ccm = bus.addRegion({ name: 'CCM RAM', base: CCM_BASE, size: CCM_SIZE, writable: true });
+    const sys = bus.addRegion({ name: 'system memory', base: SYSTEM_MEMORY_BASE, size: 0x10000, writable: false });
+    sys.bytes.fill(0xff);
+    bus.mapDevice(BKPSRAM_BASE, 4096, new RamDevice('backup SRAM', 4096));
+
+    this.cpu = new Cpu(bus, this.clock);
+    this.systick = new SysTick(this.clock, () => this.nvic.setPending(15));
+    const cpu = this.cpu;
+    this.scb = new Scb(this.nvic, this.systick, {
+      privileged: () => cpu.accessPrivileged,
+      vectActive: () => cpu.ipsr,
+      requestSystemReset: () => {
+        this.resetRequested = true;
+        cpu.requestAttention();
+      },
+      warnOnce: (key, message) => bus.warnOnce(key, message),
+    });
+    this.dwt = new Dwt(this.clock);
+    this.dwt.traceEnabled = () => (this.scb.demcr & (1 << 24)) !== 0;
+    this.exc = new ExceptionUnit(cpu, this.nvic, this.scb);
+    cpu.exc = this.exc;
+    bus.mapDevice(0xe000e000, 0x1000, this.scb);
+    bus.mapDevice(0xe0001000, 0x1000, this.dwt);
+    bus.mapDevice(0xe0000000, 0x1000, this.itm);
+    this.reset();
+  }
+
+  /** Power-on / system reset: core registers, SCS, then SP and PC from the vector table. */
+  reset(): void {
+    const cpu = this.cpu;
+    this.resetRequested = false;
+    this.nvic.reset();
+    this.systick.reset();
+    this.scb.reset();
+    this.dwt.reset();
+    this.itm.reset();
+    this.exc.reset();
+    cpu.r.fill(0);
+    cpu.apsr = 0;
+    cpu.it = 0;
+    cpu.ipsr = 0;
+    cpu.primask = cpu.faultmask = cpu.basepri = 0;
+    cpu.control = 0;
+    cpu.otherSp = 0;
+    cpu.exclusiveAddr = -1;
+    cpu.sleeping = false;
+    cpu.eventRegister = false;
+    cpu.stopReason = null;
+    cpu.attention = 0;
+    cpu.r[14] = 0xffffffff;
+    const sp = this.bus.read32(0);
+    const pc = this.bus.read32(4);
+    cpu.r[13] = sp & ~3;
+    cpu.t = pc & 1;
+    cpu.setPc(pc);
+    this.onReset();
+  }
+
+  /** Asks the run loop to stop after the current instruction. */
+  requestStop(reason: StopReason): void {
+    this.cpu.stopReason = reason;
+    this.cpu.requestAttention();
+  }
+
+  /**
+   * Runs until a stop reason, `maxInstructions` more instructions or `maxCycles` more cycles.
+   * Returns why it stopped ('limit' when a budget ran out).
+   */
+  run(maxInstructions = Infinity, maxCycles = Infinity): StopReason {
+    const cpu = this.cpu;
+    const clock = this.clock;
+    const instrEnd = cpu.instructions + maxInstructions;
+    const cycleEnd = clock.cycles + maxCycles;
+    for (;;) {
+      if (cpu.attention !== 0) {
+        if (this.resetRequested) this.reset();
+        this.exc.serviceAttention();
+      }
+      const stop = cpu.stopReason;
+      if (stop !== null) {
+        if (stop !== 'lockup') cpu.stopReason = null;
+        return stop;
+      }
+      if (cpu.instructions >= instrEnd || clock.cycles >= cycleEnd) return 'limit';
+      const due = Math.min(clock.nextDue(), cycleEnd);
+      if (cpu.sleeping) {
+        if (due === Infinity) return 'sleep';
+        if (clock.cycles < due) clock.cycles = due;
+        clock.fireDue();
+        continue;
+      }
+      cpu.executeBatch(instrEnd, due);
+      clock.fireDue();
+    }
+  }
+}
