@@ -40,6 +40,31 @@ Default_Handler:
     b .
     .size Default_Handler, . - Default_Handler
 
+/*
+ * newlib's crt0 calls a weak _stack_init right after taking the stack from SYS_HEAPINFO. QEMU's
+ * mps2-an386 answers with a stack at 0x22000000, outside the STM32F407's SRAM; this one puts the
+ * stack at the top of the 128 KB SRAM on both emulators, lets the heap grow up to it, and grants
+ * access to the FPU (CPACR CP10/CP11) so hard-float builds run.
+ */
+    .global _stack_init
+    .thumb_func
+    .type _stack_init, %function
+_stack_init:
+    ldr r0, =0xE000ED88
+    ldr r1, [r0]
+    orr r1, r1, #(0xF << 20)
+    str r1, [r0]
+    dsb
+    isb
+    ldr r0, =__stack
+    mov sp, r0
+    ldr r0, =__heap_limit
+    ldr r1, =0xcafedead
+    str r1, [r0]
+    bx lr
+    .ltorg
+    .size _stack_init, . - _stack_init
+
     .macro weak_alias name
     .weak \name
     .thumb_set \name, Default_Handler

@@ -26,6 +26,13 @@ export class Clock {
   /** Core clock frequency in Hz (HCLK); the RCC model changes it. */
   frequency = 16_000_000;
 
+  /**
+   * The cycle up to which the run loop currently executes without looking at the queue; an
+   * alarm scheduled before it calls `onEarlierAlarm` so the loop can end its batch early.
+   */
+  horizon = Infinity;
+  onEarlierAlarm: () => void = () => {};
+
   private heap: Alarm[] = [];
   private seq = 0;
 
@@ -44,6 +51,7 @@ export class Clock {
     alarm.index = this.heap.length;
     this.heap.push(alarm);
     this.siftUp(alarm.index);
+    if (alarm.due < this.horizon) this.onEarlierAlarm();
   }
 
   /** One-shot convenience: schedules a fresh alarm. */

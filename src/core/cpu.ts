@@ -274,6 +274,7 @@ export class Cpu {
 
   /** Executes exactly one instruction (or takes the fault it raises). */
   step(): void {
+    if (this.attention !== 0 && this.stopReason === null) this.exc.serviceAttention();
     this.executeBatch(this.instructions + 1, Infinity);
     // Exceptions the instruction made pending (SVC, a write to ICSR...) are taken now.
     if (this.attention !== 0 && this.stopReason === null) this.exc.serviceAttention();

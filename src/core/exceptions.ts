@@ -33,6 +33,7 @@ export interface LockupInfo {
 
 export class ExceptionUnit {
   lockup: LockupInfo | null = null;
+  private svcEscalation = false;
   /** Called when the core enters lockup (the machine stops and reports it). */
   onLockup: (info: LockupInfo) => void = () => {};
 
@@ -83,7 +84,9 @@ export class ExceptionUnit {
   svc(): void {
     const prio = this.nvic.groupPriority(this.nvic.priority[EXC_SVCALL]!);
     if (prio >= this.executionPriority()) {
-      this.escalate(`SVC while its priority is masked`);
+      // Escalated after the SVC completes (IT state advanced, return address = next insn).
+      this.svcEscalation = true;
+      this.cpu.requestAttention();
       return;
     }
     this.nvic.setPending(EXC_SVCALL);
@@ -277,10 +280,15 @@ export class ExceptionUnit {
   serviceAttention(): void {
     this.cpu.attention = 0;
     if (this.cpu.stopReason === 'lockup') return;
+    if (this.svcEscalation) {
+      this.svcEscalation = false;
+      this.escalate('SVC while its priority is masked');
+    }
     this.takePending();
   }
 
   reset(): void {
     this.lockup = null;
+    this.svcEscalation = false;
   }
 }

@@ -75,6 +75,8 @@ export class Machine {
     bus.mapDevice(BKPSRAM_BASE, 4096, new RamDevice('backup SRAM', 4096));
 
     this.cpu = new Cpu(bus, this.clock);
+    // A peripheral that schedules an alarm inside the current batch ends the batch.
+    this.clock.onEarlierAlarm = () => this.cpu.requestAttention();
     this.systick = new SysTick(this.clock, () => this.nvic.setPending(15));
     const cpu = this.cpu;
     this.scb = new Scb(this.nvic, this.systick, {
@@ -160,7 +162,9 @@ export class Machine {
         clock.fireDue();
         continue;
       }
+      clock.horizon = due;
       cpu.executeBatch(instrEnd, due);
+      clock.horizon = Infinity;
       clock.fireDue();
     }
   }

@@ -151,4 +151,13 @@ export const systemEncodings: Encoding[] = [
     (i) => `dbg #${i.imm}`,
   ),
   ...[4, 5, 6].map(barrier),
+  enc(
+    'coprocessor space',
+    '111x11xxxxxxxxxx xxxxxxxxxxxxxxxx',
+    (raw, i) => {
+      i.imm = (raw >>> 8) & 0xf; // coprocessor number
+    },
+    x.coprocessor,
+    (i) => `<coprocessor p${i.imm} instruction 0x${i.raw.toString(16)}>`,
+  ),
 ];

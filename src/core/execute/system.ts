@@ -1,6 +1,6 @@
 /** Semantics of the system group (ARMv7-M ARM B5.2: MRS, MSR, CPS; A7.7: SVC, BKPT, hints). */
 import type { Cpu } from '../cpu.js';
-import { CpuFault, CFSR_UNDEFINSTR, EXC_USAGEFAULT } from '../faults.js';
+import { CpuFault, CFSR_NOCP, CFSR_UNDEFINSTR, EXC_USAGEFAULT } from '../faults.js';
 import type { Insn } from '../insn.js';
 import { PRIORITY_MASK } from '../scs/nvic.js';
 
@@ -118,4 +118,23 @@ export function wfe(cpu: Cpu, _i: Insn): void {
 
 export function sev(cpu: Cpu, _i: Insn): void {
   cpu.eventRegister = true;
+}
+
+/**
+ * The coprocessor space (A5.3.18). CP10/CP11 are the FPU: access follows CPACR (NOCP when
+ * denied, as on the chip). Other coprocessors are absent: NOCP.
+ */
+export function coprocessor(cpu: Cpu, i: Insn): void {
+  const cp = i.imm;
+  if (cp !== 10 && cp !== 11) throw new CpuFault(EXC_USAGEFAULT, CFSR_NOCP);
+  const access = (cpu.exc.scb.cpacr >>> (20 + 2 * (cp - 10))) & 3;
+  if (access === 0 || access === 2 || (access === 1 && !cpu.privileged)) {
+    throw new CpuFault(EXC_USAGEFAULT, CFSR_NOCP);
+  }
+  cpu.bus.warnOnce(
+    'fpu',
+    `f4emu: floating-point instruction at 0x${cpu.pc.toString(16)} — the FPU is not emulated yet; ` +
+      'raising UNDEFINSTR (build soft-float: -mfloat-abi=soft)',
+  );
+  throw new CpuFault(EXC_USAGEFAULT, CFSR_UNDEFINSTR);
 }

@@ -221,6 +221,10 @@ export class Scb implements MmioDevice {
         return this.demcr;
       case 0xf34:
         return this.fpccr;
+      case 0xf40:
+        return 0x10110021; // MVFR0: single-precision FPv4, 16 double registers
+      case 0xf44:
+        return 0x11000011; // MVFR1
       case 0xf38:
         return this.fpcar;
       case 0xf3c:
