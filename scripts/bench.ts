@@ -1,0 +1,248 @@
+/**
+ * CPU benchmarks: runs every prebuilt benchmark ELF (firmware/prebuilt/bench/*.elf) on f4emu
+ * through its command line, and on QEMU (mps2-an386) when qemu-system-arm is on PATH, checks that
+ * both print the same output (and the recorded .expected output), and prints a table of
+ * instructions, f4emu seconds and MIPS, QEMU seconds and the f4emu/QEMU time ratio.
+ *
+ *   npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --timeout S]
+ *
+ * --json also writes bench-report.json: {workloads: [{name, instructions, seconds, mips,
+ * qemuSeconds}], medianMips}. f4emu's seconds and MIPS come from its `--stats` line (guest run
+ * time only); QEMU's seconds are wall time of the whole process, startup included.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface Options {
+  json: boolean;
+  only: string[];
+  qemu: boolean;
+  timeoutSeconds: number;
+}
+
+interface Workload {
+  name: string;
+  instructions: number;
+  seconds: number;
+  mips: number;
+  qemuSeconds: number | null;
+}
+
+class BenchError extends Error {}
+
+const USAGE =
+  'usage: npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --timeout S]';
+
+const QEMU = 'qemu-system-arm';
+const QEMU_ARGS = [
+  '-M',
+  'mps2-an386',
+  '-nographic',
+  '-monitor',
+  'none',
+  '-serial',
+  'none',
+  '-semihosting-config',
+  'enable=on,target=native',
+];
+
+/** The repository root: the nearest folder above this script that holds package.json. */
+function findRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new BenchError('cannot find the repository root (package.json)');
+    dir = up;
+  }
+  return dir;
+}
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { json: false, only: [], qemu: true, timeoutSeconds: 600 };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const [key, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg];
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined || v === '') throw new BenchError(`${key} needs a value\n${USAGE}`);
+      return v;
+    };
+    switch (key) {
+      case '--json':
+        o.json = true;
+        break;
+      case '--only':
+        o.only.push(
+          ...value()
+            .split(',')
+            .filter((s) => s !== ''),
+        );
+        break;
+      case '--no-qemu':
+        o.qemu = false;
+        break;
+      case '--timeout': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isFinite(n) || n <= 0)
+          throw new BenchError(`--timeout needs seconds, got '${v}'`);
+        o.timeoutSeconds = n;
+        break;
+      }
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE + '\n');
+        process.exit(0);
+      default:
+        throw new BenchError(`unknown option '${arg}'\n${USAGE}`);
+    }
+  }
+  return o;
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+function run(command: string, args: string[], timeoutSeconds: number): Run {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(command, args, {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: (timeoutSeconds + 30) * 1000,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.error) throw new BenchError(`cannot run ${command}: ${r.error.message}`);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, seconds };
+}
+
+const STATS = /f4emu: stats: instructions=(\d+) cycles=(\d+) seconds=([\d.]+) mips=([\d.]+)/;
+
+function runF4emu(
+  root: string,
+  name: string,
+  elf: string,
+  o: Options,
+): Run & { stats: RegExpExecArray } {
+  const bin = path.join(root, 'bin', 'f4emu.js');
+  const args = [bin, 'run', elf, '--semihosting', '--stats', '--timeout', String(o.timeoutSeconds)];
+  const r = run(process.execPath, args, o.timeoutSeconds);
+  if (r.status !== 0) {
+    throw new BenchError(`${name}: f4emu exited with status ${r.status}: ${lastLine(r.stderr)}`);
+  }
+  const stats = STATS.exec(r.stderr);
+  if (!stats) throw new BenchError(`${name}: f4emu printed no stats line on stderr`);
+  return { ...r, stats };
+}
+
+function qemuAvailable(): boolean {
+  const r = spawnSync(QEMU, ['--version'], { encoding: 'utf8' });
+  return !r.error && r.status === 0;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+        .join('  '),
+    )
+    .join('\n');
+}
+
+function main(): number {
+  const o = parseArgs(process.argv.slice(2));
+  const root = findRoot();
+  const dir = path.join(root, 'firmware', 'prebuilt', 'bench');
+  if (!fs.existsSync(dir)) throw new BenchError(`no benchmarks: ${dir} does not exist`);
+  const all = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.elf'))
+    .map((f) => f.slice(0, -'.elf'.length))
+    .sort();
+  const unknown = o.only.filter((n) => !all.includes(n));
+  if (unknown.length) {
+    throw new BenchError(`unknown benchmark '${unknown.join("', '")}' (have: ${all.join(', ')})`);
+  }
+  const names = o.only.length ? all.filter((n) => o.only.includes(n)) : all;
+  if (names.length === 0) throw new BenchError(`no benchmark ELFs in ${dir}`);
+  const withQemu = o.qemu && qemuAvailable();
+  if (o.qemu && !withQemu) process.stderr.write(`bench: ${QEMU} not on PATH; f4emu only\n`);
+
+  const workloads: Workload[] = [];
+  for (const name of names) {
+    const elf = path.join(dir, `${name}.elf`);
+    process.stderr.write(`bench: ${name}...\n`);
+    const f4 = runF4emu(root, name, elf, o);
+    const expectedFile = path.join(dir, `${name}.expected`);
+    if (fs.existsSync(expectedFile) && fs.readFileSync(expectedFile, 'utf8') !== f4.stdout) {
+      throw new BenchError(
+        `${name}: f4emu output differs from ${path.relative(root, expectedFile)}`,
+      );
+    }
+    let qemuSeconds: number | null = null;
+    if (withQemu) {
+      const q = run(QEMU, [...QEMU_ARGS, '-kernel', elf], o.timeoutSeconds);
+      if (q.status !== 0) {
+        throw new BenchError(`${name}: QEMU exited with status ${q.status}: ${lastLine(q.stderr)}`);
+      }
+      if (q.stdout !== f4.stdout) throw new BenchError(`${name}: f4emu and QEMU outputs differ`);
+      qemuSeconds = Math.round(q.seconds * 1000) / 1000;
+    }
+    workloads.push({
+      name,
+      instructions: Number(f4.stats[1]),
+      seconds: Number(f4.stats[3]),
+      mips: Number(f4.stats[4]),
+      qemuSeconds,
+    });
+  }
+
+  const medianMips = median(workloads.map((w) => w.mips));
+  const rows = [['name', 'instructions', 'f4emu s', 'MIPS', 'qemu s', 'ratio']];
+  for (const w of workloads) {
+    rows.push([
+      w.name,
+      String(w.instructions),
+      w.seconds.toFixed(3),
+      w.mips.toFixed(1),
+      w.qemuSeconds === null ? '-' : w.qemuSeconds.toFixed(3),
+      w.qemuSeconds === null ? '-' : `${(w.seconds / w.qemuSeconds).toFixed(1)}x`,
+    ]);
+  }
+  process.stdout.write(`${table(rows)}\n\nmedian MIPS: ${medianMips.toFixed(1)}\n`);
+  if (o.json) {
+    const report = path.join(root, 'bench-report.json');
+    fs.writeFileSync(report, JSON.stringify({ workloads, medianMips }, null, 2) + '\n');
+    process.stdout.write(`wrote ${path.relative(process.cwd(), report) || report}\n`);
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (e) {
+  if (!(e instanceof BenchError)) throw e;
+  process.stderr.write(`bench: ${e.message}\n`);
+  process.exitCode = 1;
+}
