@@ -53,7 +53,7 @@ interface HintForms {
 function hintForms(mn: string, s: string, sz: string): HintForms {
   const name = (form: string, t: string) =>
     mn === 'nop.w' ? `Unallocated memory hint (${form})` : `${mn.toUpperCase()} (${form}) ${t}`;
-  const text = (i: Insn, addr: string) => (mn === 'nop.w' ? 'nop.w' : `${mn} ${addr}`);
+  const text = (addr: string) => (mn === 'nop.w' ? 'nop.w' : `${mn} ${addr}`);
   const lit = enc(
     name('literal', 'T1'),
     `1111100${s} u ${sz}1 1111 1111 iiiiiiiiiiii`,
@@ -62,7 +62,7 @@ function hintForms(mn: string, s: string, sz: string): HintForms {
       i.imm = raw & 0x800000 ? raw & 0xfff : -(raw & 0xfff);
     },
     x.preload,
-    (i) => text(i, litText(i)),
+    (i) => text(litText(i)),
   );
   const baseIsPc = (raw: number, i: Insn): boolean => {
     if (rn32(raw) !== 15) return false;
@@ -80,7 +80,7 @@ function hintForms(mn: string, s: string, sz: string): HintForms {
         i.imm = raw & 0xfff;
       },
       x.preload,
-      (i) => text(i, offText(i)),
+      (i) => text(offText(i)),
     ),
     imm8: enc(
       name('immediate', 'T2'),
@@ -91,7 +91,7 @@ function hintForms(mn: string, s: string, sz: string): HintForms {
         i.imm = -(raw & 0xff);
       },
       x.preload,
-      (i) => text(i, offText(i)),
+      (i) => text(offText(i)),
     ),
     reg: enc(
       name('register', 'T1'),
@@ -104,7 +104,7 @@ function hintForms(mn: string, s: string, sz: string): HintForms {
         if (i.rm === 13 || i.rm === 15) unpredictable('memory hint with Rm = SP or PC');
       },
       x.preload,
-      (i) => text(i, regText(i)),
+      (i) => text(regText(i)),
     ),
   };
 }

@@ -142,6 +142,15 @@ export const systemEncodings: Encoding[] = [
   ...[0, 1, 2, 3, 4].map(hint16),
   ...[0, 1, 2, 3, 4].map(hint32),
   enc(
+    'hint (unallocated, executes as NOP)',
+    '1111001110101111 10000000 xxxxxxxx',
+    (raw, i) => {
+      i.imm = raw & 0xff;
+    },
+    x.nop,
+    (i) => `nop.w ; hint #${i.imm}`,
+  ),
+  enc(
     'DBG T1',
     '1111001110101111 10000000 1111 oooo',
     (raw, i) => {

@@ -1,0 +1,87 @@
+/** The f4emu command as a user meets it: the demo, exit codes, and one-line errors. */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'bin', 'f4emu.js');
+
+function f4emu(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmpFile(name: string, bytes: Uint8Array | string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'f4emu-cli-'));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+
+describe('f4emu run', () => {
+  it('boots the bundled demo: banner, SysTick-paced lines, exit 0', () => {
+    const r = f4emu('run', path.join(ROOT, 'firmware/prebuilt/demo.elf'), '--semihosting');
+    expect(r.stdout).toMatch(/^f4emu demo: STM32F4Discovery \(Cortex-M4, CPUID 410fc241\)$/m);
+    expect(r.stdout).toMatch(/t= 800 ms {2}LD6 blue on/);
+    expect(r.stdout).toMatch(/demo finished after 800 virtual ms/);
+    expect(r.code).toBe(0);
+  });
+
+  it("passes the guest's exit status through", () => {
+    // Without an FPU this test's first FP instruction is an unexpected UsageFault, and its fault
+    // handler calls exit(128 + 6): the semihosting EXIT_EXTENDED status must come out as is.
+    const r = f4emu('run', path.join(ROOT, 'firmware/prebuilt/tests/fpu_context.elf'), '--semihosting');
+    expect(r.code).toBe(128 + 6);
+  });
+
+  it('stops at --max-instructions with exit code 4 and says where', () => {
+    const r = f4emu('run', path.join(ROOT, 'firmware/prebuilt/demo.elf'), '--semihosting', '--max-instructions', '1000');
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/instruction limit \(1000\) reached.* at 0x[0-9a-f]{8}/);
+  });
+
+  it('reports a lockup with registers, decoded fault status and symbols (exit 3)', () => {
+    // Vector table: SP, reset → 0x08000009; code: udf #0 at reset and as HardFault handler.
+    const img = new Uint8Array(16);
+    const dv = new DataView(img.buffer);
+    dv.setUint32(0, 0x20001000, true);
+    dv.setUint32(4, 0x08000011, true);
+    dv.setUint32(8, 0x08000011, true); // NMI
+    dv.setUint32(12, 0x08000011, true); // HardFault
+    const code = new Uint8Array([0x00, 0xde, 0x00, 0xde]);
+    const bin = new Uint8Array(20);
+    bin.set(img);
+    bin.set(code, 16);
+    const r = f4emu('run', tmpFile('lock.bin', bin));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/lockup/);
+    expect(r.stderr).toMatch(/UNDEFINSTR \(undefined instruction\)/);
+    expect(r.stderr).toMatch(/HFSR 0x40000000: FORCED/);
+    expect(r.stderr).toMatch(/pc 0x08000010/);
+  });
+
+  it('gives one clear line and exit 2 for bad images and bad options', () => {
+    const truncated = f4emu('run', tmpFile('t.elf', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1])));
+    expect(truncated.code).toBe(2);
+    expect(truncated.stderr.trim().split('\n')).toHaveLength(1);
+    expect(truncated.stderr).toMatch(/truncated ELF/);
+    const missing = f4emu('run', '/nonexistent/fw.elf');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read/);
+    const option = f4emu('run', 'x.elf', '--frobnicate');
+    expect(option.code).toBe(2);
+    expect(option.stderr).toMatch(/unknown option '--frobnicate'/);
+    const limit = f4emu('run', 'x.elf', '--max-instructions', 'lots');
+    expect(limit.code).toBe(2);
+    expect(f4emu('bogus').code).toBe(2);
+  });
+
+  it('traces instructions with symbols and disassembly', () => {
+    const r = f4emu('run', path.join(ROOT, 'firmware/prebuilt/demo.elf'), '--semihosting', '--trace', '--max-instructions', '3');
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('0x'));
+    expect(lines[0]).toMatch(/^0x[0-9a-f]{8} <_start>: /);
+    expect(lines.length).toBe(3);
+  });
+});
