@@ -35,14 +35,17 @@ export interface MemoryRegionOptions {
 
 export class MemoryRegion {
   readonly bytes: Uint8Array;
+  /** Name of the memory behind the region (an alias shares its target's). */
+  readonly storageName: string;
   constructor(
     readonly name: string,
     readonly base: number,
     readonly size: number,
     readonly writable: boolean,
-    storage?: Uint8Array,
+    aliasOf?: MemoryRegion,
   ) {
-    this.bytes = storage ?? new Uint8Array(size);
+    this.bytes = aliasOf?.bytes ?? new Uint8Array(size);
+    this.storageName = aliasOf?.storageName ?? name;
   }
   contains(addr: number): boolean {
     return addr >= this.base && addr - this.base < this.size;
@@ -81,13 +84,7 @@ export class Bus {
     if ((opts.base & PAGE_MASK) !== 0 || (opts.size & PAGE_MASK) !== 0) {
       throw new Error(`region ${opts.name}: base and size must be multiples of 64 KB`);
     }
-    const region = new MemoryRegion(
-      opts.name,
-      opts.base,
-      opts.size,
-      opts.writable,
-      opts.aliasOf?.bytes,
-    );
+    const region = new MemoryRegion(opts.name, opts.base, opts.size, opts.writable, opts.aliasOf);
     const buf = region.bytes.buffer;
     const off0 = region.bytes.byteOffset;
     for (let off = 0; off < opts.size; off += 1 << PAGE_SHIFT) {
@@ -211,8 +208,8 @@ export class Bus {
       for (let i = size - 1; i >= 0; i--) v = (v << 8) | this.read8((addr + i) >>> 0);
       return v >>> 0;
     }
-    const bb = bitBandTarget(addr);
-    if (bb >= 0) return (this.read8(bb >>> 3) >>> (bb & 7)) & 1;
+    const bb = bitBandByte(addr);
+    if (bb >= 0) return (this.read8(bb) >>> ((addr >>> 2) & 7)) & 1;
     const dev = this.findDevice(addr);
     if (dev) return dev.dev.read(addr - dev.base, size) >>> 0;
     throw new BusError(addr, false, 'no memory or device at this address');
@@ -225,8 +222,8 @@ export class Bus {
       if (this.pageWritable[page] === 0) {
         const r = this.regionAt(addr);
         this.warnOnce(
-          `ro:${r?.name}`,
-          `f4emu: store to read-only ${r?.name ?? 'memory'} at 0x${hex(addr)} ignored ` +
+          `ro:${r?.storageName}`,
+          `f4emu: store to read-only ${r?.storageName ?? 'memory'} at 0x${hex(addr)} ignored ` +
             '(flash is written through the flash interface)',
         );
         return;
@@ -234,10 +231,10 @@ export class Bus {
       for (let i = 0; i < size; i++) this.write8((addr + i) >>> 0, (value >>> (8 * i)) & 0xff);
       return;
     }
-    const bb = bitBandTarget(addr);
+    const bb = bitBandByte(addr);
     if (bb >= 0) {
-      const byteAddr = bb >>> 3;
-      const bit = bb & 7;
+      const byteAddr = bb;
+      const bit = (addr >>> 2) & 7;
       const old = this.read8(byteAddr);
       this.write8(byteAddr, value & 1 ? old | (1 << bit) : old & ~(1 << bit));
       return;
@@ -271,16 +268,14 @@ export class Bus {
 }
 
 /**
- * Bit-band alias → bit address (byte address * 8 + bit) in the target region, or -1.
+ * Bit-band alias → the byte it addresses (the bit is address bits 4:2), or -1.
  * SRAM alias 0x22000000-0x23FFFFFF maps 0x20000000-0x200FFFFF; peripheral alias
  * 0x42000000-0x43FFFFFF maps 0x40000000-0x400FFFFF.
  */
-function bitBandTarget(addr: number): number {
-  const top = addr & 0xfe000000;
+function bitBandByte(addr: number): number {
+  const top = (addr & 0xfe000000) >>> 0;
   if (top !== 0x22000000 && top !== 0x42000000) return -1;
-  const off = addr & 0x01ffffff;
-  const target = (top - 0x02000000 + (off >>> 5)) >>> 0;
-  return target * 8 + ((off >>> 2) & 7);
+  return (top - 0x02000000 + ((addr & 0x01ffffff) >>> 5)) >>> 0;
 }
 
 export function hex(v: number, width = 8): string {

@@ -145,6 +145,13 @@ function run(o: RunOptions): number {
     }
     throw e;
   }
+  // ITM stimulus port 0 is a console channel (printf over SWO on real boards): to stdout.
+  machine.itm.onOutput = (port, data, size) => {
+    if (port !== 0) return;
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = (data >>> (8 * i)) & 0xff;
+    fs.writeSync(1, bytes);
+  };
   const symbols = booted.image.symbols;
   const cpu = machine.cpu;
   const started = process.hrtime.bigint();

@@ -169,10 +169,6 @@ export class Cpu {
     return !this.unprivilegedAccess && this.privileged;
   }
 
-  get pcSetPending(): number {
-    return this.nextPc;
-  }
-
   // ---- register writes with the pseudocode's PC/SP semantics ----
 
   /** R[d] = value for d < 15 (SP writes keep word alignment). */
