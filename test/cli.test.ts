@@ -62,6 +62,21 @@ describe('f4emu run', () => {
     expect(r.stderr).toMatch(/pc 0x08000010/);
   });
 
+  it('stops at a fault handler that spins (b .) and shows where the program faulted', () => {
+    // reset → 0x08000011: ldr r0, [r1] with r1 = 0 → ... use an undefined instruction instead.
+    const bin = new Uint8Array(24);
+    const dv = new DataView(bin.buffer);
+    dv.setUint32(0, 0x20001000, true);
+    dv.setUint32(4, 0x08000011, true);
+    dv.setUint32(8, 0x08000015, true);
+    dv.setUint32(12, 0x08000015, true); // HardFault → b .
+    bin.set([0x00, 0xde, 0x00, 0xbf, 0xfe, 0xe7], 16); // udf #0; nop; b .
+    const r = f4emu('run', tmpFile('spin.bin', bin));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/unhandled HardFault: its handler at 0x08000014 branches to itself/);
+    expect(r.stderr).toMatch(/stacked frame at 0x20000fe0: pc 0x08000010/);
+  });
+
   it('gives one clear line and exit 2 for bad images and bad options', () => {
     const truncated = f4emu('run', tmpFile('t.elf', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1])));
     expect(truncated.code).toBe(2);

@@ -7,11 +7,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { describeMismatch, parseVector, Replayer, type Mismatch, type Vector } from '../scripts/differential-replay.js';
+import {
+  describeMismatch,
+  parseVector,
+  Replayer,
+  type Mismatch,
+  type Vector,
+} from '../scripts/differential-replay.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'vectors');
 const byClass = new Map<string, { vector: Vector; line: number; file: string }[]>();
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.jsonl'))
+  .sort()) {
   readFileSync(join(dir, file), 'utf8')
     .split('\n')
     .forEach((text, i) => {

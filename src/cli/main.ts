@@ -152,6 +152,11 @@ function run(o: RunOptions): number {
     for (let i = 0; i < size; i++) bytes[i] = (data >>> (8 * i)) & 0xff;
     fs.writeSync(1, bytes);
   };
+  let spinning = 0;
+  machine.exc.onSpinningHandler = (n) => {
+    spinning = n;
+    machine.requestStop('unhandled');
+  };
   const symbols = booted.image.symbols;
   const cpu = machine.cpu;
   const started = process.hrtime.bigint();
@@ -190,6 +195,13 @@ function run(o: RunOptions): number {
     }
     case 'lockup':
       err(`lockup: ${machine.exc.lockup?.reason ?? 'unknown'}`);
+      process.stderr.write(faultReport(machine, symbols) + '\n');
+      return EXIT_FAULT;
+    case 'unhandled':
+      err(
+        `unhandled ${exceptionName(spinning)}: its handler at ${describeAddress(symbols, cpu.pc)} ` +
+          'branches to itself; stopping',
+      );
       process.stderr.write(faultReport(machine, symbols) + '\n');
       return EXIT_FAULT;
     case 'sleep':

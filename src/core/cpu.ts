@@ -26,6 +26,7 @@ export type StopReason =
   | 'watchpoint'
   | 'exit' // semihosting exit
   | 'lockup'
+  | 'unhandled' // an exception entered a handler that branches to itself
   | 'sleep'; // WFI/WFE with nothing to wake it and nothing scheduled
 
 /** Hooks for BKPT: semihosting, a debugger. Returns true when the BKPT was handled. */

@@ -34,6 +34,12 @@ export interface LockupInfo {
 export class ExceptionUnit {
   lockup: LockupInfo | null = null;
   private svcEscalation = false;
+  /**
+   * Called when an exception enters a handler that is a branch to itself (`b .`, the usual
+   * default handler): the program can never leave it, so a host may stop and report instead of
+   * spinning until a timeout.
+   */
+  onSpinningHandler: ((exception: number) => void) | null = null;
   /** Called when the core enters lockup (the machine stops and reports it). */
   onLockup: (info: LockupInfo) => void = () => {};
 
@@ -202,6 +208,10 @@ export class ExceptionUnit {
     cpu.pc = cpu.nextPc = (vector & ~1) >>> 0;
     cpu.sleeping = false;
     cpu.requestAttention();
+    if (this.onSpinningHandler !== null) {
+      const a = cpu.pc;
+      if (bus.peek8(a) === 0xfe && bus.peek8(a + 1) === 0xe7) this.onSpinningHandler(n);
+    }
   }
 
   /** ExceptionReturn(EXC_RETURN[27:0]) from a BX/POP/LDR/LDM that wrote an EXC_RETURN to PC. */
