@@ -1,0 +1,197 @@
+/**
+ * Replays Unicorn differential vectors (scripts/unicorn_vectors.py, format in
+ * docs/differential.md) on f4emu and compares registers, APSR and the data window.
+ * Shared by scripts/differential.ts (the oracle run) and test/differential.test.ts (the
+ * committed sample).
+ */
+import { createHash } from 'node:crypto';
+import { describeCfsr, describeHfsr, exceptionName } from '../src/core/faults.js';
+import { Machine } from '../src/machine/machine.js';
+
+export const WINDOW_BASE = 0x20001000;
+export const WINDOW_SIZE = 0x1000;
+const APSR_MASK = 0xf80f0000;
+const REG_NAMES = [
+  'r0',
+  'r1',
+  'r2',
+  'r3',
+  'r4',
+  'r5',
+  'r6',
+  'r7',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'sp',
+  'lr',
+  'pc',
+];
+
+export interface VectorState {
+  r: number[];
+  apsr: number;
+  /** Pre-state window: SHAKE128 of these 8 bytes (hex), 4096 bytes long... */
+  memSeed?: string;
+  /** ...or the whole window as hex (hand-written vectors). */
+  mem?: string | [number, string][];
+}
+
+export interface Vector {
+  cls: string;
+  asm?: string;
+  code: string;
+  /** Instructions to step: 1, or 1 + the block length for an IT vector. */
+  steps?: number;
+  pre: VectorState;
+  /** post.mem: the changed bytes of the window as [offset, hex] runs. */
+  post: VectorState & { mem: [number, string][] };
+}
+
+export interface Mismatch {
+  vector: Vector;
+  /** 1-based line of the vector in its input. */
+  line: number;
+  problems: string[];
+}
+
+const hex32 = (v: number): string => '0x' + (v >>> 0).toString(16).padStart(8, '0');
+
+function fromHex(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s, 'hex'));
+}
+
+export function preWindow(pre: VectorState): Uint8Array {
+  if (pre.memSeed !== undefined) {
+    const digest = createHash('shake128', { outputLength: WINDOW_SIZE })
+      .update(Buffer.from(pre.memSeed, 'hex'))
+      .digest();
+    return new Uint8Array(digest.buffer, digest.byteOffset, WINDOW_SIZE);
+  }
+  if (typeof pre.mem === 'string') {
+    const bytes = fromHex(pre.mem);
+    if (bytes.length !== WINDOW_SIZE) throw new Error('pre.mem must be the whole 4 KB window');
+    return bytes;
+  }
+  throw new Error('vector has neither pre.memSeed nor pre.mem');
+}
+
+function expectedWindow(pre: Uint8Array, runs: [number, string][]): Uint8Array {
+  const out = new Uint8Array(pre);
+  for (const [offset, bytes] of runs) out.set(fromHex(bytes), offset);
+  return out;
+}
+
+function flags(apsr: number): string {
+  const nzcvq = ['N', 'Z', 'C', 'V', 'Q']
+    .map((f, i) => ((apsr >>> (31 - i)) & 1 ? f : '-'))
+    .join('');
+  return `${nzcvq} GE=${((apsr >>> 16) & 0xf).toString(2).padStart(4, '0')}`;
+}
+
+/** Replays vectors on one machine (reset before each). */
+export class Replayer {
+  readonly machine = new Machine({ warn: () => {} });
+
+  /** Returns the problems found (empty: f4emu agrees with Unicorn). */
+  replay(v: Vector): string[] {
+    const m = this.machine;
+    const cpu = m.cpu;
+    m.reset();
+    const pc = v.pre.r[15]! >>> 0;
+    const code = fromHex(v.code);
+    // Code through the bus: stores invalidate the decode cache of the previous vector's code.
+    for (let i = 0; i < code.length; i++) m.bus.write8(pc + i, code[i]!);
+    const before = preWindow(v.pre);
+    m.sram.bytes.set(before, WINDOW_BASE - m.sram.base);
+    for (let i = 0; i < 15; i++) cpu.r[i] = v.pre.r[i]!;
+    cpu.setPc(pc);
+    cpu.xpsr = ((v.pre.apsr & APSR_MASK) | (1 << 24)) >>> 0;
+
+    const problems: string[] = [];
+    const steps = v.steps ?? 1;
+    try {
+      for (let i = 0; i < steps; i++) {
+        cpu.step();
+        if (cpu.ipsr !== 0) {
+          problems.push(`exception taken at step ${i + 1} of ${steps}${faultInfo(m)}`);
+          return problems;
+        }
+        if (cpu.stopReason !== null) {
+          problems.push(`core stopped: ${JSON.stringify(cpu.stopReason)}`);
+          return problems;
+        }
+      }
+    } catch (e) {
+      problems.push(`step threw: ${e instanceof Error ? e.message : JSON.stringify(e)}`);
+      return problems;
+    }
+
+    const post = v.post;
+    for (let i = 0; i < 15; i++) {
+      const want = post.r[i]! >>> 0;
+      const got = cpu.r[i]! >>> 0;
+      if (want !== got)
+        problems.push(`${REG_NAMES[i]}: expected ${hex32(want)}, got ${hex32(got)}`);
+    }
+    if (cpu.pc >>> 0 !== post.r[15]! >>> 0) {
+      problems.push(`pc: expected ${hex32(post.r[15]!)}, got ${hex32(cpu.pc)}`);
+    }
+    const apsr = (cpu.xpsr & APSR_MASK) >>> 0;
+    if (apsr !== (post.apsr & APSR_MASK) >>> 0) {
+      problems.push(`apsr: expected ${flags(post.apsr)}, got ${flags(apsr)}`);
+    }
+    if (cpu.t !== 1) problems.push('EPSR.T cleared (Unicorn stayed in Thumb state)');
+    if (cpu.it !== 0) problems.push(`ITSTATE ${cpu.it.toString(2)} left over (Unicorn: none)`);
+
+    const want = expectedWindow(before, post.mem);
+    const got = m.sram.bytes.subarray(
+      WINDOW_BASE - m.sram.base,
+      WINDOW_BASE - m.sram.base + WINDOW_SIZE,
+    );
+    let reported = 0;
+    for (let i = 0; i < WINDOW_SIZE; i++) {
+      if (want[i] !== got[i]) {
+        if (reported++ < 8) {
+          problems.push(
+            `mem ${hex32(WINDOW_BASE + i)}: expected ${hex8(want[i]!)}, got ${hex8(got[i]!)}`,
+          );
+        }
+      }
+    }
+    if (reported > 8) problems.push(`... ${reported - 8} more differing bytes`);
+    return problems;
+  }
+}
+
+const hex8 = (v: number): string => '0x' + v.toString(16).padStart(2, '0');
+
+function faultInfo(m: Machine): string {
+  const why = [...describeCfsr(m.scb.cfsr), ...describeHfsr(m.scb.hfsr)];
+  return ` (${exceptionName(m.cpu.ipsr)}${why.length ? ': ' + why.join(', ') : ''})`;
+}
+
+/** A mismatch as text: the vector, its pre-state and what differed. */
+export function describeMismatch(mm: Mismatch): string {
+  const v = mm.vector;
+  const regs = v.pre.r.map((x, i) => `${REG_NAMES[i]}=${hex32(x)}`);
+  const lines = [
+    `MISMATCH [${v.cls}] line ${mm.line}: ${v.asm || '(no asm)'}  code ${v.code}` +
+      (v.steps && v.steps > 1 ? `  steps ${v.steps}` : ''),
+    `  pre: ${regs.slice(0, 8).join(' ')}`,
+    `       ${regs.slice(8).join(' ')}`,
+    `       apsr ${flags(v.pre.apsr)}` + (v.pre.memSeed ? `  memSeed ${v.pre.memSeed}` : ''),
+    ...mm.problems.map((p) => `  ${p}`),
+  ];
+  return lines.join('\n');
+}
+
+export function parseVector(line: string): Vector {
+  const v = JSON.parse(line) as Vector;
+  if (typeof v.cls !== 'string' || typeof v.code !== 'string' || !Array.isArray(v.pre?.r)) {
+    throw new Error('not a differential vector');
+  }
+  return v;
+}
