@@ -55,6 +55,11 @@ export class Cpu {
   /** The banked stack pointer that is not currently in r[13]. */
   otherSp = 0;
 
+  /** FPU: S0-S31 as raw IEEE 754 single-precision bits (D0-D15 are pairs: D[n] = S[2n+1]:S[2n]). */
+  readonly s = new Uint32Array(32);
+  /** FPSCR: N Z C V (31:28), AHP DN FZ (26:24), RMode (23:22), cumulative flags IDC..IOC. */
+  fpscr = 0;
+
   /** Address of the instruction being executed (between instructions: of the next one). */
   pc = 0;
   /** Where execution continues after the current instruction. */
