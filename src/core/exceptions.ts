@@ -8,6 +8,7 @@ import type { Cpu } from './cpu.js';
 import {
   CFSR_IACCVIOL,
   CFSR_INVPC,
+  CFSR_LSPERR,
   CFSR_MMARVALID,
   CFSR_STKERR,
   CFSR_UNSTKERR,
@@ -25,6 +26,13 @@ import {
 } from './faults.js';
 import type { Nvic } from './scs/nvic.js';
 import type { Scb } from './scs/scb.js';
+
+const CONTROL_FPCA = 4;
+const FPCCR_ASPEN = 0x80000000;
+const FPCCR_LSPEN = 0x40000000;
+const FPCCR_LSPACT = 1;
+/** FPCCR bits recorded at exception entry: LSPACT USER THREAD HFRDY MMRDY BFRDY MONRDY. */
+const FPCCR_STATE_BITS = 0x17b;
 
 export interface LockupInfo {
   pc: number;
@@ -164,13 +172,15 @@ export class ExceptionUnit {
   exceptionEntry(n: number, returnAddress: number): void {
     const cpu = this.cpu;
     const bus = cpu.bus;
-    const frameSize = 0x20;
+    // An active FP context (CONTROL.FPCA) makes the frame extended: S0-S15, FPSCR, reserved.
+    const fpca = (cpu.control & CONTROL_FPCA) !== 0;
+    const frameSize = fpca ? 0x68 : 0x20;
     const sp = cpu.r[13]!;
     const align = this.scb.stackAlign8 ? (sp >>> 2) & 1 : 0;
     const frame = (sp - frameSize - align * 4) >>> 0;
     const xpsr = (cpu.xpsr & ~(1 << 9)) | (align << 9);
-    const excReturn =
-      cpu.ipsr !== 0 ? 0xfffffff1 : cpu.usingPsp ? 0xfffffffd : 0xfffffff9;
+    let excReturn = cpu.ipsr !== 0 ? 0xfffffff1 : cpu.usingPsp ? 0xfffffffd : 0xfffffff9;
+    if (fpca) excReturn = (excReturn & ~0x10) >>> 0;
     try {
       bus.write32(frame, cpu.r[0]!);
       bus.write32(frame + 4, cpu.r[1]!);
@@ -180,6 +190,7 @@ export class ExceptionUnit {
       bus.write32(frame + 20, cpu.r[14]!);
       bus.write32(frame + 24, returnAddress & ~1);
       bus.write32(frame + 28, xpsr);
+      if (fpca) this.stackFpContext(frame + 0x20);
     } catch (e) {
       if (!(e instanceof BusError)) throw e;
       // Derived fault on stacking: the chip pends a BusFault (STKERR) and still takes `n`.
@@ -189,8 +200,8 @@ export class ExceptionUnit {
     }
     cpu.r[13] = frame;
     cpu.r[14] = excReturn;
-    // ExceptionTaken
-    cpu.setModeAndControl(n, cpu.control & ~2);
+    // ExceptionTaken: handler mode on MSP, no FP context yet.
+    cpu.setModeAndControl(n, cpu.control & ~(2 | CONTROL_FPCA));
     cpu.it = 0;
     cpu.exclusiveAddr = -1;
     this.nvic.active[n] = 1;
@@ -221,7 +232,7 @@ export class ExceptionUnit {
     const returning = cpu.ipsr;
     const low = excReturn & 0xf;
     const valid = (excReturn & 0x0fffffe0) === 0x0fffffe0 && (low === 1 || low === 9 || low === 0xd);
-    if (!valid || (excReturn & 0x10) === 0 || nvic.active[returning] !== 1) {
+    if (!valid || nvic.active[returning] !== 1) {
       // Invalid EXC_RETURN or returning from an inactive exception: INVPC UsageFault, taken
       // with the EXC_RETURN value as the return address (the chip stacks it that way).
       this.returnFault(excReturn);
@@ -236,8 +247,10 @@ export class ExceptionUnit {
     nvic.active[returning] = 0;
     if (returning !== EXC_NMI) cpu.faultmask = 0;
     if (returning >= 16 && nvic.irqLevel[returning - 16] === 1) nvic.pending[returning] = 1;
-    // Select the stack and pop the frame.
-    const control = low === 0xd ? cpu.control | 2 : cpu.control & ~2;
+    // Select the stack and pop the frame; EXC_RETURN bit 4 clear means an extended FP frame.
+    const extended = (excReturn & 0x10) === 0;
+    let control = low === 0xd ? cpu.control | 2 : cpu.control & ~2;
+    control = extended ? control | CONTROL_FPCA : control & ~CONTROL_FPCA;
     cpu.setModeAndControl(toThread ? 0 : cpu.ipsr, control);
     const bus = cpu.bus;
     const frame = cpu.r[13]!;
@@ -251,6 +264,7 @@ export class ExceptionUnit {
       cpu.r[14] = bus.read32(frame + 20);
       cpu.nextPc = bus.read32(frame + 24) & ~1;
       psr = bus.read32(frame + 28);
+      if (extended) this.unstackFpContext(frame + 0x20);
     } catch (e) {
       if (!(e instanceof BusError)) throw e;
       this.scb.cfsr |= CFSR_UNSTKERR;
@@ -258,7 +272,8 @@ export class ExceptionUnit {
       cpu.requestAttention();
       return;
     }
-    cpu.r[13] = (frame + 0x20 + ((psr >>> 9) & 1 && this.scb.stackAlign8 ? 4 : 0)) >>> 0;
+    const frameSize = extended ? 0x68 : 0x20;
+    cpu.r[13] = (frame + frameSize + ((psr >>> 9) & 1 && this.scb.stackAlign8 ? 4 : 0)) >>> 0;
     cpu.apsr = psr;
     cpu.t = (psr >>> 24) & 1;
     cpu.it = ((psr >>> 25) & 3) | (((psr >>> 10) & 0x3f) << 2);
@@ -273,6 +288,74 @@ export class ExceptionUnit {
     }
     if (toThread && this.scb.scr & 2 && nvic.activeCount() === 0) cpu.sleeping = true; // SLEEPONEXIT
     cpu.requestAttention();
+  }
+
+  /**
+   * The FP part of an extended frame at `area` (S0-S15, FPSCR). With FPCCR.LSPEN the space is
+   * only reserved: FPCAR remembers it and LSPACT defers the stores to the first FP instruction
+   * of the handler (lazy state preservation); otherwise the registers are stored now.
+   */
+  private stackFpContext(area: number): void {
+    const scb = this.scb;
+    const cpu = this.cpu;
+    if (scb.fpccr & FPCCR_LSPEN) {
+      scb.fpcar = area;
+      const prio = this.executionPriority();
+      const ready = (n: number) =>
+        this.nvic.enabled[n] === 1 && this.nvic.groupPriority(this.nvic.priority[n]!) < prio;
+      let f = (scb.fpccr & ~FPCCR_STATE_BITS) | FPCCR_LSPACT;
+      if (!cpu.privileged) f |= 1 << 1; // USER
+      if (cpu.ipsr === 0) f |= 1 << 3; // THREAD
+      if (prio > -1) f |= 1 << 4; // HFRDY
+      if (ready(EXC_MEMMANAGE)) f |= 1 << 5; // MMRDY
+      if (ready(EXC_BUSFAULT)) f |= 1 << 6; // BFRDY
+      if (ready(12)) f |= 1 << 8; // MONRDY
+      scb.fpccr = f >>> 0;
+      return;
+    }
+    this.storeFpRegisters(area);
+  }
+
+  private storeFpRegisters(area: number): void {
+    const cpu = this.cpu;
+    for (let i = 0; i < 16; i++) cpu.bus.write32(area + 4 * i, cpu.s[i]!);
+    cpu.bus.write32(area + 0x40, cpu.fpscr);
+  }
+
+  private unstackFpContext(area: number): void {
+    const scb = this.scb;
+    const cpu = this.cpu;
+    if (scb.fpccr & FPCCR_LSPACT) {
+      // The handler never used the FPU: the registers still hold the interrupted context.
+      scb.fpccr &= ~FPCCR_LSPACT;
+      return;
+    }
+    for (let i = 0; i < 16; i++) cpu.s[i] = cpu.bus.read32(area + 4 * i);
+    cpu.fpscr = cpu.bus.read32(area + 0x40);
+  }
+
+  /**
+   * The context part of ExecuteFPCheck(), run by every FP instruction after the CPACR check:
+   * performs a pending lazy preservation, and opens a new FP context (CONTROL.FPCA, FPSCR from
+   * FPDSCR) when FPCCR.ASPEN says so.
+   */
+  fpContextCheck(): void {
+    const scb = this.scb;
+    const cpu = this.cpu;
+    if (scb.fpccr & FPCCR_LSPACT) {
+      try {
+        this.storeFpRegisters(scb.fpcar);
+      } catch (e) {
+        if (!(e instanceof BusError)) throw e;
+        scb.cfsr |= CFSR_LSPERR;
+        this.nvic.setPending(EXC_BUSFAULT);
+      }
+      scb.fpccr &= ~FPCCR_LSPACT;
+    }
+    if (scb.fpccr & FPCCR_ASPEN && (cpu.control & CONTROL_FPCA) === 0) {
+      cpu.fpscr = (cpu.fpscr & ~0x07c00000) | (scb.fpdscr & 0x07c00000);
+      cpu.control |= CONTROL_FPCA;
+    }
   }
 
   private returnFault(excReturn: number): void {

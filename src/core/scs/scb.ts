@@ -327,7 +327,7 @@ export class Scb implements MmioDevice {
         nvic.triggerSoftware(value);
         return;
       case 0xf34:
-        this.fpccr = (this.fpccr & ~0xc0000000) | (value & 0xc0000000);
+        this.fpccr = (value & 0xc000017b) >>> 0; // ASPEN LSPEN MONRDY BFRDY MMRDY HFRDY THREAD USER LSPACT
         return;
       case 0xf38:
         this.fpcar = value & ~7;
