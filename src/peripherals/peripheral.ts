@@ -1,0 +1,79 @@
+/**
+ * What every STM32 peripheral model gets from the machine, and the base class they share:
+ * declared registers (./registers.ts), one level-based `updateIrq()`, reset, and snapshot.
+ */
+import type { AccessSize, Bus, MmioDevice } from '../bus/bus.js';
+import type { Clock } from '../clock/clock.js';
+import { RegisterBlock } from './registers.js';
+
+/**
+ * Bus clock frequencies in Hz as the RCC configures them. Listeners run after every change
+ * (a USART recomputes its bit time, a timer its tick).
+ */
+export class ClockTree {
+  /** Core and AHB clock. */
+  hclk = 16_000_000;
+  /** APB1 (low-speed) peripheral clock. */
+  pclk1 = 16_000_000;
+  /** APB2 (high-speed) peripheral clock. */
+  pclk2 = 16_000_000;
+  private listeners: (() => void)[] = [];
+
+  /** Timer kernel clock on APB1/APB2: twice PCLK when the APB prescaler is not 1 (RM0090 6.2). */
+  timerClock(apb: 1 | 2): number {
+    const pclk = apb === 1 ? this.pclk1 : this.pclk2;
+    return pclk === this.hclk ? pclk : 2 * pclk;
+  }
+
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  set(hclk: number, pclk1: number, pclk2: number): void {
+    if (hclk === this.hclk && pclk1 === this.pclk1 && pclk2 === this.pclk2) return;
+    this.hclk = hclk;
+    this.pclk1 = pclk1;
+    this.pclk2 = pclk2;
+    for (const l of this.listeners) l();
+  }
+}
+
+export interface PeripheralContext {
+  clock: Clock;
+  clocks: ClockTree;
+  /** Drives NVIC external interrupt line `irq` (level-sensitive). */
+  setIrq(irq: number, level: boolean): void;
+  /** For bus masters (DMA): reads and writes go through the bus like the chip's. */
+  bus: Bus;
+  warn(message: string): void;
+}
+
+export abstract class Peripheral implements MmioDevice {
+  readonly regs: RegisterBlock;
+
+  constructor(
+    readonly name: string,
+    readonly base: number,
+    readonly size: number,
+    protected readonly ctx: PeripheralContext,
+  ) {
+    this.regs = new RegisterBlock(name, ctx.warn);
+  }
+
+  read(offset: number, size: AccessSize): number {
+    return this.regs.read(offset, size);
+  }
+
+  write(offset: number, value: number, size: AccessSize): void {
+    this.regs.write(offset, value, size);
+  }
+
+  /** Back to reset state (registers and whatever the model keeps beside them). */
+  reset(): void {
+    this.regs.reset();
+    this.updateIrq();
+  }
+
+  /** Recomputes the interrupt line(s) from status and enable bits. */
+  updateIrq(): void {}
+}
