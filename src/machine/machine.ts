@@ -3,7 +3,7 @@
  * virtual time together, and runs them: batches of instructions up to the next clock event,
  * exceptions taken between instructions, WFI jumping the clock to the next alarm.
  */
-import { Bus, type AccessSize, type MmioDevice } from '../bus/bus.js';
+import { Bus, type AccessSize, type MmioDevice, type WatchKind } from '../bus/bus.js';
 import { Clock } from '../clock/clock.js';
 import { Cpu, type StopReason } from '../core/cpu.js';
 import { ExceptionUnit } from '../core/exceptions.js';
@@ -11,6 +11,8 @@ import { Dwt, Itm } from '../core/scs/dwt.js';
 import { Nvic } from '../core/scs/nvic.js';
 import { Scb } from '../core/scs/scb.js';
 import { SysTick } from '../core/scs/systick.js';
+import { ClockTree, type Peripheral, type PeripheralContext } from '../peripherals/peripheral.js';
+import { stm32f407Peripherals } from './soc/stm32f407.js';
 
 export const FLASH_BASE = 0x08000000;
 export const FLASH_SIZE = 1024 * 1024;
@@ -58,7 +60,13 @@ export class Machine {
   readonly flash;
   readonly sram;
   readonly ccm;
+  /** Bus clocks as the RCC sets them; the core clock follows HCLK. */
+  readonly clocks = new ClockTree();
+  /** STM32F407 peripherals, by name (e.g. 'USART2', 'GPIOD', 'RCC'). */
+  readonly peripherals = new Map<string, Peripheral>();
   private resetRequested = false;
+  /** The data access that stopped the machine with reason 'watchpoint'. */
+  watchHit: { address: number; kind: WatchKind } | null = null;
   /** Called after every reset (the CLI re-announces, peripherals re-arm). */
   onReset: () => void = () => {};
 
@@ -95,6 +103,11 @@ export class Machine {
     bus.mapDevice(0xe000e000, 0x1000, this.scb);
     bus.mapDevice(0xe0001000, 0x1000, this.dwt);
     bus.mapDevice(0xe0000000, 0x1000, this.itm);
+    // Like the DWT: the access completes, the machine stops after the instruction.
+    bus.onWatchHit = (address, kind) => {
+      this.watchHit = { address, kind };
+      this.requestStop('watchpoint');
+    };
     this.reset();
   }
 
@@ -108,6 +121,7 @@ export class Machine {
     this.dwt.reset();
     this.itm.reset();
     this.exc.reset();
+    for (const p of this.peripherals.values()) p.reset();
     cpu.r.fill(0);
     cpu.apsr = 0;
     cpu.it = 0;
@@ -133,6 +147,28 @@ export class Machine {
   requestStop(reason: StopReason): void {
     this.cpu.stopReason = reason;
     this.cpu.requestAttention();
+  }
+
+  /**
+   * Executes exactly one instruction for a debugger's single step. An exception that becomes
+   * pending is taken, so the step ends at the handler's first instruction; a step that starts
+   * with an exception already pending ends there without executing anything else.
+   */
+  step(): StopReason {
+    const cpu = this.cpu;
+    if (cpu.attention !== 0 && cpu.stopReason === null) {
+      const pc = cpu.pc;
+      const ipsr = cpu.ipsr;
+      if (this.resetRequested) this.reset();
+      this.exc.serviceAttention();
+      if (cpu.pc !== pc || cpu.ipsr !== ipsr) return 'limit';
+    }
+    const reason = this.run(1);
+    if (reason === 'limit' && cpu.attention !== 0 && cpu.stopReason === null) {
+      if (this.resetRequested) this.reset();
+      this.exc.serviceAttention();
+    }
+    return reason;
   }
 
   /**

@@ -1,0 +1,8 @@
+/** The STM32F407's peripherals, mapped at their RM0090 addresses. */
+import type { Peripheral, PeripheralContext } from '../../peripherals/peripheral.js';
+import { ioPeripherals } from './io.js';
+import { systemPeripherals } from './system.js';
+
+export function stm32f407Peripherals(ctx: PeripheralContext): Peripheral[] {
+  return [...systemPeripherals(ctx), ...ioPeripherals(ctx)];
+}
