@@ -11,6 +11,7 @@ import { Machine } from '../src/machine/machine.js';
 export const WINDOW_BASE = 0x20001000;
 export const WINDOW_SIZE = 0x1000;
 const APSR_MASK = 0xf80f0000;
+const CPACR = 0xe000ed88;
 const REG_NAMES = [
   'r0',
   'r1',
@@ -37,6 +38,9 @@ export interface VectorState {
   memSeed?: string;
   /** ...or the whole window as hex (hand-written vectors). */
   mem?: string | [number, string][];
+  /** FP classes: S0-S31 as raw single-precision bits, and FPSCR. */
+  s?: number[];
+  fpscr?: number;
 }
 
 export interface Vector {
@@ -109,6 +113,13 @@ export class Replayer {
     for (let i = 0; i < 15; i++) cpu.r[i] = v.pre.r[i]!;
     cpu.setPc(pc);
     cpu.xpsr = ((v.pre.apsr & APSR_MASK) | (1 << 24)) >>> 0;
+    if (v.pre.s !== undefined) {
+      m.bus.write32(CPACR, 0x00f00000); // CP10/CP11 full access
+      // An FP context is active (CONTROL.FPCA), as in the oracle: no new-context FPSCR reset.
+      cpu.control |= 4;
+      for (let i = 0; i < 32; i++) cpu.s[i] = v.pre.s[i]!;
+      cpu.fpscr = v.pre.fpscr! >>> 0;
+    }
 
     const problems: string[] = [];
     const steps = v.steps ?? 1;
@@ -142,6 +153,17 @@ export class Replayer {
     const apsr = (cpu.xpsr & APSR_MASK) >>> 0;
     if (apsr !== (post.apsr & APSR_MASK) >>> 0) {
       problems.push(`apsr: expected ${flags(post.apsr)}, got ${flags(apsr)}`);
+    }
+    if (post.s !== undefined) {
+      for (let i = 0; i < 32; i++) {
+        const want = post.s[i]! >>> 0;
+        const got = cpu.s[i]! >>> 0;
+        if (want !== got) problems.push(`s${i}: expected ${hex32(want)}, got ${hex32(got)}`);
+      }
+      const want = post.fpscr! >>> 0;
+      if (cpu.fpscr >>> 0 !== want) {
+        problems.push(`fpscr: expected ${hex32(want)}, got ${hex32(cpu.fpscr)}`);
+      }
     }
     if (cpu.t !== 1) problems.push('EPSR.T cleared (Unicorn stayed in Thumb state)');
     if (cpu.it !== 0) problems.push(`ITSTATE ${cpu.it.toString(2)} left over (Unicorn: none)`);
@@ -183,6 +205,9 @@ export function describeMismatch(mm: Mismatch): string {
     `  pre: ${regs.slice(0, 8).join(' ')}`,
     `       ${regs.slice(8).join(' ')}`,
     `       apsr ${flags(v.pre.apsr)}` + (v.pre.memSeed ? `  memSeed ${v.pre.memSeed}` : ''),
+    ...(v.pre.s !== undefined
+      ? [`  fpscr ${hex32(v.pre.fpscr!)}  ` + v.pre.s.map((x, i) => `s${i}=${hex32(x)}`).join(' ')]
+      : []),
     ...mm.problems.map((p) => `  ${p}`),
   ];
   return lines.join('\n');

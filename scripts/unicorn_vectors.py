@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Differential-test vectors for f4emu from Unicorn (Debian's python3-unicorn).
 
-Random legal ARMv7E-M Thumb encodings of every integer instruction class, from random register,
-flag and memory states, with Unicorn's resulting state; scripts/differential.ts replays them on
-f4emu. Output: JSON Lines (format in docs/differential.md) on stdout or --out; per-class counts
-on stderr. Same --seed and --count give the same vectors whatever --jobs is.
+Random legal ARMv7E-M Thumb encodings of every integer and FPv4-SP instruction class, from
+random register, flag, FP and memory states, with Unicorn's resulting state;
+scripts/differential.ts replays them on f4emu. Output: JSON Lines (format in
+docs/differential.md) on stdout or --out; per-class counts on stderr. Same --seed and --count
+give the same vectors whatever --jobs is.
 
     /usr/bin/python3 scripts/unicorn_vectors.py --count 100000 --seed 1 --out vectors.jsonl
 """

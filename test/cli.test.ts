@@ -29,11 +29,18 @@ describe('f4emu run', () => {
     expect(r.code).toBe(0);
   });
 
-  it("passes the guest's exit status through", () => {
-    // Without an FPU this test's first FP instruction is an unexpected UsageFault, and its fault
-    // handler calls exit(128 + 6): the semihosting EXIT_EXTENDED status must come out as is.
-    const r = f4emu('run', path.join(ROOT, 'firmware/prebuilt/tests/fpu_context.elf'), '--semihosting');
-    expect(r.code).toBe(128 + 6);
+  it("passes the guest's exit status through (SYS_EXIT_EXTENDED)", () => {
+    // movs r0, #0x20; add r1, pc, #4; bkpt 0xab; b . ; then the block {ApplicationExit, 42}.
+    const bin = new Uint8Array(32);
+    const dv = new DataView(bin.buffer);
+    dv.setUint32(0, 0x20001000, true);
+    dv.setUint32(4, 0x08000011, true);
+    [0x2020, 0xa101, 0xbeab, 0xe7fe].forEach((hw, i) => dv.setUint16(16 + 2 * i, hw, true));
+    dv.setUint32(24, 0x20026, true);
+    dv.setUint32(28, 42, true);
+    const r = f4emu('run', tmpFile('exit42.bin', bin), '--semihosting');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(42);
   });
 
   it('stops at --max-instructions with exit code 4 and says where', () => {

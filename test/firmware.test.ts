@@ -84,9 +84,7 @@ describe('prebuilt firmware is present', () => {
  * Firmware that needs a part of the chip f4emu does not emulate yet, with the issue that adds it.
  * These still build and pass under QEMU (`make -C firmware check`).
  */
-const WAITING_FOR: Record<string, string> = {
-  fpu_context: 'the FPv4-SP FPU (issue 4)',
-};
+const WAITING_FOR: Record<string, string> = {};
 
 describe('exception-model tests (firmware/prebuilt/tests)', () => {
   for (const name of tests) {

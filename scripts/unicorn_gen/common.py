@@ -100,6 +100,9 @@ class State:
         self.ninsn = 1  # instructions to disassemble (a TBB table after the code is not one)
         self.insn_len = None  # bytes of the single instruction (default: all of the code)
         self.it_len = None  # bytes of IT + block
+        # FP state (fp.py): 32 raw single-precision registers and FPSCR; None for integer classes
+        self.s = None
+        self.fpscr = 0
 
     def word(self, addr):
         off = addr - WIN

@@ -3,14 +3,14 @@ if Unicorn ran it cleanly, and serialise it as a JSON line (format: docs/differe
 
 import json
 
-from . import t16, dp32, mul32, mem, branch
+from . import t16, dp32, mul32, mem, branch, fp
 from .common import Rng, State, WIN_SIZE
 from .disasm import disassemble
 from .oracle import Oracle
 from .unicorn_bugs import KNOWN_BUGS
 
 CLASSES = {}
-for _module in (t16, dp32, mul32, mem, branch):
+for _module in (t16, dp32, mul32, mem, branch, fp):
     CLASSES.update(_module.CLASSES)
 
 _oracle = None
@@ -72,6 +72,9 @@ def generate_chunk(job):
             v['steps'] = st.steps
         v['pre'] = {'r': pre_r, 'apsr': st.apsr, 'memSeed': st.mem_seed.hex()}
         v['post'] = {'r': regs, 'apsr': apsr, 'mem': _mem_diff(st.mem, window)}
+        if st.s is not None:
+            v['pre']['s'], v['pre']['fpscr'] = st.s, st.fpscr
+            v['post']['s'], v['post']['fpscr'] = oracle.fp_post
         vectors.append(v)
         items.append((st.pc, code, st.ninsn))
     if with_asm:

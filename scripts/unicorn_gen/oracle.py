@@ -14,6 +14,7 @@ from .common import M32, RAM_BASE, RAM_SIZE, WIN, WIN_SIZE, APSR_MASK
 
 GPRS = [getattr(A, 'UC_ARM_REG_R%d' % i) for i in range(13)] + [
     A.UC_ARM_REG_SP, A.UC_ARM_REG_LR]
+SREGS = [A.UC_ARM_REG_S0 + i for i in range(32)]
 PAD = b'\xfe\xde' * 4  # UDF #254 after the code: running past the end raises, never succeeds
 IT_COUNT_LIMIT = 16
 
@@ -62,6 +63,7 @@ class Oracle:
         self.last_code = (0, 0)
         self.dropped = {}
         self.model_checked = False
+        self.fp_post = None  # (s, fpscr) after the last successful FP case
 
     def _open(self):
         if not self.model_checked:
@@ -105,6 +107,17 @@ class Oracle:
         uc.reg_write(A.UC_ARM_REG_XPSR_NZCVQG, st.apsr)
         if uc.reg_read(A.UC_ARM_REG_APSR) & APSR_MASK != st.apsr:
             raise RuntimeError('unicorn did not take the APSR value %#x' % st.apsr)
+        if st.s is not None:
+            # An FP instruction run with CONTROL.FPCA = 0 (and FPCCR.ASPEN set, as at reset)
+            # creates a new FP context, FPSCR = FPDSCR (ExecuteFPCheck): FP cases run with an
+            # active context, FPCA = 1, cleared again afterwards for the integer classes.
+            uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) | 4)
+            for reg, value in zip(SREGS, st.s):
+                uc.reg_write(reg, value)
+            uc.reg_write(A.UC_ARM_REG_FPSCR, st.fpscr)
+            if uc.reg_read(A.UC_ARM_REG_FPSCR) != st.fpscr:
+                raise RuntimeError('unicorn did not take the FPSCR value %#x' % st.fpscr)
+        self.fp_post = None
         self.executed = self.outside = 0
         self.code_lo, self.code_hi = st.pc, st.pc + len(code)
         err = None
@@ -142,6 +155,11 @@ class Oracle:
             regs = [uc.reg_read(r) & M32 for r in GPRS] + [pc]
             apsr = uc.reg_read(A.UC_ARM_REG_APSR) & APSR_MASK
             result = (regs, apsr, bytes(uc.mem_read(WIN, WIN_SIZE)))
+            if st.s is not None:
+                self.fp_post = ([uc.reg_read(r) & M32 for r in SREGS],
+                                uc.reg_read(A.UC_ARM_REG_FPSCR) & M32)
+        if st.s is not None and err is None:
+            uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) & ~4)
         if err is not None:
             self.uc = None  # a fresh engine after any error: no state can leak into the next case
         return result

@@ -6,7 +6,8 @@ pseudocode decides which (docs/differential.md lists what was found).
 
     /usr/bin/python3 scripts/unicorn_gen/qemu_crosscheck.py vectors.jsonl [--limit N] [--show K]
 
-Works on the registers, APSR and the data window, like the f4emu replayer. QEMU listens on a
+Works on the registers, APSR and the data window, like the f4emu replayer, and on S0-S31 and
+FPSCR for the FP classes. QEMU listens on a
 loopback port only and is stopped at the end.
 """
 
@@ -74,8 +75,30 @@ class Gdb:
 
     def set_regs(self, r, xpsr):
         words = list(r) + [0] * 24 + [0, xpsr]  # r0-r15, f0-f7 (3 words each), fps, xpsr
+        if getattr(self, 'has_xml', False):
+            words = list(r) + [xpsr]  # with the target description read: r0-r15, xpsr
         if self.cmd('G' + b''.join(w.to_bytes(4, 'little') for w in words).hex()) != 'OK':
             raise RuntimeError('register write failed')
+
+    def set_fp(self, s, fpscr):
+        """S0-S31 as D0-D15 (registers 26-41 of arm-vfp.xml) and FPSCR (42)."""
+        if not getattr(self, 'has_xml', False):
+            # QEMU answers p/P packets only once the client has read the target description.
+            self.cmd('qXfer:features:read:target.xml:0,ffb')
+            self.has_xml = True
+        for d in range(16):
+            val = s[2 * d].to_bytes(4, 'little') + s[2 * d + 1].to_bytes(4, 'little')
+            if self.cmd('P%x=%s' % (26 + d, val.hex())) != 'OK':
+                raise RuntimeError('FP register write failed')
+        if self.cmd('P2a=%s' % fpscr.to_bytes(4, 'little').hex()) != 'OK':
+            raise RuntimeError('FPSCR write failed')
+
+    def fp(self):
+        s = []
+        for d in range(16):
+            raw = bytes.fromhex(self.cmd('p%x' % (26 + d)))
+            s += [int.from_bytes(raw[0:4], 'little'), int.from_bytes(raw[4:8], 'little')]
+        return s, int.from_bytes(bytes.fromhex(self.cmd('p2a')), 'little')
 
     def regs(self):
         raw = bytes.fromhex(self.cmd('g'))
@@ -100,6 +123,22 @@ def system_reset(gdb):
         reply = gdb.recv()
 
 
+# CPACR = CP10/CP11 full access (0xE000ED88); FPCCR = 0 (0xE000EF34): ASPEN off, so that the
+# FP instruction does not create a new FP context (FPSCR = FPDSCR) as the first one after reset
+# would. QEMU's gdbstub ignores writes to these, so the guest makes them:
+#   movw r0, #0xed88; movt r0, #0xe000; mov.w r1, #0xf00000; str r1, [r0]
+#   movw r0, #0xef34; movt r0, #0xe000; movs r1, #0; str r1, [r0]; dsb; isb
+ENABLE_FP = bytes.fromhex('4ef68850cef200004ff4700101604ef63470cef2000000210160bff34f8fbff36f8f')
+ENABLE_FP_AT = HANDLER + 0x40
+
+
+def enable_fp(gdb):
+    gdb.write_mem(ENABLE_FP_AT, ENABLE_FP)
+    gdb.set_regs([0] * 15 + [ENABLE_FP_AT], 1 << 24)
+    for _ in range(10):
+        gdb.cmd('s')
+
+
 def window(v):
     return hashlib.shake_128(bytes.fromhex(v['pre']['memSeed'])).digest(WIN_SIZE)
 
@@ -112,6 +151,11 @@ def check(gdb, v):
     pc = pre['r'][15]
     gdb.write_mem(pc, code)
     gdb.set_regs(pre['r'], pre['apsr'] | 1 << 24)
+    fp = 'fpscr' in pre
+    if fp:
+        enable_fp(gdb)
+        gdb.set_regs(pre['r'], pre['apsr'] | 1 << 24)
+        gdb.set_fp(pre['s'], pre['fpscr'])
     for _ in range(v.get('steps', 1)):
         gdb.cmd('s')
     r, xpsr = gdb.regs()
@@ -125,6 +169,13 @@ def check(gdb, v):
             problems.append('%s: unicorn %#010x, qemu %#010x' % (NAMES[i], post['r'][i], r[i]))
     if xpsr & 0xF80F0000 != post['apsr']:
         problems.append('apsr: unicorn %#010x, qemu %#010x' % (post['apsr'], xpsr & 0xF80F0000))
+    if fp:
+        s, fpscr = gdb.fp()
+        for i in range(32):
+            if s[i] != post['s'][i]:
+                problems.append('s%d: unicorn %#010x, qemu %#010x' % (i, post['s'][i], s[i]))
+        if fpscr != post['fpscr']:
+            problems.append('fpscr: unicorn %#010x, qemu %#010x' % (post['fpscr'], fpscr))
     want = bytearray(before)
     for off, data in post['mem']:
         want[off:off + len(data) // 2] = bytes.fromhex(data)

@@ -64,6 +64,26 @@ def smlad_q_affected(code, st, post_apsr):
     return p1 + p2 >= INT32_LIMIT and INT32_MIN <= total < INT32_LIMIT
 
 
+def vcvt_fixed_affected(code, st, post_apsr):
+    """VCVT.F32.{S,U}{16,32} Sd, Sd, #fbits (fixed point to float) rounds in the FPSCR mode;
+    AArch32 rounds these to nearest whatever FPSCR.RMode (QEMU 5.2 fixed it). Only inexact
+    conversions in a directed mode differ."""
+    if len(code) != 4 or st.s is None or (st.fpscr >> 22) & 3 == 0:
+        return False
+    hw1 = int.from_bytes(code[0:2], 'little')
+    hw2 = int.from_bytes(code[2:4], 'little')
+    if hw1 & 0xFFBE != 0xEEBA or hw2 & 0x0F50 != 0x0A40:
+        return False
+    d = (hw2 >> 12) << 1 | (hw1 >> 6) & 1
+    size = 32 if hw2 & 0x80 else 16
+    x = st.s[d] & ((1 << size) - 1)
+    if not hw1 & 1 and x >> (size - 1):
+        x = (1 << size) - x  # the magnitude of a negative value
+    while x and not x & 1:
+        x >>= 1
+    return x >= 1 << 24  # more than 24 significant bits: the conversion rounds
+
+
 class KnownBug:
     def __init__(self, name, summary, affected=None):
         self.name = name
@@ -78,6 +98,8 @@ KNOWN_BUGS = [
              'aligned complete instead of raising an UNALIGNED UsageFault'),
     KnownBug('yield', 'YIELD (16 and 32-bit) stops emulation with UC_ERR_INSN_INVALID instead of '
              'executing as a hint (a NOP on the Cortex-M4)'),
+    KnownBug('vcvt-fixed-rounding', 'VCVT from fixed point to F32 rounds in the FPSCR mode '
+             'instead of always to nearest', vcvt_fixed_affected),
     KnownBug('sp-low-bits', 'writes of a value with bits [1:0] set to SP keep those bits '
              '(Cortex-M4: SP[1:0] are always zero)'),
 ]

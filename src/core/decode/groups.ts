@@ -2,6 +2,7 @@
 import type { Encoding } from '../insn.js';
 import { branchEncodings } from './branch.js';
 import { dataProcessingEncodings } from './dataProcessing.js';
+import { fpuEncodings } from './fpu.js';
 import { loadStoreEncodings } from './loadStore.js';
 import { multiplyEncodings } from './multiply.js';
 import { systemEncodings } from './system.js';
@@ -12,4 +13,5 @@ export const groups: Encoding[][] = [
   branchEncodings,
   multiplyEncodings,
   systemEncodings,
+  fpuEncodings,
 ];

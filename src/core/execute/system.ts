@@ -121,8 +121,8 @@ export function sev(cpu: Cpu, _i: Insn): void {
 }
 
 /**
- * The coprocessor space (A5.3.18). CP10/CP11 are the FPU: access follows CPACR (NOCP when
- * denied, as on the chip). Other coprocessors are absent: NOCP.
+ * The coprocessor space (A5.3.18) outside the FPU's encodings. Other coprocessors are absent:
+ * NOCP. Unallocated CP10/CP11 encodings: NOCP when CPACR denies access, else UNDEFINSTR.
  */
 export function coprocessor(cpu: Cpu, i: Insn): void {
   const cp = i.imm;
@@ -131,10 +131,6 @@ export function coprocessor(cpu: Cpu, i: Insn): void {
   if (access === 0 || access === 2 || (access === 1 && !cpu.privileged)) {
     throw new CpuFault(EXC_USAGEFAULT, CFSR_NOCP);
   }
-  cpu.bus.warnOnce(
-    'fpu',
-    `f4emu: floating-point instruction at 0x${cpu.pc.toString(16)} — the FPU is not emulated yet; ` +
-      'raising UNDEFINSTR (build soft-float: -mfloat-abi=soft)',
-  );
+  // CP10/CP11 encodings the FPv4-SP-D16 does not have (double-precision arithmetic...).
   throw new CpuFault(EXC_USAGEFAULT, CFSR_UNDEFINSTR);
 }

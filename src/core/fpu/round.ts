@@ -133,9 +133,7 @@ export function fpRound(
     }
     const mode = (fpscr >>> 22) & 3;
     const toInf =
-      mode === RMODE_RN ||
-      (mode === RMODE_RP && sign === 0) ||
-      (mode === RMODE_RM && sign !== 0);
+      mode === RMODE_RN || (mode === RMODE_RP && sign === 0) || (mode === RMODE_RM && sign !== 0);
     if (half) fpr.r = signBit | (toInf ? 0x7c00 : 0x7bff);
     else fpr.r = (signBit | (toInf ? 0x7f800000 : 0x7f7fffff)) >>> 0;
     fpr.f |= FPSCR_OFC | FPSCR_IXC;
@@ -146,6 +144,10 @@ export function fpRound(
 }
 
 const f64 = new Float64Array(1);
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const MIN_NORMAL = 1.1754943508222875e-38; // 2^-126
+const MAX_FINITE = 3.4028234663852886e38; // (2 - 2^-23) * 2^127
 const u64 = new Uint32Array(f64.buffer);
 const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 const HI = 1 - LO;
@@ -155,6 +157,16 @@ const HI = 1 - LO;
  * ulp of x, as an exact two-sum gives) to binary32.
  */
 export function fpRoundDouble(x: number, t: number, fpscr: number): void {
+  // Fast path: round to nearest of an exactly known normal-range value is Math.fround.
+  if (t === 0 && (fpscr & 0x00c00000) === 0) {
+    const ax = x < 0 ? -x : x;
+    if (ax >= MIN_NORMAL && ax <= MAX_FINITE) {
+      f32[0] = x;
+      fpr.r = u32[0]!;
+      if (f32[0] !== x) fpr.f |= FPSCR_IXC;
+      return;
+    }
+  }
   f64[0] = x;
   const hi = u64[HI]!;
   const lo = u64[LO]!;
