@@ -64,6 +64,23 @@ const PAGE_MASK = (1 << PAGE_SHIFT) - 1;
 
 export type WarnFn = (message: string) => void;
 
+export type WatchKind = 'write' | 'read' | 'access';
+
+/** A debugger data watchpoint over [address, address + length). */
+export interface Watchpoint {
+  address: number;
+  length: number;
+  kind: WatchKind;
+}
+
+/** A 64 KB page taken out of the fast path while a watchpoint covers it. */
+interface WatchedPage {
+  p8: Uint8Array;
+  p16: Uint16Array;
+  p32: Uint32Array;
+  writable: number;
+}
+
 export class Bus {
   private readonly page8: (Uint8Array | null)[] = new Array(PAGE_COUNT).fill(null);
   private readonly page16: (Uint16Array | null)[] = new Array(PAGE_COUNT).fill(null);
@@ -79,6 +96,18 @@ export class Bus {
   private lastDevice: DeviceRange | null = null;
   private warned = new Set<string>();
   warn: WarnFn = (m) => console.warn(m);
+  /** Watched pages by page number: their fast-path entries are null while watched. */
+  private readonly watchedPages = new Map<number, WatchedPage>();
+  private watchpoints: Watchpoint[] = [];
+  /** True while the core fetches instructions (not data accesses: no watchpoint match). */
+  watchSuppressed = false;
+  /** Called after a watched access completed, with the matched address inside the watchpoint. */
+  onWatchHit: (address: number, kind: WatchKind) => void = () => {};
+  /**
+   * Consulted for stores to read-only memory before they are ignored: the flash interface
+   * programs flash this way (FLASH_CR.PG). Returns true when it took the store.
+   */
+  readOnlyWriteHandler: ((addr: number, value: number, size: AccessSize) => boolean) | null = null;
 
   addRegion(opts: MemoryRegionOptions): MemoryRegion {
     if ((opts.base & PAGE_MASK) !== 0 || (opts.size & PAGE_MASK) !== 0) {
@@ -168,14 +197,14 @@ export class Bus {
 
   /** Reads a byte for a debugger; undefined where nothing answers. Devices are not read. */
   peek8(addr: number): number | undefined {
-    const p = this.page8[addr >>> PAGE_SHIFT];
+    const p = this.memoryPage(addr >>> PAGE_SHIFT);
     return p ? p[addr & PAGE_MASK] : undefined;
   }
 
   /** Writes memory directly (flash included); false where no memory is mapped. */
   poke8(addr: number, value: number): boolean {
     const page = addr >>> PAGE_SHIFT;
-    const p = this.page8[page];
+    const p = this.memoryPage(page);
     if (!p) return false;
     p[addr & PAGE_MASK] = value;
     if (this.codePages[page] === 1) this.onCodeWrite(addr >>> 0, 1);
@@ -184,8 +213,8 @@ export class Bus {
 
   /** True when [addr, addr+len) lies entirely in mapped memory. */
   isMemory(addr: number, len: number): boolean {
-    for (let a = addr; a < addr + len; a = ((a >>> PAGE_SHIFT) + 1) << PAGE_SHIFT >>> 0) {
-      if (!this.page8[a >>> PAGE_SHIFT]) return false;
+    for (let a = addr; a < addr + len; a = (((a >>> PAGE_SHIFT) + 1) << PAGE_SHIFT) >>> 0) {
+      if (!this.memoryPage(a >>> PAGE_SHIFT)) return false;
       if (a >>> PAGE_SHIFT === PAGE_COUNT - 1) break;
     }
     return true;
@@ -198,9 +227,104 @@ export class Bus {
     this.warn(message);
   }
 
+  // ---- debugger watchpoints ----
+
+  /** The memory behind a page, watched or not. */
+  private memoryPage(page: number): Uint8Array | null {
+    return this.page8[page] ?? this.watchedPages.get(page)?.p8 ?? null;
+  }
+
+  get watchpointList(): readonly Watchpoint[] {
+    return this.watchpoints;
+  }
+
+  /**
+   * Replaces the watchpoints. Pages they touch leave the fast path (their accesses go through
+   * the slow path, which matches them); pages no longer watched get their fast path back.
+   */
+  setWatchpoints(list: readonly Watchpoint[]): void {
+    this.watchpoints = list.map((w) => ({ ...w, address: w.address >>> 0 }));
+    const wanted = new Set<number>();
+    for (const w of this.watchpoints) {
+      const last = (w.address + Math.max(w.length, 1) - 1) >>> 0;
+      for (let pg = w.address >>> PAGE_SHIFT; pg <= last >>> PAGE_SHIFT; pg++) {
+        if (this.page8[pg] || this.watchedPages.has(pg)) wanted.add(pg);
+      }
+    }
+    for (const [pg, saved] of this.watchedPages) {
+      if (wanted.has(pg)) continue;
+      this.page8[pg] = saved.p8;
+      this.page16[pg] = saved.p16;
+      this.page32[pg] = saved.p32;
+      this.pageWritable[pg] = saved.writable;
+      this.watchedPages.delete(pg);
+    }
+    for (const pg of wanted) {
+      if (this.watchedPages.has(pg)) continue;
+      this.watchedPages.set(pg, {
+        p8: this.page8[pg]!,
+        p16: this.page16[pg]!,
+        p32: this.page32[pg]!,
+        writable: this.pageWritable[pg]!,
+      });
+      this.page8[pg] = this.page16[pg] = this.page32[pg] = null;
+      this.pageWritable[pg] = 0;
+    }
+  }
+
+  private matchWatch(addr: number, size: number, write: boolean): void {
+    if (this.watchSuppressed) return;
+    for (const w of this.watchpoints) {
+      if (w.kind === (write ? 'read' : 'write')) continue;
+      if (addr < w.address + w.length && w.address < addr + size) {
+        this.onWatchHit(Math.max(addr, w.address) >>> 0, w.kind);
+        return;
+      }
+    }
+  }
+
+  private watchedRead(addr: number, size: AccessSize): number {
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) {
+      const a = (addr + i) >>> 0;
+      const p = this.memoryPage(a >>> PAGE_SHIFT);
+      if (!p) throw new BusError(a, false, 'no memory or device at this address');
+      v = (v << 8) | p[a & PAGE_MASK]!;
+    }
+    this.matchWatch(addr, size, false);
+    return v >>> 0;
+  }
+
+  private watchedWrite(addr: number, value: number, size: AccessSize): void {
+    const saved = this.watchedPages.get(addr >>> PAGE_SHIFT)!;
+    if (saved.writable === 0) {
+      if (!this.readOnlyWriteHandler?.(addr, value, size)) {
+        this.warnOnce(
+          `ro:${this.regionAt(addr)?.storageName}`,
+          `f4emu: store to read-only memory at 0x${hex(addr)} ignored`,
+        );
+      }
+    } else {
+      for (let i = 0; i < size; i++) {
+        const a = (addr + i) >>> 0;
+        const byte = (value >>> (8 * i)) & 0xff;
+        const w = this.watchedPages.get(a >>> PAGE_SHIFT);
+        if (w === undefined) this.write8(a, byte);
+        else {
+          w.p8[a & PAGE_MASK] = byte;
+          if (this.codePages[a >>> PAGE_SHIFT] === 1) this.onCodeWrite(a, 1);
+        }
+      }
+    }
+    this.matchWatch(addr, size, true);
+  }
+
   // ---- slow paths: unaligned memory, bit-band, devices ----
 
   private slowRead(addr: number, size: AccessSize): number {
+    if (this.watchedPages.size !== 0 && this.watchedPages.has(addr >>> PAGE_SHIFT)) {
+      return this.watchedRead(addr, size);
+    }
     const p = this.page8[addr >>> PAGE_SHIFT];
     if (p) {
       // Unaligned access inside memory: assemble little-endian bytes (may cross a page).
@@ -217,9 +341,14 @@ export class Bus {
 
   private slowWrite(addr: number, value: number, size: AccessSize): void {
     const page = addr >>> PAGE_SHIFT;
+    if (this.watchedPages.size !== 0 && this.watchedPages.has(page)) {
+      this.watchedWrite(addr, value, size);
+      return;
+    }
     const p = this.page8[page];
     if (p) {
       if (this.pageWritable[page] === 0) {
+        if (this.readOnlyWriteHandler?.(addr, value, size)) return;
         const r = this.regionAt(addr);
         this.warnOnce(
           `ro:${r?.storageName}`,

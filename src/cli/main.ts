@@ -11,6 +11,10 @@ import { ImageError, parseImage } from '../loader/image.js';
 import { NodeSemihostingHost, processConsole } from '../host/semihostingFs.js';
 import { faultReport, describeAddress } from '../diagnostics/faultReport.js';
 import { exceptionName } from '../core/faults.js';
+import type { StopReason } from '../core/cpu.js';
+import type { SymbolTable } from '../loader/elf.js';
+import type { Semihosting } from '../machine/semihosting.js';
+import { GdbTcpListener, parseGdbAddress, type GdbAddress } from '../host/gdbTcp.js';
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAULT = 3;
@@ -25,6 +29,8 @@ options:
   --trace                 print every executed instruction to stderr
   --stats                 print instruction count and speed to stderr at the end
   --cmdline "ARGS"        command line returned by SYS_GET_CMDLINE
+  --gdb [tcp:][HOST:]PORT serve the GDB remote protocol (HOST defaults to 127.0.0.1)
+  --wait-gdb              halt at reset until a debugger attaches (needs --gdb)
 exit code: the guest's exit status; 2 bad usage/image, 3 lockup/fault, 4 limit/timeout`;
 
 interface RunOptions {
@@ -36,6 +42,8 @@ interface RunOptions {
   trace: boolean;
   stats: boolean;
   cmdline: string;
+  gdb: GdbAddress | null;
+  waitGdb: boolean;
 }
 
 class UsageError extends Error {}
@@ -50,6 +58,8 @@ function parseRunArgs(args: string[]): RunOptions {
     trace: false,
     stats: false,
     cmdline: '',
+    gdb: null,
+    waitGdb: false,
   };
   const number = (name: string, v: string | undefined): number => {
     const n = Number(v);
@@ -60,7 +70,10 @@ function parseRunArgs(args: string[]): RunOptions {
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const [key, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [key, inline] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
     const value = () => inline ?? args[++i];
     switch (key) {
       case '--semihosting':
@@ -82,6 +95,15 @@ function parseRunArgs(args: string[]): RunOptions {
       case '--cmdline':
         o.cmdline = value() ?? '';
         break;
+      case '--gdb': {
+        const spec = value() ?? '';
+        o.gdb = parseGdbAddress(spec);
+        if (o.gdb === null) throw new UsageError(`--gdb needs [tcp:][HOST:]PORT, got '${spec}'`);
+        break;
+      }
+      case '--wait-gdb':
+        o.waitGdb = true;
+        break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (o.image) throw new UsageError(`more than one image given ('${o.image}', '${a}')`);
@@ -89,6 +111,7 @@ function parseRunArgs(args: string[]): RunOptions {
     }
   }
   if (!o.image) throw new UsageError('no image given');
+  if (o.waitGdb && o.gdb === null) throw new UsageError('--wait-gdb needs --gdb PORT');
   if (o.semihostingDir !== null && !fs.existsSync(o.semihostingDir)) {
     throw new UsageError(`semihosting directory '${o.semihostingDir}' does not exist`);
   }
@@ -122,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
   return run(options);
 }
 
-function run(o: RunOptions): number {
+function run(o: RunOptions): number | Promise<number> {
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(o.image);
@@ -135,7 +158,9 @@ function run(o: RunOptions): number {
   try {
     const image = parseImage(bytes, o.image);
     booted = boot(machine, image, {
-      semihosting: o.semihosting ? new NodeSemihostingHost(processConsole(), o.semihostingDir) : null,
+      semihosting: o.semihosting
+        ? new NodeSemihostingHost(processConsole(), o.semihostingDir)
+        : null,
       cmdline: o.cmdline,
     });
   } catch (e) {
@@ -159,10 +184,18 @@ function run(o: RunOptions): number {
   };
   const symbols = booted.image.symbols;
   const cpu = machine.cpu;
+  const done: Finish = {
+    o,
+    machine,
+    symbols,
+    semihosting: booted.semihosting,
+    spinning: () => spinning,
+  };
+  if (o.gdb !== null) return runWithGdb(o.gdb, done);
   const started = process.hrtime.bigint();
   const deadline = Number.isFinite(o.timeout) ? Date.now() + o.timeout * 1000 : Infinity;
   const slice = o.trace ? 1 : 4_000_000;
-  let reason;
+  let reason: StopReason | 'timeout';
   for (;;) {
     const left = o.maxInstructions - cpu.instructions;
     if (left <= 0) {
@@ -181,16 +214,123 @@ function run(o: RunOptions): number {
       break;
     }
   }
+  printStats(o, machine, started);
+  return exitCode(reason, done);
+}
+
+interface Finish {
+  o: RunOptions;
+  machine: Machine;
+  symbols: SymbolTable | null;
+  semihosting: Semihosting | null;
+  spinning: () => number;
+}
+
+function printStats(o: RunOptions, machine: Machine, started: bigint): void {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (o.stats) {
+    const cpu = machine.cpu;
     const mips = cpu.instructions / seconds / 1e6;
     err(
       `stats: instructions=${cpu.instructions} cycles=${machine.clock.cycles} seconds=${seconds.toFixed(3)} mips=${mips.toFixed(1)}`,
     );
   }
+}
+
+/**
+ * The run loop with a GDB stub: the machine runs in slices from setImmediate so the socket is
+ * served between them (Ctrl-C, packets). A connected debugger owns the loop: the target runs only
+ * while GDB has it running; without one the program runs freely (unless --wait-gdb holds it at
+ * reset until the first debugger attaches).
+ */
+async function runWithGdb(address: GdbAddress, f: Finish): Promise<number> {
+  const { o, machine } = f;
+  const cpu = machine.cpu;
+  const started = process.hrtime.bigint();
+  const deadline = Number.isFinite(o.timeout) ? Date.now() + o.timeout * 1000 : Infinity;
+  let holdAtReset = o.waitGdb;
+  let scheduled = false;
+  let finished = false;
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  const finish = (code: number) => {
+    if (finished) return;
+    finished = true;
+    printStats(o, machine, started);
+    void listener.close().then(() => resolveExit(code));
+  };
+  const kick = () => {
+    if (scheduled || finished) return;
+    scheduled = true;
+    setImmediate(tick);
+  };
+  const listener = new GdbTcpListener(machine, {
+    symbols: f.symbols,
+    exitCode: () => f.semihosting?.exitStatus?.code ?? 0,
+    onResume: kick,
+    onActivity: kick,
+    onConnect: () => {
+      holdAtReset = false;
+      err(`debugger attached; target halted at 0x${cpu.pc.toString(16).padStart(8, '0')}`);
+    },
+    onDetach: () => {
+      err('debugger detached; target running');
+      kick();
+    },
+    onDisconnect: kick,
+    onKill: () => {
+      err('killed by the debugger');
+      finish(0);
+    },
+    onExit: (code) => finish(code),
+  });
+  const tick = () => {
+    scheduled = false;
+    if (finished) return;
+    const session = listener.session;
+    if (session !== null && session.active) {
+      if (session.running && !session.idle) {
+        session.runSlice(1_000_000);
+        kick();
+      }
+      return;
+    }
+    if (holdAtReset) return;
+    const left = o.maxInstructions - cpu.instructions;
+    let reason: StopReason | 'timeout' =
+      left <= 0 ? 'limit' : machine.run(Math.min(left, 1_000_000));
+    if (reason === 'limit' && left > 1_000_000) {
+      if (Date.now() <= deadline) return kick();
+      reason = 'timeout';
+    }
+    if (reason === 'breakpoint' && listener.session === null) {
+      // A BKPT the debugger stopped at just before detaching: nothing to report.
+      return kick();
+    }
+    finish(exitCode(reason, f));
+  };
+  let bound: GdbAddress;
+  try {
+    bound = await listener.listen(address);
+  } catch (e) {
+    err(`cannot listen for GDB on ${address.host}:${address.port}: ${(e as Error).message}`);
+    return EXIT_USAGE;
+  }
+  err(
+    `GDB server listening on ${bound.host}:${bound.port}` +
+      (o.waitGdb ? ' (halted at reset until a debugger attaches)' : ''),
+  );
+  kick();
+  return exited;
+}
+
+function exitCode(reason: StopReason | 'timeout', f: Finish): number {
+  const { o, machine, symbols } = f;
+  const cpu = machine.cpu;
+  const spinning = f.spinning();
   switch (reason) {
     case 'exit': {
-      const status = booted.semihosting?.exitStatus;
+      const status = f.semihosting?.exitStatus;
       return status ? status.code : 0;
     }
     case 'lockup':
@@ -210,8 +350,12 @@ function run(o: RunOptions): number {
       return EXIT_FAULT;
     case 'limit':
     case 'timeout': {
-      const what = reason === 'limit' ? `instruction limit (${o.maxInstructions})` : `timeout (${o.timeout} s)`;
-      const where = cpu.ipsr >= 2 && cpu.ipsr <= 6 ? ` inside the ${exceptionName(cpu.ipsr)} handler` : '';
+      const what =
+        reason === 'limit'
+          ? `instruction limit (${o.maxInstructions})`
+          : `timeout (${o.timeout} s)`;
+      const where =
+        cpu.ipsr >= 2 && cpu.ipsr <= 6 ? ` inside the ${exceptionName(cpu.ipsr)} handler` : '';
       err(`stopped: ${what} reached${where} at ${describeAddress(symbols, cpu.pc)}`);
       if (where) process.stderr.write(faultReport(machine, symbols) + '\n');
       return EXIT_LIMIT;

@@ -16,8 +16,31 @@ import {
   CpuFault,
   EXC_BUSFAULT,
 } from './faults.js';
-import type { Insn } from './insn.js';
+import { Insn, type Encoding } from './insn.js';
 import type { ExceptionUnit } from './exceptions.js';
+
+/** Thrown by the breakpoint stub: the batch ends before the instruction, nothing retired. */
+const BREAKPOINT_HIT = { breakpoint: true } as const;
+
+function breakpointExec(): void {
+  throw BREAKPOINT_HIT;
+}
+
+const breakpointEncoding: Encoding = {
+  name: 'debugger breakpoint',
+  size: 16,
+  mask: 0,
+  value: 0,
+  decode: () => {},
+  exec: breakpointExec,
+  asm: () => '<debugger breakpoint>',
+};
+
+/**
+ * Stands in the decode cache at each debugger breakpoint address: memory is never written, and
+ * the fast path pays nothing when no breakpoint is set.
+ */
+const BREAKPOINT_STUB = new Insn(breakpointEncoding, breakpointExec);
 
 export type StopReason =
   | 'limit' // cycle or instruction budget reached
@@ -82,6 +105,10 @@ export class Cpu {
   eventRegister = false;
   stopReason: StopReason | null = null;
   bkptHandler: BkptHandler | null = null;
+  /** Debugger breakpoint addresses (halfword aligned); see addBreakpoint. */
+  readonly breakpoints = new Set<number>();
+  /** A breakpoint address whose instruction executes once (resuming from it), or -1. */
+  private breakpointSuspended = -1;
 
   exc!: ExceptionUnit;
   readonly cache: DecodeCache;
@@ -98,7 +125,11 @@ export class Cpu {
 
   get apsr(): number {
     return (
-      ((this.n << 31) | (this.z << 30) | (this.c << 29) | (this.v << 28) | (this.q << 27) |
+      ((this.n << 31) |
+        (this.z << 30) |
+        (this.c << 29) |
+        (this.v << 28) |
+        (this.q << 27) |
         (this.ge << 16)) >>>
       0
     );
@@ -301,7 +332,8 @@ export class Cpu {
           if (it === 0) {
             insn.exec(this, insn);
           } else {
-            if (conditionPassed(this, it >>> 4)) insn.exec(this, insn);
+            // A debugger breakpoint stops even on an instruction whose condition fails.
+            if (conditionPassed(this, it >>> 4) || insn === BREAKPOINT_STUB) insn.exec(this, insn);
             // ITAdvance, unless this instruction itself started the block or branched away
             // through an exception return (which restored ITSTATE from the frame).
             if (this.it === it) {
@@ -315,6 +347,13 @@ export class Cpu {
         }
         return;
       } catch (e) {
+        if (e === BREAKPOINT_HIT) {
+          // Halted before the instruction: PC, ITSTATE and time unchanged.
+          this.nextPc = this.pc;
+          this.stopReason = 'breakpoint';
+          this.attention = 1;
+          return;
+        }
         this.instructions++;
         clock.cycles += 1;
         this.takeFault(e);
@@ -342,13 +381,71 @@ export class Cpu {
       const insn = page[(pc & 0xffff) >>> 1];
       if (insn !== undefined && this.t === 1) return insn;
     }
+    return this.fetchSlow(pc);
+  }
+
+  /** Cache miss (kept out of fetch so the hot path stays small enough to inline). */
+  private fetchSlow(pc: number): Insn {
     if (this.t === 0) throw new CpuFault(6, CFSR_INVSTATE);
     this.exc.checkExecutable(pc);
+    let insn: Insn;
+    const bus = this.bus;
+    bus.watchSuppressed = true; // instruction fetches are not data accesses
     try {
-      return decodeAt(this, pc);
+      insn = decodeAt(this, pc);
     } catch (e) {
       if (e instanceof BusError) throw new CpuFault(EXC_BUSFAULT, CFSR_IBUSERR);
       throw e;
+    } finally {
+      bus.watchSuppressed = false;
+    }
+    if (
+      this.breakpoints.size !== 0 &&
+      this.breakpoints.has(pc) &&
+      pc !== this.breakpointSuspended
+    ) {
+      this.cache.pages[pc >>> 16]![(pc & 0xffff) >>> 1] = BREAKPOINT_STUB;
+      return BREAKPOINT_STUB;
+    }
+    return insn;
+  }
+
+  // ---- debugger breakpoints ----
+
+  /** Sets a breakpoint: the core stops (reason 'breakpoint') before executing at `addr`. */
+  addBreakpoint(addr: number): void {
+    addr = (addr & ~1) >>> 0;
+    this.breakpoints.add(addr);
+    const page = this.cache.pages[addr >>> 16];
+    // Installed now when decoded; otherwise the fetch slow path installs it.
+    if (page != null && page[(addr & 0xffff) >>> 1] !== undefined) {
+      page[(addr & 0xffff) >>> 1] = BREAKPOINT_STUB;
+    }
+  }
+
+  removeBreakpoint(addr: number): void {
+    addr = (addr & ~1) >>> 0;
+    this.breakpoints.delete(addr);
+    const page = this.cache.pages[addr >>> 16];
+    if (page != null && page[(addr & 0xffff) >>> 1] === BREAKPOINT_STUB) {
+      page[(addr & 0xffff) >>> 1] = undefined; // decoded again on the next fetch
+    }
+  }
+
+  /**
+   * Lets the instruction at a breakpoint address execute while `suspended` is true (resuming
+   * from a breakpoint executes the original instruction once).
+   */
+  suspendBreakpoint(addr: number, suspended: boolean): void {
+    addr = (addr & ~1) >>> 0;
+    if (!this.breakpoints.has(addr)) return;
+    if (suspended) {
+      this.removeBreakpoint(addr);
+      this.breakpoints.add(addr);
+      this.breakpointSuspended = addr;
+    } else {
+      this.breakpointSuspended = -1;
+      this.addBreakpoint(addr);
     }
   }
 

@@ -103,6 +103,22 @@ export class Machine {
     bus.mapDevice(0xe000e000, 0x1000, this.scb);
     bus.mapDevice(0xe0001000, 0x1000, this.dwt);
     bus.mapDevice(0xe0000000, 0x1000, this.itm);
+
+    // The STM32F407's peripherals on their RM0090 addresses; the core clock follows HCLK.
+    const ctx: PeripheralContext = {
+      clock: this.clock,
+      clocks: this.clocks,
+      setIrq: (irq, level) => this.nvic.setIrqLevel(irq, level),
+      bus,
+      warn: (m) => bus.warnOnce(m, m),
+    };
+    this.clocks.onChange(() => {
+      this.clock.frequency = this.clocks.hclk;
+    });
+    for (const p of stm32f407Peripherals(ctx)) {
+      bus.mapDevice(p.base, p.size, p);
+      this.peripherals.set(p.name, p);
+    }
     // Like the DWT: the access completes, the machine stops after the instruction.
     bus.onWatchHit = (address, kind) => {
       this.watchHit = { address, kind };

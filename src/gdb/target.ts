@@ -1,0 +1,177 @@
+/**
+ * What GDB learns about the target: the register set (one table drives the target description
+ * XML, g/G and p/P) and the memory map. The FPU (org.gnu.gdb.arm.vfp: d0-d15, fpscr) is added
+ * by appending a feature with its registers to REGISTER_FEATURES.
+ */
+import type { Cpu } from '../core/cpu.js';
+
+export interface GdbRegister {
+  name: string;
+  bitsize: 32;
+  type?: 'data_ptr' | 'code_ptr' | 'int';
+  group?: 'general' | 'system';
+  read(cpu: Cpu): number;
+  write(cpu: Cpu, value: number): void;
+}
+
+export interface GdbFeature {
+  name: string;
+  registers: GdbRegister[];
+}
+
+const core = (n: number): GdbRegister => ({
+  name: `r${n}`,
+  bitsize: 32,
+  group: 'general',
+  read: (cpu) => cpu.r[n]!,
+  write: (cpu, v) => {
+    cpu.r[n] = v;
+  },
+});
+
+const system = (
+  name: string,
+  read: (cpu: Cpu) => number,
+  write: (cpu: Cpu, v: number) => void,
+  type?: GdbRegister['type'],
+): GdbRegister => ({ name, bitsize: 32, group: 'system', type, read, write });
+
+export const REGISTER_FEATURES: GdbFeature[] = [
+  {
+    name: 'org.gnu.gdb.arm.m-profile',
+    registers: [
+      ...Array.from({ length: 13 }, (_, n) => core(n)),
+      { ...core(13), name: 'sp', type: 'data_ptr', write: (cpu, v) => void (cpu.r[13] = v & ~3) },
+      { ...core(14), name: 'lr' },
+      {
+        name: 'pc',
+        bitsize: 32,
+        type: 'code_ptr',
+        group: 'general',
+        read: (cpu) => cpu.pc,
+        write: (cpu, v) => cpu.setPc(v),
+      },
+      {
+        name: 'xpsr',
+        bitsize: 32,
+        group: 'general',
+        read: (cpu) => cpu.xpsr,
+        write: (cpu, v) => {
+          const control = cpu.control;
+          cpu.xpsr = (v & ~0x1ff) | (cpu.ipsr & 0x1ff);
+          cpu.setModeAndControl(v & 0x1ff, control); // keeps r13 the active stack pointer
+        },
+      },
+    ],
+  },
+  {
+    name: 'org.gnu.gdb.arm.m-system',
+    registers: [
+      system(
+        'msp',
+        (c) => c.msp,
+        (c, v) => void (c.msp = v),
+        'data_ptr',
+      ),
+      system(
+        'psp',
+        (c) => c.psp,
+        (c, v) => void (c.psp = v),
+        'data_ptr',
+      ),
+      system(
+        'primask',
+        (c) => c.primask,
+        (c, v) => void (c.primask = v & 1),
+        'int',
+      ),
+      system(
+        'basepri',
+        (c) => c.basepri,
+        (c, v) => void (c.basepri = v & 0xff),
+        'int',
+      ),
+      system(
+        'faultmask',
+        (c) => c.faultmask,
+        (c, v) => void (c.faultmask = v & 1),
+        'int',
+      ),
+      system(
+        'control',
+        (c) => c.control,
+        (c, v) => c.setModeAndControl(c.ipsr, v & 7),
+        'int',
+      ),
+    ],
+  },
+];
+
+/** Registers in GDB's numbering (the order of the target description). */
+export const REGISTERS: GdbRegister[] = REGISTER_FEATURES.flatMap((f) => f.registers);
+
+export function targetXml(): string {
+  const lines = [
+    '<?xml version="1.0"?>',
+    '<!DOCTYPE target SYSTEM "gdb-target.dtd">',
+    '<target version="1.0">',
+    '<architecture>arm</architecture>',
+  ];
+  let regnum = 0;
+  for (const f of REGISTER_FEATURES) {
+    lines.push(`<feature name="${f.name}">`);
+    for (const r of f.registers) {
+      const type = r.type ? ` type="${r.type}"` : ' type="uint32"';
+      const group = r.group ? ` group="${r.group}"` : '';
+      lines.push(
+        `<reg name="${r.name}" bitsize="${r.bitsize}" regnum="${regnum++}"${type}${group}/>`,
+      );
+    }
+    lines.push('</feature>');
+  }
+  lines.push('</target>');
+  return lines.join('\n') + '\n';
+}
+
+const hex = (v: number) => '0x' + (v >>> 0).toString(16);
+
+/** STM32F407 flash sectors: 4 x 16 KB, 1 x 64 KB, 7 x 128 KB (1 MB), as GDB flash blocks. */
+function flashBlocks(base: number): string[] {
+  const runs = [
+    { offset: 0, length: 0x10000, block: 0x4000 },
+    { offset: 0x10000, length: 0x10000, block: 0x10000 },
+    { offset: 0x20000, length: 0xe0000, block: 0x20000 },
+  ];
+  return runs.map(
+    (r) =>
+      `<memory type="flash" start="${hex(base + r.offset)}" length="${hex(r.length)}">` +
+      `<property name="blocksize">${hex(r.block)}</property></memory>`,
+  );
+}
+
+/**
+ * The memory map: flash (and its boot alias at 0) as flash, SRAM, CCM and the peripheral and
+ * system regions as ram (GDB refuses accesses outside the map).
+ */
+export function memoryMapXml(): string {
+  const ram = (start: number, length: number) =>
+    `<memory type="ram" start="${hex(start)}" length="${hex(length)}"/>`;
+  const rom = (start: number, length: number) =>
+    `<memory type="rom" start="${hex(start)}" length="${hex(length)}"/>`;
+  return (
+    [
+      '<?xml version="1.0"?>',
+      '<!DOCTYPE memory-map PUBLIC "+//IDN gnu.org//DTD GDB Memory Map V1.0//EN" "http://sourceware.org/gdb/gdb-memory-map.dtd">',
+      '<memory-map>',
+      ...flashBlocks(0),
+      ...flashBlocks(0x08000000),
+      ram(0x10000000, 0x10000), // CCM data RAM
+      rom(0x1fff0000, 0x7a10), // system memory, OTP, option bytes
+      ram(0x20000000, 0x20000), // SRAM1 + SRAM2
+      ram(0x22000000, 0x2000000), // SRAM bit-band alias
+      ram(0x40000000, 0x20000000), // peripherals, bit-band alias, AHB2
+      ram(0xe0000000, 0x100000), // private peripheral bus (SCS, DWT, ITM)
+      '</memory-map>',
+    ].join('\n') + '\n'
+  );
+}
