@@ -1,0 +1,479 @@
+/**
+ * General-purpose timers TIM2-TIM5 (RM0090 §18) and basic timers TIM6/TIM7 (§20), time base
+ * only: prescaler and auto-reload with their preload (shadow) registers, up/down counting,
+ * update events (overflow, underflow, UG), UIF and the update interrupt, one-pulse mode.
+ *
+ * No per-tick work: the counter is computed from virtual cycles (`count0` = counter value at
+ * `baseCycle`, `cyclesPerTick` = HCLK cycles per counter tick) and one alarm is scheduled at the
+ * next update event (and one at the next output-compare match). Output-compare channels
+ * (CCxS = 00) set CCxIF when the counter reaches CCRx; channels in PWM mode with neither CCxIE
+ * nor CCxDE set are skipped, so a free-running PWM costs no alarms. CCRx takes effect when
+ * written (OCxPE preload is not modelled), and input capture, center-aligned modes (counted as
+ * edge-aligned up-counting, with a warning), slave/trigger modes and DMA requests are not
+ * modelled.
+ */
+import type { Alarm } from '../../clock/clock.js';
+import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import type { Register } from '../registers.js';
+
+export interface TimerSpec {
+  name: string;
+  base: number;
+  irq: number;
+  /** Counter width: TIM2/TIM5 are 32-bit, the others 16-bit. */
+  bits: 16 | 32;
+  /** Basic timers (TIM6/TIM7) have only the time base registers. */
+  basic: boolean;
+}
+
+export const TIMERS: TimerSpec[] = [
+  { name: 'TIM2', base: 0x40000000, irq: 28, bits: 32, basic: false },
+  { name: 'TIM3', base: 0x40000400, irq: 29, bits: 16, basic: false },
+  { name: 'TIM4', base: 0x40000800, irq: 30, bits: 16, basic: false },
+  { name: 'TIM5', base: 0x40000c00, irq: 50, bits: 32, basic: false },
+  { name: 'TIM6', base: 0x40001000, irq: 54, bits: 16, basic: true },
+  { name: 'TIM7', base: 0x40001400, irq: 55, bits: 16, basic: true },
+];
+
+const CEN = 1 << 0;
+const UDIS = 1 << 1;
+const URS = 1 << 2;
+const OPM = 1 << 3;
+const DIR = 1 << 4;
+const CMS = 3 << 5;
+const ARPE = 1 << 7;
+const UIF = 1 << 0;
+
+export class Timer extends Peripheral {
+  readonly cr1: Register;
+  readonly dier: Register;
+  readonly sr: Register;
+  readonly cnt: Register;
+  readonly psc: Register;
+  readonly arr: Register;
+  private readonly max: number;
+  private readonly alarm: Alarm;
+  private readonly compareAlarm: Alarm;
+  /** Exact cycle of the scheduled compare match and the channels (bit ch) matching then. */
+  private compareCycle = 0;
+  private compareChannels = 0;
+  private readonly ccmr: Register[] = [];
+  private readonly ccr: Register[] = [];
+  /** Shadow (active) prescaler and auto-reload values. */
+  private pscActive = 0;
+  private arrActive = 0;
+  /** Counter value at `baseCycle`; while stopped, the frozen counter. */
+  private count0 = 0;
+  private baseCycle = 0;
+  private cyclesPerTick = 1;
+  /** Exact cycle of the scheduled update event. */
+  private updateCycle = 0;
+  private running = false;
+
+  constructor(
+    ctx: PeripheralContext,
+    readonly spec: TimerSpec,
+  ) {
+    super(spec.name, spec.base, 0x400, ctx);
+    this.max = spec.bits === 32 ? 0xffffffff : 0xffff;
+    this.alarm = ctx.clock.createAlarm(() => this.overflow());
+    this.compareAlarm = ctx.clock.createAlarm(() => this.compareMatch());
+    const r = this.regs;
+    const basic = spec.basic;
+    const width: [number, number] = [spec.bits - 1, 0];
+
+    this.cr1 = r.define({
+      name: 'CR1',
+      offset: 0x00,
+      fields: basic
+        ? [
+            { name: 'CEN', bits: 0 },
+            { name: 'UDIS', bits: 1 },
+            { name: 'URS', bits: 2 },
+            { name: 'OPM', bits: 3 },
+            { name: 'ARPE', bits: 7 },
+          ]
+        : [
+            { name: 'CEN', bits: 0 },
+            { name: 'UDIS', bits: 1 },
+            { name: 'URS', bits: 2 },
+            { name: 'OPM', bits: 3 },
+            { name: 'DIR', bits: 4 },
+            { name: 'CMS', bits: [6, 5] },
+            { name: 'ARPE', bits: 7 },
+            { name: 'CKD', bits: [9, 8] },
+          ],
+      onWrite: (v, old) => this.cr1Written(v, old),
+    });
+    r.define({
+      name: 'CR2',
+      offset: 0x04,
+      fields: basic
+        ? [{ name: 'MMS', bits: [6, 4] }]
+        : [
+            { name: 'CCDS', bits: 3 },
+            { name: 'MMS', bits: [6, 4] },
+            { name: 'TI1S', bits: 7 },
+          ],
+    });
+    if (!basic) {
+      r.define({
+        name: 'SMCR',
+        offset: 0x08,
+        fields: [
+          { name: 'SMS', bits: [2, 0] },
+          { name: 'TS', bits: [6, 4] },
+          { name: 'MSM', bits: 7 },
+          { name: 'ETF', bits: [11, 8] },
+          { name: 'ETPS', bits: [13, 12] },
+          { name: 'ECE', bits: 14 },
+          { name: 'ETP', bits: 15 },
+        ],
+        onWrite: (v) => {
+          if (v & 0x4007)
+            this.ctx.warn(`f4emu: ${this.name}: slave/external clock modes are not modelled`);
+        },
+      });
+    }
+    this.dier = r.define({
+      name: 'DIER',
+      offset: 0x0c,
+      fields: basic
+        ? [
+            { name: 'UIE', bits: 0 },
+            { name: 'UDE', bits: 8 },
+          ]
+        : [
+            { name: 'UIE', bits: 0 },
+            { name: 'CCIE', bits: [4, 1] },
+            { name: 'TIE', bits: 6 },
+            { name: 'UDE', bits: 8 },
+            { name: 'CCDE', bits: [12, 9] },
+            { name: 'TDE', bits: 14 },
+          ],
+      onWrite: () => {
+        this.updateIrq();
+        this.rescheduleCompare();
+      },
+    });
+    this.sr = r.define({
+      name: 'SR',
+      offset: 0x10,
+      fields: basic
+        ? [{ name: 'UIF', bits: 0, access: 'rc_w0' }]
+        : [
+            { name: 'UIF', bits: 0, access: 'rc_w0' },
+            { name: 'CCIF', bits: [4, 1], access: 'rc_w0' },
+            { name: 'TIF', bits: 6, access: 'rc_w0' },
+            { name: 'CCOF', bits: [12, 9], access: 'rc_w0' },
+          ],
+      onWrite: () => this.updateIrq(),
+    });
+    r.define({
+      name: 'EGR',
+      offset: 0x14,
+      fields: basic
+        ? [{ name: 'UG', bits: 0, access: 'wo' }]
+        : [
+            { name: 'UG', bits: 0, access: 'wo' },
+            { name: 'CCG', bits: [4, 1], access: 'wo' },
+            { name: 'TG', bits: 6, access: 'wo' },
+          ],
+      onWrite: (v) => this.eventGenerated(v),
+    });
+    if (!basic) {
+      for (const [name, offset] of [
+        ['CCMR1', 0x18],
+        ['CCMR2', 0x1c],
+      ] as const) {
+        const reg = r.define({
+          name,
+          offset,
+          fields: [{ name: 'CCMR', bits: [15, 0] }],
+          onWrite: () => this.rescheduleCompare(),
+        });
+        this.ccmr.push(reg);
+      }
+      r.define({ name: 'CCER', offset: 0x20, fields: [{ name: 'CCER', bits: [15, 0] }] });
+    }
+    this.cnt = r.define({
+      name: 'CNT',
+      offset: 0x24,
+      fields: [{ name: 'CNT', bits: width }],
+      onRead: () => this.counter(),
+      onWrite: (v) => this.setCounter(v),
+    });
+    this.psc = r.define({ name: 'PSC', offset: 0x28, fields: [{ name: 'PSC', bits: [15, 0] }] });
+    // RM0090 gives 0 as the ARR reset value: the counter is blocked until firmware sets it.
+    this.arr = r.define({
+      name: 'ARR',
+      offset: 0x2c,
+      fields: [{ name: 'ARR', bits: width }],
+      onWrite: (v) => {
+        if (this.cr1.value & ARPE) return;
+        this.sync();
+        this.arrActive = v;
+        this.reschedule();
+      },
+    });
+    if (!basic) {
+      for (let ch = 1; ch <= 4; ch++) {
+        const reg = r.define({
+          name: `CCR${ch}`,
+          offset: 0x30 + 4 * ch,
+          fields: [{ name: 'CCR', bits: width }],
+          onWrite: () => this.rescheduleCompare(),
+        });
+        this.ccr.push(reg);
+      }
+      r.define({
+        name: 'DCR',
+        offset: 0x48,
+        fields: [
+          { name: 'DBA', bits: [4, 0] },
+          { name: 'DBL', bits: [12, 8] },
+        ],
+      });
+      r.define({ name: 'DMAR', offset: 0x4c, fields: [{ name: 'DMAB', bits: [15, 0] }] });
+      if (spec.name === 'TIM2')
+        r.define({ name: 'OR', offset: 0x50, fields: [{ name: 'ITR1_RMP', bits: [11, 10] }] });
+      if (spec.name === 'TIM5')
+        r.define({ name: 'OR', offset: 0x50, fields: [{ name: 'TI4_RMP', bits: [7, 6] }] });
+    }
+    ctx.clocks.onChange(() => {
+      this.sync();
+      this.reschedule();
+    });
+    this.computeTick();
+  }
+
+  override reset(): void {
+    this.ctx.clock.cancel(this.alarm);
+    this.ctx.clock.cancel(this.compareAlarm);
+    super.reset();
+    this.pscActive = 0;
+    this.arrActive = 0;
+    this.count0 = 0;
+    this.baseCycle = this.ctx.clock.cycles;
+    this.running = false;
+    this.computeTick();
+  }
+
+  override updateIrq(): void {
+    const sr = this.sr.value;
+    const dier = this.dier.value;
+    this.ctx.setIrq(this.spec.irq, (sr & dier & 0x5f) !== 0);
+  }
+
+  /** HCLK cycles per counter tick: timer kernel clock (APB1 ×1 or ×2) divided by PSC+1. */
+  private computeTick(): void {
+    const clocks = this.ctx.clocks;
+    this.cyclesPerTick = (clocks.hclk * (this.pscActive + 1)) / clocks.timerClock(1);
+  }
+
+  private countingDown(): boolean {
+    return (this.cr1.value & (DIR | CMS)) === DIR;
+  }
+
+  /** Whole ticks elapsed since `baseCycle`. */
+  private ticksSinceBase(): number {
+    // The epsilon absorbs rounding of baseCycle + n * cyclesPerTick (non-integer tick lengths).
+    return Math.floor((this.ctx.clock.cycles - this.baseCycle) / this.cyclesPerTick + 1e-9);
+  }
+
+  /** Current counter value. */
+  counter(): number {
+    if (!this.running) return this.count0;
+    const t = this.ticksSinceBase();
+    if (t <= 0) return this.count0;
+    return this.advance(this.count0, t);
+  }
+
+  /** The counter `t` ticks after holding `c` (t never exceeds the ticks to the next update). */
+  private advance(c: number, t: number): number {
+    const arr = this.arrActive;
+    if (this.countingDown()) {
+      const v = c - t;
+      return v >= 0 ? v : arr + 1 + (v % (arr + 1 || 1));
+    }
+    const top = c > arr ? this.max : arr;
+    const v = c + t;
+    return v <= top ? v : (v - top - 1) % (arr + 1 || 1);
+  }
+
+  /** Moves the base to the last tick boundary (keeps the prescaler phase). */
+  private sync(): void {
+    if (this.running) {
+      const t = Math.max(0, this.ticksSinceBase());
+      this.count0 = this.advance(this.count0, t);
+      this.baseCycle += t * this.cyclesPerTick;
+    } else {
+      this.baseCycle = this.ctx.clock.cycles;
+    }
+    this.computeTick();
+  }
+
+  private reschedule(): void {
+    const clock = this.ctx.clock;
+    clock.cancel(this.alarm);
+    // The counter is blocked while the auto-reload value is 0.
+    this.running = (this.cr1.value & CEN) !== 0 && this.arrActive !== 0;
+    if (!this.running) {
+      clock.cancel(this.compareAlarm);
+      return;
+    }
+    const c = this.count0;
+    const ticks = this.countingDown()
+      ? c + 1
+      : (c > this.arrActive ? this.max : this.arrActive) - c + 1;
+    this.updateCycle = this.baseCycle + ticks * this.cyclesPerTick;
+    clock.scheduleAlarm(this.alarm, Math.ceil(this.updateCycle - clock.cycles - 1e-9));
+    this.rescheduleCompare();
+  }
+
+  /** Output-compare channels that set CCxIF on a match (bit ch-1 per channel). */
+  private compareChannelMask(): number {
+    if (this.ccmr.length === 0) return 0;
+    const dier = this.dier.value;
+    let mask = 0;
+    for (let ch = 0; ch < 4; ch++) {
+      const mode = (this.ccmr[ch >> 1]!.value >>> (8 * (ch & 1))) & 0xff;
+      if ((mode & 3) !== 0) continue; // input capture
+      const pwm = ((mode >>> 4) & 7) >= 6;
+      const wanted = (dier >>> (ch + 1)) & 1 || (dier >>> (ch + 9)) & 1;
+      if (pwm && !wanted) continue;
+      mask |= 1 << ch;
+    }
+    return mask;
+  }
+
+  /** Schedules the next compare match within the current counter period. */
+  private rescheduleCompare(): void {
+    const clock = this.ctx.clock;
+    clock.cancel(this.compareAlarm);
+    if (!this.running) return;
+    // From the current counter position (the base is at most one period old).
+    const t = Math.max(0, this.ticksSinceBase());
+    const ticks = this.ticksToCompare(this.advance(this.count0, t));
+    if (ticks === Infinity) return;
+    this.compareCycle = this.baseCycle + (t + ticks) * this.cyclesPerTick;
+    clock.scheduleAlarm(this.compareAlarm, Math.ceil(this.compareCycle - clock.cycles - 1e-9));
+  }
+
+  /**
+   * Ticks from counter value `now` to the nearest compare match before the next update event
+   * (Infinity if none); the matching channels go to `compareChannels`.
+   */
+  private ticksToCompare(now: number): number {
+    const mask = this.compareChannelMask();
+    const down = this.countingDown();
+    const top = now > this.arrActive ? this.max : this.arrActive;
+    let best = Infinity;
+    let channels = 0;
+    for (let ch = 0; ch < 4; ch++) {
+      if (!(mask & (1 << ch))) continue;
+      const ccr = this.ccr[ch]!.value;
+      let ticks = Infinity;
+      if (down && ccr < now) ticks = now - ccr;
+      if (!down && ccr > now && ccr <= top) ticks = ccr - now;
+      if (ticks < best) {
+        best = ticks;
+        channels = 0;
+      }
+      if (ticks === best && ticks !== Infinity) channels |= 1 << ch;
+    }
+    this.compareChannels = channels;
+    return best;
+  }
+
+  /** Alarm: the counter reached CCRx of the channels in `compareChannels`. */
+  private compareMatch(): void {
+    this.setCompareFlags(this.compareChannels);
+    const now = this.advance(this.count0, Math.max(0, this.ticksSinceBase()));
+    const ticks = this.ticksToCompare(now);
+    if (ticks === Infinity) return;
+    this.compareCycle += ticks * this.cyclesPerTick;
+    const clock = this.ctx.clock;
+    clock.scheduleAlarm(this.compareAlarm, Math.ceil(this.compareCycle - clock.cycles - 1e-9));
+  }
+
+  /** Channels whose CCR equals `count` (the counter just reloaded to it) match now. */
+  private matchAt(count: number): void {
+    const mask = this.compareChannelMask();
+    let channels = 0;
+    for (let ch = 0; ch < 4; ch++)
+      if (mask & (1 << ch) && this.ccr[ch]!.value === count) channels |= 1 << ch;
+    this.setCompareFlags(channels);
+  }
+
+  private setCompareFlags(channels: number): void {
+    if (channels === 0) return;
+    this.sr.value = (this.sr.value | (channels << 1)) >>> 0;
+    this.updateIrq();
+  }
+
+  /** Alarm: the counter overflowed (up) or underflowed (down). */
+  private overflow(): void {
+    this.baseCycle = this.updateCycle;
+    const cr1 = this.cr1.value;
+    if (!(cr1 & UDIS)) this.updateEvent();
+    this.count0 = this.countingDown() ? this.arrActive : 0;
+    this.matchAt(this.count0);
+    if (cr1 & OPM) {
+      this.cr1.value = (cr1 & ~CEN) >>> 0;
+      this.running = false;
+      return;
+    }
+    this.computeTick();
+    this.reschedule();
+  }
+
+  /** Update event: preloaded PSC and ARR become active, UIF is set. */
+  private updateEvent(setFlag = true): void {
+    this.pscActive = this.psc.value & 0xffff;
+    if (this.cr1.value & ARPE) this.arrActive = this.arr.value;
+    if (setFlag) {
+      this.sr.value = (this.sr.value | UIF) >>> 0;
+      this.updateIrq();
+    }
+  }
+
+  private eventGenerated(v: number): void {
+    this.regs.register(0x14)!.value = 0;
+    if (v & 1) {
+      // UG: reinitialise the counter and the prescaler counter; update event unless UDIS.
+      const cr1 = this.cr1.value;
+      if (!(cr1 & UDIS)) this.updateEvent(!(cr1 & URS));
+      this.count0 = this.countingDown() ? this.arrActive : 0;
+      this.baseCycle = this.ctx.clock.cycles;
+      this.computeTick();
+      this.reschedule();
+    }
+    if (v & 0x5e) {
+      // CCxG / TG: set the flags (capture itself is not modelled).
+      this.sr.value = (this.sr.value | (v & 0x5e)) >>> 0;
+      this.updateIrq();
+    }
+  }
+
+  private setCounter(v: number): void {
+    this.sync();
+    this.count0 = (v & this.max) >>> 0;
+    this.reschedule();
+  }
+
+  private cr1Written(v: number, old: number): void {
+    if ((v & CMS) !== 0 && (old & CMS) === 0) {
+      this.ctx.warn(`f4emu: ${this.name}: center-aligned mode is counted as edge-aligned`);
+    }
+    if ((v ^ old) & (CEN | DIR | CMS | ARPE)) {
+      // Freeze the counter at the old settings, then continue with the new ones.
+      const was = this.cr1.value;
+      this.cr1.value = old;
+      this.sync();
+      this.cr1.value = was;
+      if (v & CEN && !(old & CEN)) this.baseCycle = this.ctx.clock.cycles;
+      this.reschedule();
+    }
+  }
+}
