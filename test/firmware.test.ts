@@ -29,7 +29,7 @@ interface Result {
   stderr: string;
 }
 
-function elfNames(kind: 'tests' | 'bench'): string[] {
+function elfNames(kind: 'tests' | 'bench' | 'fpu'): string[] {
   const dir = path.join(PREBUILT, kind);
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -99,16 +99,17 @@ describe('exception-model tests (firmware/prebuilt/tests)', () => {
   }
 });
 
-describe('benchmarks print what QEMU printed (firmware/prebuilt/bench)', () => {
-  for (const name of benches) {
+describe('benchmarks and FPU programs print what QEMU printed (prebuilt/bench, prebuilt/fpu)', () => {
+  const programs = [
+    ...benches.map((name) => ({ kind: 'bench', name })),
+    ...elfNames('fpu').map((name) => ({ kind: 'fpu', name })),
+  ];
+  for (const { kind, name } of programs) {
     it(
-      name,
+      `${kind}/${name}`,
       async () => {
-        const expected = fs.readFileSync(path.join(PREBUILT, 'bench', `${name}.expected`), 'utf8');
-        const r = await runF4emu(
-          path.join(PREBUILT, 'bench', `${name}.elf`),
-          BENCH_MAX_INSTRUCTIONS,
-        );
+        const expected = fs.readFileSync(path.join(PREBUILT, kind, `${name}.expected`), 'utf8');
+        const r = await runF4emu(path.join(PREBUILT, kind, `${name}.elf`), BENCH_MAX_INSTRUCTIONS);
         expect(r.code, transcript(r)).toBe(0);
         expect(r.stdout).toBe(expected);
       },

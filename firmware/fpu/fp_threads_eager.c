@@ -1,0 +1,2 @@
+#define LAZY 0
+#include "fp_threads.inc"

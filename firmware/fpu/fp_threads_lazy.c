@@ -1,0 +1,2 @@
+#define LAZY 1
+#include "fp_threads.inc"
