@@ -167,6 +167,24 @@ describe.skipIf(!haveGdb)('gdb-multiarch session', () => {
     expect(await emu.exit).toBe(7);
   });
 
+  it('shows the FPU registers (org.gnu.gdb.arm.vfp: d0-d15, fpscr; s0-s31 derived)', async () => {
+    const emu = await startEmulator();
+    const out = await gdb(emu.port, [
+      'set $d1 = 2.5',
+      'p $d1',
+      'p/x $s3',
+      'set $s4 = 1.5',
+      'p/x $d2',
+      'info registers fpscr',
+      'kill',
+    ]);
+    expect(out).toMatch(/\$1 = 2\.5/);
+    expect(out).toMatch(/\$2 = 0x40040000/); // high word of d1
+    expect(out).toMatch(/\$3 = 0x3fc00000/); // s4 is the low word of d2
+    expect(out).toMatch(/^fpscr\s+0x0\s/m);
+    await emu.exit;
+  });
+
   it('Ctrl-C interrupts a running program; continue runs to the semihosting exit', async () => {
     const emu = await startEmulator();
     let sent = false;

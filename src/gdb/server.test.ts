@@ -12,6 +12,7 @@ import {
 import { Machine } from '../machine/machine.js';
 import { MAX_PACKET, ascii, frame, toAscii } from './packets.js';
 import { GdbServer } from './server.js';
+import { targetXml } from './target.js';
 
 const STR_R0_R1 = 0x6008; // str r0, [r1]
 const LDR_R2_R1 = 0x680a; // ldr r2, [r1]
@@ -152,8 +153,17 @@ describe('registers and memory', () => {
     const m = machineWithVectors([B_SELF]);
     const { cmd } = connect(m);
     m.cpu.r[3] = 0x12345678;
+    m.cpu.s[2] = 0x3f800000; // d1 = s3:s2
+    m.cpu.s[3] = 0x40000000;
+    m.cpu.fpscr = 0x03c00000;
     const g = cmd('g');
-    expect(g.length).toBe(23 * 8);
+    // r0-r12 sp lr pc xpsr, msp psp primask basepri faultmask control, d0-d15, fpscr.
+    expect(g.length).toBe(23 * 8 + 16 * 16 + 8);
+    expect(cmd('p18')).toBe('0000803f00000040'); // d1 (register 24): s2 low word first
+    expect(cmd('p27')).toBe('0000c003'); // fpscr (register 39)
+    expect(cmd('P18=0000000000000000')).toBe('OK');
+    expect(m.cpu.s[3]).toBe(0);
+    expect(cmd('P18=00000000')).toBe('E01'); // a 64-bit register needs 8 bytes
     expect(g.slice(24, 32)).toBe('78563412');
     expect(g.slice(15 * 8, 16 * 8)).toBe('00000020'); // pc = CODE
     expect(cmd('p10')).toBe('00000001'); // xpsr: T bit
@@ -162,6 +172,7 @@ describe('registers and memory', () => {
     expect(cmd('P13=01000000')).toBe('OK'); // primask
     expect(m.cpu.primask).toBe(1);
     expect(cmd('p63')).toBe('E00');
+    expect(targetXml()).toContain('<feature name="org.gnu.gdb.arm.vfp">');
     const regs = g.slice(0, 8) + '11111111' + g.slice(16);
     expect(cmd('G' + regs)).toBe('OK');
     expect(m.cpu.r[1]).toBe(0x11111111);

@@ -23,7 +23,8 @@ import {
   unescapeBinary,
   type ReaderEvent,
 } from './packets.js';
-import { REGISTERS, memoryMapXml, targetXml } from './target.js';
+import { REGISTERS, memoryMapXml, targetXml, type GdbRegister } from './target.js';
+import type { Cpu } from '../core/cpu.js';
 
 export interface GdbServerOptions {
   /** Bytes for GDB. */
@@ -251,27 +252,32 @@ export class GdbServer {
       case '?':
         return this.lastStop;
       case 'g':
-        return REGISTERS.map((r) => hexLe32(r.read(cpu))).join('');
+        return REGISTERS.map((r) => registerHex(r, cpu)).join('');
       case 'G': {
         const bytes = fromHex(p.slice(1));
-        if (bytes === null || bytes.length < REGISTERS.length * 4) throw new BadPacket();
-        REGISTERS.forEach((r, i) => r.write(cpu, le32(bytes, i * 4)));
+        if (bytes === null || bytes.length < REGISTERS_BYTES) throw new BadPacket();
+        let offset = 0;
+        for (const r of REGISTERS) {
+          writeRegister(r, cpu, bytes, offset);
+          offset += r.bitsize / 8;
+        }
         return 'OK';
       }
       case 'p': {
         const n = parseHex32(p.slice(1));
         if (n === null) throw new BadPacket();
         const r = REGISTERS[n];
-        return r ? hexLe32(r.read(cpu)) : 'E00';
+        return r ? registerHex(r, cpu) : 'E00';
       }
       case 'P': {
         const [num, val] = p.slice(1).split('=');
         const n = parseHex32(num);
         const bytes = fromHex(val ?? '');
-        if (n === null || bytes === null || bytes.length !== 4) throw new BadPacket();
+        if (n === null || bytes === null) throw new BadPacket();
         const r = REGISTERS[n];
         if (!r) return 'E00';
-        r.write(cpu, le32(bytes, 0));
+        if (bytes.length !== r.bitsize / 8) throw new BadPacket();
+        writeRegister(r, cpu, bytes, 0);
         return 'OK';
       }
       case 'm': {
@@ -528,6 +534,19 @@ export class GdbServer {
 }
 
 class BadPacket {}
+
+const REGISTERS_BYTES = REGISTERS.reduce((n, r) => n + r.bitsize / 8, 0);
+
+/** A register's value in the protocol's little-endian hex (64-bit: low word first). */
+function registerHex(r: GdbRegister, cpu: Cpu): string {
+  const low = hexLe32(r.read(cpu));
+  return r.bitsize === 64 ? low + hexLe32(r.readHigh!(cpu)) : low;
+}
+
+function writeRegister(r: GdbRegister, cpu: Cpu, bytes: Uint8Array, offset: number): void {
+  r.write(cpu, le32(bytes, offset));
+  if (r.bitsize === 64) r.writeHigh!(cpu, le32(bytes, offset + 4));
+}
 
 function le32(b: Uint8Array, i: number): number {
   return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;

@@ -1,18 +1,34 @@
 /**
  * What GDB learns about the target: the register set (one table drives the target description
- * XML, g/G and p/P) and the memory map. The FPU (org.gnu.gdb.arm.vfp: d0-d15, fpscr) is added
- * by appending a feature with its registers to REGISTER_FEATURES.
+ * XML, g/G and p/P) and the memory map. The FPU is org.gnu.gdb.arm.vfp: d0-d15 and fpscr; GDB
+ * derives s0-s31 from the d registers.
  */
 import type { Cpu } from '../core/cpu.js';
 
 export interface GdbRegister {
   name: string;
-  bitsize: 32;
-  type?: 'data_ptr' | 'code_ptr' | 'int';
-  group?: 'general' | 'system';
+  bitsize: 32 | 64;
+  type?: 'data_ptr' | 'code_ptr' | 'int' | 'ieee_double';
+  group?: 'general' | 'system' | 'float';
+  /** The (low) 32-bit word. */
   read(cpu: Cpu): number;
   write(cpu: Cpu, value: number): void;
+  /** The high word of a 64-bit register. */
+  readHigh?(cpu: Cpu): number;
+  writeHigh?(cpu: Cpu, value: number): void;
 }
+
+/** d<n> of the FPU: S[2n] is the low word, S[2n+1] the high word. */
+const dRegister = (n: number): GdbRegister => ({
+  name: `d${n}`,
+  bitsize: 64,
+  type: 'ieee_double',
+  group: 'float',
+  read: (cpu) => cpu.s[2 * n]!,
+  write: (cpu, v) => void (cpu.s[2 * n] = v),
+  readHigh: (cpu) => cpu.s[2 * n + 1]!,
+  writeHigh: (cpu, v) => void (cpu.s[2 * n + 1] = v),
+});
 
 export interface GdbFeature {
   name: string;
@@ -103,6 +119,20 @@ export const REGISTER_FEATURES: GdbFeature[] = [
         (c, v) => c.setModeAndControl(c.ipsr, v & 7),
         'int',
       ),
+    ],
+  },
+  {
+    name: 'org.gnu.gdb.arm.vfp',
+    registers: [
+      ...Array.from({ length: 16 }, (_, n) => dRegister(n)),
+      {
+        name: 'fpscr',
+        bitsize: 32,
+        type: 'int',
+        group: 'float',
+        read: (cpu) => cpu.fpscr,
+        write: (cpu, v) => void (cpu.fpscr = v & 0xf7c0009f),
+      },
     ],
   },
 ];
