@@ -84,6 +84,31 @@ describe('f4emu run', () => {
     expect(r.stderr).toMatch(/stacked frame at 0x20000fe0: pc 0x08000010/);
   });
 
+  it('scripts the console: --expect/--send in order, exit 0 when all were seen', () => {
+    const echo = path.join(ROOT, 'firmware/prebuilt/console-echo.elf');
+    const r = f4emu('run', echo, '--semihosting', '--expect', 'echo ready', '--send', 'hello world\\r',
+      '--expect', 'you said: HELLO WORLD', '--timeout', '20');
+    expect(r.stdout).toMatch(/you said: HELLO WORLD/);
+    expect(r.code).toBe(0);
+  });
+
+  it('an --expect text that never comes: exit 5, the awaited text and the last console lines', () => {
+    const echo = path.join(ROOT, 'firmware/prebuilt/console-echo.elf');
+    const r = f4emu('run', echo, '--semihosting', '--expect', 'echo ready', '--send', 'x\\r',
+      '--expect', 'never printed', '--timeout', '1');
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/expected 'never printed' but it did not appear within 1 s/);
+    expect(r.stderr).toMatch(/\| you said: X/);
+  });
+
+  it('sends another USART to a file with --serial usartN=file:PATH', () => {
+    const echo = path.join(ROOT, 'firmware/prebuilt/console-echo.elf');
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'f4emu-serial-')), 'usart2.txt');
+    const r = f4emu('run', echo, '--semihosting', '--serial', `usart2=file:${out}`, '--max-instructions', '2000000');
+    expect(r.code).toBe(4);
+    expect(fs.readFileSync(out, 'utf8')).toBe('echo ready\r\n> ');
+  });
+
   it('gives one clear line and exit 2 for bad images and bad options', () => {
     const truncated = f4emu('run', tmpFile('t.elf', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1])));
     expect(truncated.code).toBe(2);
@@ -97,6 +122,9 @@ describe('f4emu run', () => {
     expect(option.stderr).toMatch(/unknown option '--frobnicate'/);
     const limit = f4emu('run', 'x.elf', '--max-instructions', 'lots');
     expect(limit.code).toBe(2);
+    expect(f4emu('run', 'x.elf', '--console', 'usart9').stderr).toMatch(/--console needs usart1..usart6/);
+    expect(f4emu('run', 'x.elf', '--speed', 'warp').code).toBe(2);
+    expect(f4emu('run', 'x.elf', '--serial', 'usart2=tcp:0.0.0.0:5555').stderr).toMatch(/loopback/);
     expect(f4emu('bogus').code).toBe(2);
   });
 

@@ -2,7 +2,7 @@
  * The f4emu command. `f4emu run <image>` loads firmware into a virtual STM32F4Discovery and runs
  * it; the guest's semihosting exit status becomes the exit code. Other exit codes:
  *   2 bad usage or bad image, 3 lockup or unhandled fault, 4 instruction limit or timeout,
- *   70 internal error.
+ *   5 an --expect text did not appear in time, 70 internal error.
  */
 import * as fs from 'node:fs';
 import { Machine } from '../machine/machine.js';
@@ -15,10 +15,13 @@ import type { StopReason } from '../core/cpu.js';
 import type { SymbolTable } from '../loader/elf.js';
 import type { Semihosting } from '../machine/semihosting.js';
 import { GdbTcpListener, parseGdbAddress, type GdbAddress } from '../host/gdbTcp.js';
+import { parseSerialOption, serialPortName, type SerialTarget } from '../host/console.js';
+import { runSession, type ScriptStep } from './session.js';
 
 export const EXIT_USAGE = 2;
 export const EXIT_FAULT = 3;
 export const EXIT_LIMIT = 4;
+export const EXIT_EXPECT = 5;
 
 const USAGE = `usage: f4emu run <image.elf|.bin|.hex> [options]
 
@@ -31,7 +34,14 @@ options:
   --cmdline "ARGS"        command line returned by SYS_GET_CMDLINE
   --gdb [tcp:][HOST:]PORT serve the GDB remote protocol (HOST defaults to 127.0.0.1)
   --wait-gdb              halt at reset until a debugger attaches (needs --gdb)
-exit code: the guest's exit status; 2 bad usage/image, 3 lockup/fault, 4 limit/timeout`;
+  --console usartN        the USART bridged to the terminal (default: the first that transmits)
+  --serial usartN=file:PATH|tcp:127.0.0.1:PORT
+                          another USART to a file or a loopback TCP port (repeatable)
+  --expect TEXT           wait until the console prints TEXT (in order with --send; \\n \\r \\xNN)
+  --send TEXT             type TEXT into the console
+  --speed realtime|max    pace virtual time to the wall clock (default on a terminal) or not
+exit code: the guest's exit status (0 when every --expect was seen); 2 bad usage/image,
+  3 lockup/fault, 4 limit/timeout, 5 an --expect text did not appear before --timeout`;
 
 interface RunOptions {
   image: string;
@@ -44,6 +54,10 @@ interface RunOptions {
   cmdline: string;
   gdb: GdbAddress | null;
   waitGdb: boolean;
+  console: string | null;
+  serial: { port: string; target: SerialTarget }[];
+  script: ScriptStep[];
+  speed: 'realtime' | 'max' | null;
 }
 
 class UsageError extends Error {}
@@ -58,6 +72,10 @@ function parseRunArgs(args: string[]): RunOptions {
     trace: false,
     stats: false,
     cmdline: '',
+    console: null,
+    serial: [],
+    script: [],
+    speed: null,
     gdb: null,
     waitGdb: false,
   };
@@ -95,6 +113,34 @@ function parseRunArgs(args: string[]): RunOptions {
       case '--cmdline':
         o.cmdline = value() ?? '';
         break;
+      case '--console': {
+        const spec = value() ?? '';
+        o.console = serialPortName(spec);
+        if (o.console === null) throw new UsageError(`--console needs usart1..usart6, got '${spec}'`);
+        break;
+      }
+      case '--serial':
+        try {
+          o.serial.push(parseSerialOption(value() ?? ''));
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        break;
+      case '--expect':
+      case '--send': {
+        const text = value();
+        if (text === undefined || text === '') throw new UsageError(`${key} needs a text`);
+        o.script.push(key === '--expect' ? { expect: text } : { send: text });
+        break;
+      }
+      case '--speed': {
+        const v = value();
+        if (v !== 'realtime' && v !== 'max') {
+          throw new UsageError(`--speed needs realtime or max, got '${v ?? ''}'`);
+        }
+        o.speed = v;
+        break;
+      }
       case '--gdb': {
         const spec = value() ?? '';
         o.gdb = parseGdbAddress(spec);
@@ -192,6 +238,7 @@ function run(o: RunOptions): number | Promise<number> {
     spinning: () => spinning,
   };
   if (o.gdb !== null) return runWithGdb(o.gdb, done);
+  if (!o.trace) return runInteractive(done);
   const started = process.hrtime.bigint();
   const deadline = Number.isFinite(o.timeout) ? Date.now() + o.timeout * 1000 : Infinity;
   const slice = o.trace ? 1 : 4_000_000;
@@ -216,6 +263,41 @@ function run(o: RunOptions): number | Promise<number> {
   }
   printStats(o, machine, started);
   return exitCode(reason, done);
+}
+
+/** Consoles, serial ports, --expect/--send and pacing around the run loop (./session.ts). */
+async function runInteractive(f: Finish): Promise<number> {
+  const { o, machine } = f;
+  const started = process.hrtime.bigint();
+  const tty = process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const end = await runSession(
+    machine,
+    {
+      console: o.console,
+      consoleInput: tty && !o.semihosting,
+      serial: o.serial,
+      script: o.script,
+      speed: o.speed ?? (tty ? 'realtime' : 'max'),
+      maxInstructions: o.maxInstructions,
+      timeout: o.timeout,
+    },
+    (text) => process.stdout.write(text),
+  );
+  printStats(o, machine, started);
+  switch (end.kind) {
+    case 'stop':
+      return exitCode(end.reason, f);
+    case 'quit':
+    case 'script-done':
+      return 0;
+    case 'script-failed':
+      err(`expected '${end.waitingFor}' but it did not appear within ${o.timeout} s`);
+      process.stderr.write('last console lines:\n' + end.lastLines.map((l) => `  | ${l}`).join('\n') + '\n');
+      return EXIT_EXPECT;
+    case 'error':
+      err(end.message);
+      return EXIT_USAGE;
+  }
 }
 
 interface Finish {

@@ -106,7 +106,7 @@ export class Nvic {
   readRegister(offset: number): number {
     const word = (offset & 0x7f) >>> 2;
     const bank = offset & 0xf80;
-    if (offset >= 0x400 && offset < 0x400 + NUM_IRQS + 2) {
+    if (offset >= 0x400) {
       let v = 0;
       for (let b = 3; b >= 0; b--) {
         const irq = (offset & ~3) - 0x400 + b;
@@ -137,7 +137,7 @@ export class Nvic {
   }
 
   writeRegister(offset: number, value: number, size: number): void {
-    if (offset >= 0x400 && offset < 0x400 + NUM_IRQS + 2) {
+    if (offset >= 0x400) {
       for (let b = 0; b < size; b++) {
         const irq = offset - 0x400 + b;
         if (irq < NUM_IRQS) this.priority[16 + irq] = (value >>> (8 * b)) & PRIORITY_MASK;

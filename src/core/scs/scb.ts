@@ -81,7 +81,8 @@ export class Scb implements MmioDevice {
   write(offset: number, value: number, size: AccessSize): void {
     if (!this.host.privileged()) throw new BusError(0xe000e000 + offset, true, 'unprivileged SCS access');
     // Byte-accessible registers: IPR, SHPR, CFSR sub-registers.
-    if (offset >= 0x400 && offset < 0x400 + NUM_IRQS + 2) {
+    if (offset >= 0x400 && offset < 0x4f0) {
+      // IPR0-IPR59: priorities of IRQs the STM32F407 lacks are RAZ/WI.
       this.nvic.writeRegister(offset, value, size);
       return;
     }
@@ -123,7 +124,7 @@ export class Scb implements MmioDevice {
 
   private readWord(offset: number): number {
     const nvic = this.nvic;
-    if (offset >= 0x100 && offset < 0x500) return nvic.readRegister(offset);
+    if (offset >= 0x100 && offset < 0x4f0) return nvic.readRegister(offset);
     switch (offset) {
       case 0x004:
         return Math.ceil(NUM_IRQS / 32) - 1; // ICTR.INTLINESNUM
