@@ -4,6 +4,7 @@
  * Shared by scripts/differential.ts (the oracle run) and test/differential.test.ts (the
  * committed sample).
  */
+import { reg } from '../src/core/insn.js';
 import { createHash } from 'node:crypto';
 import { describeCfsr, describeHfsr, exceptionName } from '../src/core/faults.js';
 import { Machine } from '../src/machine/machine.js';
@@ -12,24 +13,6 @@ export const WINDOW_BASE = 0x20001000;
 export const WINDOW_SIZE = 0x1000;
 const APSR_MASK = 0xf80f0000;
 const CPACR = 0xe000ed88;
-const REG_NAMES = [
-  'r0',
-  'r1',
-  'r2',
-  'r3',
-  'r4',
-  'r5',
-  'r6',
-  'r7',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'sp',
-  'lr',
-  'pc',
-];
 
 export interface VectorState {
   r: number[];
@@ -144,8 +127,7 @@ export class Replayer {
     for (let i = 0; i < 15; i++) {
       const want = post.r[i]! >>> 0;
       const got = cpu.r[i]! >>> 0;
-      if (want !== got)
-        problems.push(`${REG_NAMES[i]}: expected ${hex32(want)}, got ${hex32(got)}`);
+      if (want !== got) problems.push(`${reg(i)}: expected ${hex32(want)}, got ${hex32(got)}`);
     }
     if (cpu.pc >>> 0 !== post.r[15]! >>> 0) {
       problems.push(`pc: expected ${hex32(post.r[15]!)}, got ${hex32(cpu.pc)}`);
@@ -198,7 +180,7 @@ function faultInfo(m: Machine): string {
 /** A mismatch as text: the vector, its pre-state and what differed. */
 export function describeMismatch(mm: Mismatch): string {
   const v = mm.vector;
-  const regs = v.pre.r.map((x, i) => `${REG_NAMES[i]}=${hex32(x)}`);
+  const regs = v.pre.r.map((x, i) => `${reg(i)}=${hex32(x)}`);
   const lines = [
     `MISMATCH [${v.cls}] line ${mm.line}: ${v.asm || '(no asm)'}  code ${v.code}` +
       (v.steps && v.steps > 1 ? `  steps ${v.steps}` : ''),

@@ -53,7 +53,10 @@ export class Insn {
 
 /** Thrown by a decode function for an UNDEFINED or UNPREDICTABLE encoding. */
 export class DecodeError {
-  constructor(readonly kind: 'UNDEFINED' | 'UNPREDICTABLE', readonly why: string) {}
+  constructor(
+    readonly kind: 'UNDEFINED' | 'UNPREDICTABLE',
+    readonly why: string,
+  ) {}
 }
 
 export function undefinedEncoding(why: string): never {
@@ -112,4 +115,14 @@ export function enc(
 ): Encoding {
   const { mask, value, size } = pattern(bits);
   return { name, size, pattern: bits, mask, value, decode, exec, asm };
+}
+
+const REGISTER_NAMES = [
+  ...['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12'],
+  ...['sp', 'lr', 'pc'],
+];
+
+/** UAL name of core register n (r0-r12, sp, lr, pc), for assembly text and reports. */
+export function reg(n: number): string {
+  return REGISTER_NAMES[n & 15]!;
 }

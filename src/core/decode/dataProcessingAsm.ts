@@ -1,29 +1,9 @@
 /** Assembly-text helpers for the data-processing encodings (UAL syntax, as GNU objdump). */
+import { reg } from '../insn.js';
+
+export { reg };
 import { SRType_RRX } from '../alu.js';
 import type { Insn } from '../insn.js';
-
-const REG_NAMES = [
-  'r0',
-  'r1',
-  'r2',
-  'r3',
-  'r4',
-  'r5',
-  'r6',
-  'r7',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'sp',
-  'lr',
-  'pc',
-];
-
-export function reg(n: number): string {
-  return REG_NAMES[n & 15]!;
-}
 
 const SHIFT_NAMES = ['lsl', 'lsr', 'asr', 'ror'];
 

@@ -11,14 +11,11 @@
  * Pattern letters: D/N/M = the extra register bit, d/n/m = Vd/Vn/Vm, o = op bits, t = Rt,
  * i = immediate, x = other fields read by the decode function.
  */
+import { reg } from '../insn.js';
 import * as x from '../execute/fpu.js';
 import { toDouble } from '../fpu/softfloat.js';
 import { enc, unpredictable, type Encoding, type ExecFn, type Insn } from '../insn.js';
 
-const REG_NAMES = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12'];
-function reg(n: number): string {
-  return REG_NAMES[n] ?? (n === 13 ? 'sp' : n === 14 ? 'lr' : 'pc');
-}
 const sreg = (n: number): string => `s${n}`;
 
 /** Sd = Vd:D, Sn = Vn:N, Sm = Vm:M. */

@@ -1,20 +1,8 @@
 /** Helpers shared by the load/store and branch decoders: assembly text and "SEE" redirects. */
+import { reg } from '../insn.js';
+
+export { reg };
 import type { Encoding, Insn } from '../insn.js';
-
-const REG_NAMES = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'].concat([
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'sp',
-  'lr',
-  'pc',
-]);
-
-export function reg(n: number): string {
-  return REG_NAMES[n & 15]!;
-}
 
 export const COND_NAMES = [
   'eq',

@@ -10,14 +10,10 @@
  * m = Rm, a = Ra, l = RdLo, h = RdHi, N/M/X/R = operand selectors, i = immediate, (1)/(0)
  * should-be bits are written as s and checked at decode.
  */
+import { reg } from '../insn.js';
 import * as ex from '../execute/multiply.js';
 import * as par from '../execute/parallel.js';
 import { enc, unpredictable, type Encoding, type ExecFn, type Insn } from '../insn.js';
-
-const REG_NAMES = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12'];
-function reg(n: number): string {
-  return REG_NAMES[n] ?? (n === 13 ? 'sp' : n === 14 ? 'lr' : 'pc');
-}
 
 function noSpPc(r: number, what: string): void {
   if (r === 13 || r === 15) unpredictable(`${what} is SP or PC`);
