@@ -49,6 +49,7 @@ function stm32Machine(): Machine {
       setIrq: (irq: number, level: boolean) => m.nvic.setIrqLevel(irq, level),
       bus: m.bus,
       warn: () => {},
+      requestReset: () => {},
     };
     m.clocks.onChange(() => (m.clock.frequency = m.clocks.hclk));
     for (const p of stm32f407Peripherals(ctx)) {

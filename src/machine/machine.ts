@@ -11,7 +11,12 @@ import { Dwt, Itm } from '../core/scs/dwt.js';
 import { Nvic } from '../core/scs/nvic.js';
 import { Scb } from '../core/scs/scb.js';
 import { SysTick } from '../core/scs/systick.js';
-import { ClockTree, type Peripheral, type PeripheralContext } from '../peripherals/peripheral.js';
+import {
+  ClockTree,
+  type Peripheral,
+  type PeripheralContext,
+  type ResetCause,
+} from '../peripherals/peripheral.js';
 import { stm32f407Peripherals } from './soc/stm32f407.js';
 
 export const FLASH_BASE = 0x08000000;
@@ -64,7 +69,8 @@ export class Machine {
   readonly clocks = new ClockTree();
   /** STM32F407 peripherals, by name (e.g. 'USART2', 'GPIOD', 'RCC'). */
   readonly peripherals = new Map<string, Peripheral>();
-  private resetRequested = false;
+  /** Cause of the system reset requested for after the current instruction, if any. */
+  private resetRequested: ResetCause | null = null;
   /** The data access that stopped the machine with reason 'watchpoint'. */
   watchHit: { address: number; kind: WatchKind } | null = null;
   /** Called after every reset (the CLI re-announces, peripherals re-arm). */
@@ -73,12 +79,28 @@ export class Machine {
   constructor(options: MachineOptions = {}) {
     if (options.warn) this.bus.warn = options.warn;
     const bus = this.bus;
-    this.flash = bus.addRegion({ name: 'flash', base: FLASH_BASE, size: FLASH_SIZE, writable: false });
+    this.flash = bus.addRegion({
+      name: 'flash',
+      base: FLASH_BASE,
+      size: FLASH_SIZE,
+      writable: false,
+    });
     this.flash.bytes.fill(0xff); // erased
-    bus.addRegion({ name: 'flash (boot alias)', base: 0, size: FLASH_SIZE, writable: false, aliasOf: this.flash });
+    bus.addRegion({
+      name: 'flash (boot alias)',
+      base: 0,
+      size: FLASH_SIZE,
+      writable: false,
+      aliasOf: this.flash,
+    });
     this.sram = bus.addRegion({ name: 'SRAM', base: SRAM_BASE, size: SRAM_SIZE, writable: true });
     this.ccm = bus.addRegion({ name: 'CCM RAM', base: CCM_BASE, size: CCM_SIZE, writable: true });
-    const sys = bus.addRegion({ name: 'system memory', base: SYSTEM_MEMORY_BASE, size: 0x10000, writable: false });
+    const sys = bus.addRegion({
+      name: 'system memory',
+      base: SYSTEM_MEMORY_BASE,
+      size: 0x10000,
+      writable: false,
+    });
     sys.bytes.fill(0xff);
     bus.mapDevice(BKPSRAM_BASE, 4096, new RamDevice('backup SRAM', 4096));
 
@@ -90,10 +112,7 @@ export class Machine {
     this.scb = new Scb(this.nvic, this.systick, {
       privileged: () => cpu.accessPrivileged,
       vectActive: () => cpu.ipsr,
-      requestSystemReset: () => {
-        this.resetRequested = true;
-        cpu.requestAttention();
-      },
+      requestSystemReset: () => this.requestReset('software'),
       warnOnce: (key, message) => bus.warnOnce(key, message),
     });
     this.dwt = new Dwt(this.clock);
@@ -111,6 +130,7 @@ export class Machine {
       setIrq: (irq, level) => this.nvic.setIrqLevel(irq, level),
       bus,
       warn: (m) => bus.warnOnce(m, m),
+      requestReset: (cause) => this.requestReset(cause),
     };
     this.clocks.onChange(() => {
       this.clock.frequency = this.clocks.hclk;
@@ -127,17 +147,22 @@ export class Machine {
     this.reset();
   }
 
-  /** Power-on / system reset: core registers, SCS, then SP and PC from the vector table. */
-  reset(): void {
+  /**
+   * Power-on or system reset: core registers, SCS, peripherals, then SP and PC from the vector
+   * table. Without a cause, a reset at virtual cycle 0 is the power-on reset and a later one a
+   * software reset (as by SYSRESETREQ); RCC_CSR records it and the backup domain survives all
+   * but power-on.
+   */
+  reset(cause: ResetCause = this.clock.cycles === 0 ? 'power-on' : 'software'): void {
     const cpu = this.cpu;
-    this.resetRequested = false;
+    this.resetRequested = null;
     this.nvic.reset();
     this.systick.reset();
     this.scb.reset();
     this.dwt.reset();
     this.itm.reset();
     this.exc.reset();
-    for (const p of this.peripherals.values()) p.reset();
+    for (const p of this.peripherals.values()) p.reset(cause);
     cpu.r.fill(0);
     cpu.apsr = 0;
     cpu.it = 0;
@@ -159,6 +184,12 @@ export class Machine {
     this.onReset();
   }
 
+  /** A system reset after the current instruction (SYSRESETREQ, a watchdog). */
+  requestReset(cause: ResetCause): void {
+    this.resetRequested = cause;
+    this.cpu.requestAttention();
+  }
+
   /** Asks the run loop to stop after the current instruction. */
   requestStop(reason: StopReason): void {
     this.cpu.stopReason = reason;
@@ -175,13 +206,13 @@ export class Machine {
     if (cpu.attention !== 0 && cpu.stopReason === null) {
       const pc = cpu.pc;
       const ipsr = cpu.ipsr;
-      if (this.resetRequested) this.reset();
+      if (this.resetRequested) this.reset(this.resetRequested);
       this.exc.serviceAttention();
       if (cpu.pc !== pc || cpu.ipsr !== ipsr) return 'limit';
     }
     const reason = this.run(1);
     if (reason === 'limit' && cpu.attention !== 0 && cpu.stopReason === null) {
-      if (this.resetRequested) this.reset();
+      if (this.resetRequested) this.reset(this.resetRequested);
       this.exc.serviceAttention();
     }
     return reason;
@@ -198,7 +229,7 @@ export class Machine {
     const cycleEnd = clock.cycles + maxCycles;
     for (;;) {
       if (cpu.attention !== 0) {
-        if (this.resetRequested) this.reset();
+        if (this.resetRequested) this.reset(this.resetRequested);
         this.exc.serviceAttention();
       }
       const stop = cpu.stopReason;

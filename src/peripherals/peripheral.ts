@@ -38,6 +38,12 @@ export class ClockTree {
   }
 }
 
+/**
+ * Why the chip resets. 'power-on' clears everything, including the backup domain (RTC, backup
+ * registers, BDCR); every other cause is a system reset that keeps it (RM0090 5.1.2, 6.1).
+ */
+export type ResetCause = 'power-on' | 'software' | 'pin' | 'iwdg' | 'wwdg' | 'low-power';
+
 export interface PeripheralContext {
   clock: Clock;
   clocks: ClockTree;
@@ -46,6 +52,11 @@ export interface PeripheralContext {
   /** For bus masters (DMA): reads and writes go through the bus like the chip's. */
   bus: Bus;
   warn(message: string): void;
+  /**
+   * Resets the system (a watchdog expiring): the machine resets every peripheral with this
+   * cause after the current instruction.
+   */
+  requestReset(cause: ResetCause): void;
 }
 
 export abstract class Peripheral implements MmioDevice {
@@ -68,8 +79,11 @@ export abstract class Peripheral implements MmioDevice {
     this.regs.write(offset, value, size);
   }
 
-  /** Back to reset state (registers and whatever the model keeps beside them). */
-  reset(): void {
+  /**
+   * Back to reset state (registers and whatever the model keeps beside them). Blocks of the
+   * backup domain keep their state unless `cause` is 'power-on'.
+   */
+  reset(_cause: ResetCause = 'power-on'): void {
     this.regs.reset();
     this.updateIrq();
   }

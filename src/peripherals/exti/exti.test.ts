@@ -21,6 +21,7 @@ function setup() {
     setIrq: (irq, level) => irqs.set(irq, level),
     bus: new Bus(),
     warn: () => {},
+    requestReset: () => {},
   };
   const gpios = Array.from({ length: 9 }, (_, port) => new Gpio(port, ctx));
   const syscfg = new Syscfg(ctx);

@@ -11,6 +11,7 @@ function context(): PeripheralContext {
     setIrq: () => {},
     bus: new Bus(),
     warn: () => {},
+    requestReset: () => {},
   };
 }
 

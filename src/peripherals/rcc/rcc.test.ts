@@ -95,10 +95,9 @@ describe('RCC', () => {
     bus.write32(CSR, 1 << 24); // RMVF
     expect(bus.read32(CSR) >>> 0).toBe(0);
     clock.cycles = 1000;
-    rcc.reset();
+    rcc.reset('software');
     expect(bus.read32(CSR) >>> 0).toBe(((1 << 28) | (1 << 26)) >>> 0); // SFTRSTF | PINRSTF
-    rcc.noteResetCause('power-on');
-    rcc.reset();
+    rcc.reset('power-on');
     expect(bus.read32(CSR) >>> 0).toBe(0x0e000000);
     bus.write32(CSR, 1); // LSION
     expect(bus.read32(CSR) & 3).toBe(3);

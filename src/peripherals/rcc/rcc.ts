@@ -7,7 +7,8 @@
  * are always clocked in this model.
  */
 import type { Alarm } from '../../clock/clock.js';
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, type PeripheralContext, type ResetCause } from '../peripheral.js';
+export type { ResetCause } from '../peripheral.js';
 import type { Register } from '../registers.js';
 
 export const RCC_BASE = 0x40023800;
@@ -55,8 +56,6 @@ const CIR_HSERDY = 1 << 3;
 const CIR_PLLRDY = 1 << 4;
 const CIR_PLLI2SRDY = 1 << 5;
 
-export type ResetCause = 'power-on' | 'software' | 'pin' | 'iwdg' | 'wwdg' | 'low-power';
-
 /** AHB prescaler HPRE[3:0]: 0xxx /1, 1000 /2 ... 1111 /512 (no /32). */
 const AHB_DIV = [1, 1, 1, 1, 1, 1, 1, 1, 2, 4, 8, 16, 64, 128, 256, 512];
 /** APB prescaler PPREx[2:0]: 0xx /1, 100 /2, 101 /4, 110 /8, 111 /16. */
@@ -77,8 +76,6 @@ export class Rcc extends Peripheral {
   readonly csr: Register;
   /** Reset flags kept across system resets (cleared only by RMVF or power-on). */
   private resetFlags = CSR_PORRSTF | CSR_PINRSTF | CSR_BORRSTF;
-  /** Cause recorded for the next reset() (the machine's reset is a SYSRESETREQ by default). */
-  private nextCause: ResetCause | null = null;
   private readonly hseAlarm: Alarm;
   private readonly pllAlarm: Alarm;
   private readonly plli2sAlarm: Alarm;
@@ -241,18 +238,8 @@ export class Rcc extends Peripheral {
     this.applyResetFlags();
   }
 
-  /**
-   * Records why the next reset() happens. Without a call, a reset at virtual cycle 0 is the
-   * power-on reset and any later one a software reset (SYSRESETREQ, which on the chip also pulls
-   * NRST low: PINRSTF is set too).
-   */
-  noteResetCause(cause: ResetCause): void {
-    this.nextCause = cause;
-  }
-
-  override reset(): void {
-    const cause = this.nextCause ?? (this.ctx.clock.cycles === 0 ? 'power-on' : 'software');
-    this.nextCause = null;
+  /** A system reset sets the flag of its cause; power-on clears the backup domain (BDCR). */
+  override reset(cause: ResetCause = 'power-on'): void {
     switch (cause) {
       case 'power-on':
         this.resetFlags = CSR_PORRSTF | CSR_PINRSTF | CSR_BORRSTF;
@@ -277,7 +264,7 @@ export class Rcc extends Peripheral {
     const bdcr = this.bdcr.value;
     for (const a of [this.hseAlarm, this.pllAlarm, this.plli2sAlarm, this.lseAlarm])
       clock.cancel(a);
-    super.reset();
+    super.reset(cause);
     this.pllLockedCfg = 0;
     // The backup domain (BDCR, LSE) survives a system reset; only power-on clears it.
     if (cause !== 'power-on') this.bdcr.value = bdcr;

@@ -4,7 +4,12 @@
  */
 import { Bus } from '../../bus/bus.js';
 import { Clock } from '../../clock/clock.js';
-import { ClockTree, type Peripheral, type PeripheralContext } from '../peripheral.js';
+import {
+  ClockTree,
+  type Peripheral,
+  type PeripheralContext,
+  type ResetCause,
+} from '../peripheral.js';
 
 export interface TestContext {
   ctx: PeripheralContext;
@@ -13,6 +18,8 @@ export interface TestContext {
   bus: Bus;
   irqs: Map<number, boolean>;
   warnings: string[];
+  /** Resets requested by the peripherals (watchdogs), in order. */
+  resets: ResetCause[];
   /** Advances virtual time by `cycles`, firing alarms on their due cycle. */
   advance(cycles: number): void;
   /** Maps a peripheral at its base address and returns it. */
@@ -25,6 +32,7 @@ export function testContext(): TestContext {
   const clocks = new ClockTree();
   const irqs = new Map<number, boolean>();
   const warnings: string[] = [];
+  const resets: ResetCause[] = [];
   bus.warn = (m) => warnings.push(m);
   const flash = bus.addRegion({ name: 'flash', base: 0x08000000, size: 0x100000, writable: false });
   flash.bytes.fill(0xff);
@@ -46,6 +54,7 @@ export function testContext(): TestContext {
     bus,
     setIrq: (irq, level) => irqs.set(irq, level),
     warn: (m) => warnings.push(m),
+    requestReset: (cause) => resets.push(cause),
   };
   return {
     ctx,
@@ -54,6 +63,7 @@ export function testContext(): TestContext {
     bus,
     irqs,
     warnings,
+    resets,
     advance(cycles: number) {
       const end = clock.cycles + cycles;
       while (clock.nextDue() <= end) {

@@ -35,6 +35,7 @@ function setup(name = 'USART2') {
     setIrq: (irq, level) => irqs.set(irq, level),
     bus: new Bus(),
     warn: () => {},
+    requestReset: () => {},
   };
   const usart = new Usart(
     USARTS.find((u) => u.name === name)!,
