@@ -127,6 +127,36 @@ export class Bus {
     return region;
   }
 
+  /**
+   * Unmaps a memory region: its pages answer with a BusError until something else is mapped
+   * there (the boot alias at 0 when SYSCFG remaps it). Watchpoints over it are kept.
+   */
+  removeRegion(region: MemoryRegion): void {
+    const i = this.regions.indexOf(region);
+    if (i < 0) return;
+    this.regions.splice(i, 1);
+    for (let off = 0; off < region.size; off += 1 << PAGE_SHIFT) {
+      const page = (region.base + off) >>> PAGE_SHIFT;
+      this.page8[page] = this.page16[page] = this.page32[page] = null;
+      this.pageWritable[page] = 0;
+      this.watchedPages.delete(page);
+    }
+    this.setWatchpoints(this.watchpoints);
+  }
+
+  /** Maps `target`'s storage at `base` too (a boot alias), writable as the target is. */
+  addAlias(name: string, base: number, target: MemoryRegion): MemoryRegion {
+    const region = this.addRegion({
+      name,
+      base,
+      size: target.size,
+      writable: target.writable,
+      aliasOf: target,
+    });
+    this.setWatchpoints(this.watchpoints);
+    return region;
+  }
+
   /** Maps a device over [base, base+size). Ranges must not overlap memory or each other. */
   mapDevice(base: number, size: number, dev: MmioDevice): void {
     const range = { base: base >>> 0, end: (base + size) >>> 0 || 0x1_0000_0000, dev };

@@ -3,7 +3,13 @@
  * virtual time together, and runs them: batches of instructions up to the next clock event,
  * exceptions taken between instructions, WFI jumping the clock to the next alarm.
  */
-import { Bus, type AccessSize, type MmioDevice, type WatchKind } from '../bus/bus.js';
+import {
+  Bus,
+  type AccessSize,
+  type MemoryRegion,
+  type MmioDevice,
+  type WatchKind,
+} from '../bus/bus.js';
 import { Clock } from '../clock/clock.js';
 import { Cpu, type StopReason } from '../core/cpu.js';
 import { ExceptionUnit } from '../core/exceptions.js';
@@ -17,6 +23,7 @@ import {
   type PeripheralContext,
   type ResetCause,
 } from '../peripherals/peripheral.js';
+import type { MemoryMode, Syscfg } from '../peripherals/syscfg/syscfg.js';
 import { stm32f407Peripherals } from './soc/stm32f407.js';
 
 export const FLASH_BASE = 0x08000000;
@@ -65,6 +72,9 @@ export class Machine {
   readonly flash;
   readonly sram;
   readonly ccm;
+  readonly systemMemory;
+  /** What SYSCFG_MEMRMP shows at address 0 (main flash after reset). */
+  private bootAlias: MemoryRegion | null;
   /** Bus clocks as the RCC sets them; the core clock follows HCLK. */
   readonly clocks = new ClockTree();
   /** STM32F407 peripherals, by name (e.g. 'USART2', 'GPIOD', 'RCC'). */
@@ -86,22 +96,16 @@ export class Machine {
       writable: false,
     });
     this.flash.bytes.fill(0xff); // erased
-    bus.addRegion({
-      name: 'flash (boot alias)',
-      base: 0,
-      size: FLASH_SIZE,
-      writable: false,
-      aliasOf: this.flash,
-    });
+    this.bootAlias = bus.addAlias('flash (boot alias)', 0, this.flash);
     this.sram = bus.addRegion({ name: 'SRAM', base: SRAM_BASE, size: SRAM_SIZE, writable: true });
     this.ccm = bus.addRegion({ name: 'CCM RAM', base: CCM_BASE, size: CCM_SIZE, writable: true });
-    const sys = bus.addRegion({
+    this.systemMemory = bus.addRegion({
       name: 'system memory',
       base: SYSTEM_MEMORY_BASE,
       size: 0x10000,
       writable: false,
     });
-    sys.bytes.fill(0xff);
+    this.systemMemory.bytes.fill(0xff);
     bus.mapDevice(BKPSRAM_BASE, 4096, new RamDevice('backup SRAM', 4096));
 
     this.cpu = new Cpu(bus, this.clock);
@@ -139,6 +143,8 @@ export class Machine {
       bus.mapDevice(p.base, p.size, p);
       this.peripherals.set(p.name, p);
     }
+    const syscfg = this.peripherals.get('SYSCFG') as Syscfg | undefined;
+    if (syscfg) syscfg.onRemap = (mode) => this.remapBootMemory(mode);
     // Like the DWT: the access completes, the machine stops after the instruction.
     bus.onWatchHit = (address, kind) => {
       this.watchHit = { address, kind };
@@ -182,6 +188,24 @@ export class Machine {
     cpu.t = pc & 1;
     cpu.setPc(pc);
     this.onReset();
+  }
+
+  /**
+   * SYSCFG_MEMRMP.MEM_MODE: main flash (0), system memory (1), FSMC bank 1 (2, not modelled:
+   * nothing answers at 0) or SRAM1 (3) at address 0. Decoded instructions are dropped: the same
+   * addresses now hold other code.
+   */
+  private remapBootMemory(mode: MemoryMode): void {
+    if (this.bootAlias) this.bus.removeRegion(this.bootAlias);
+    const target = [this.flash, this.systemMemory, null, this.sram][mode];
+    if (!target)
+      this.bus.warnOnce(
+        'fsmc-remap',
+        'f4emu: SYSCFG: FSMC bank 1 remapped at 0, but the FSMC is not modelled: nothing answers there',
+      );
+    const names = ['flash', 'system memory', 'FSMC', 'SRAM'];
+    this.bootAlias = target ? this.bus.addAlias(`${names[mode]} (boot alias)`, 0, target) : null;
+    this.cpu.invalidateAll();
   }
 
   /** A system reset after the current instruction (SYSRESETREQ, a watchdog). */
