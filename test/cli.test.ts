@@ -21,12 +21,78 @@ function tmpFile(name: string, bytes: Uint8Array | string): string {
 }
 
 describe('f4emu run', () => {
-  it('boots the bundled demo: banner, SysTick-paced lines, exit 0', () => {
-    const r = f4emu('run', path.join(ROOT, 'firmware/prebuilt/demo.elf'), '--semihosting');
-    expect(r.stdout).toMatch(/^f4emu demo: STM32F4Discovery \(Cortex-M4, CPUID 410fc241\)$/m);
-    expect(r.stdout).toMatch(/t= 800 ms {2}LD6 blue on/);
-    expect(r.stdout).toMatch(/demo finished after 800 virtual ms/);
-    expect(r.code).toBe(0);
+  const DEMO = path.join(ROOT, 'firmware/prebuilt/demo.elf');
+
+  it('boots the bundled board demo: banner on USART2, status on Enter, B1 reverses the LEDs', () => {
+    const r = f4emu(
+      'run',
+      DEMO,
+      '--expect',
+      'Enter for status',
+      '--send',
+      '\\r',
+      '--expect',
+      'B1 is up',
+      '--press-button',
+      '--expect',
+      'B1 pressed (1): counter-clockwise',
+      '--timeout',
+      '20',
+    );
+    expect(r.stdout).toMatch(/^f4emu board demo on STM32F4Discovery\r$/m);
+    expect(r.stdout).toMatch(
+      /CPU: Cortex-M4F \(CPUID 410FC241\), SYSCLK 168 MHz from the 8 MHz HSE/,
+    );
+    expect(r.stdout).toMatch(
+      /chip: STM32F407 \(IDCODE 10076413\), 1024 KB flash, unique ID [0-9A-F]{24}/,
+    );
+    expect(r.stdout).toMatch(/uptime 0\.0 s, LD4 green lit, B1 pressed 0 time\(s\), B1 is up/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('keeps flash in --flash-file: the demo counts its boots, and boots from the file alone', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'f4emu-flash-'));
+    const file = path.join(dir, 'flash.bin');
+    const boot = (...image: string[]) =>
+      f4emu(
+        'run',
+        ...image,
+        '--flash-file',
+        file,
+        '--expect',
+        'keeps it across runs',
+        '--timeout',
+        '20',
+      );
+    expect(boot(DEMO).stdout).toMatch(/boot #1 /);
+    expect(fs.statSync(file).size).toBe(1024 * 1024);
+    expect(boot(DEMO).stdout).toMatch(/boot #2 /);
+    const alone = boot();
+    expect(alone.stdout).toMatch(/boot #3 /);
+    expect(alone.code, alone.stderr).toBe(0);
+    // The counter's words in sector 11 (0x080E0000): 1, 2, 3, then erased flash.
+    const saved = fs.readFileSync(file);
+    expect([0, 4, 8, 12].map((o) => saved.readUInt32LE(0xe0000 + o))).toEqual([
+      1, 2, 3, 0xffffffff,
+    ]);
+  });
+
+  it('refuses a flash file it cannot use, with one clear line (exit 2)', () => {
+    const missing = f4emu('run', '--flash-file', path.join(os.tmpdir(), 'f4emu-no-such-flash.bin'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no image given and flash file '.*' does not exist/);
+    const big = f4emu(
+      'run',
+      DEMO,
+      '--flash-file',
+      tmpFile('big.bin', new Uint8Array(1024 * 1024 + 1)),
+    );
+    expect(big.code).toBe(2);
+    expect(big.stderr.trim().split('\n')).toHaveLength(1);
+    expect(big.stderr).toMatch(/holds 1048577 bytes, more than the 1024 KB flash/);
+    const dir = f4emu('run', DEMO, '--flash-file', os.tmpdir());
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toMatch(/is not a regular file/);
   });
 
   it("passes the guest's exit status through (SYS_EXIT_EXTENDED)", () => {
@@ -44,7 +110,7 @@ describe('f4emu run', () => {
   });
 
   it('stops at --max-instructions with exit code 4 and says where', () => {
-    const r = f4emu('run', path.join(ROOT, 'firmware/prebuilt/demo.elf'), '--semihosting', '--max-instructions', '1000');
+    const r = f4emu('run', DEMO, '--max-instructions', '1000');
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/instruction limit \(1000\) reached.* at 0x[0-9a-f]{8}/);
   });
@@ -86,16 +152,38 @@ describe('f4emu run', () => {
 
   it('scripts the console: --expect/--send in order, exit 0 when all were seen', () => {
     const echo = path.join(ROOT, 'firmware/prebuilt/console-echo.elf');
-    const r = f4emu('run', echo, '--semihosting', '--expect', 'echo ready', '--send', 'hello world\\r',
-      '--expect', 'you said: HELLO WORLD', '--timeout', '20');
+    const r = f4emu(
+      'run',
+      echo,
+      '--semihosting',
+      '--expect',
+      'echo ready',
+      '--send',
+      'hello world\\r',
+      '--expect',
+      'you said: HELLO WORLD',
+      '--timeout',
+      '20',
+    );
     expect(r.stdout).toMatch(/you said: HELLO WORLD/);
     expect(r.code).toBe(0);
   });
 
   it('an --expect text that never comes: exit 5, the awaited text and the last console lines', () => {
     const echo = path.join(ROOT, 'firmware/prebuilt/console-echo.elf');
-    const r = f4emu('run', echo, '--semihosting', '--expect', 'echo ready', '--send', 'x\\r',
-      '--expect', 'never printed', '--timeout', '1');
+    const r = f4emu(
+      'run',
+      echo,
+      '--semihosting',
+      '--expect',
+      'echo ready',
+      '--send',
+      'x\\r',
+      '--expect',
+      'never printed',
+      '--timeout',
+      '1',
+    );
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/expected 'never printed' but it did not appear within 1 s/);
     expect(r.stderr).toMatch(/\| you said: X/);
@@ -104,13 +192,24 @@ describe('f4emu run', () => {
   it('sends another USART to a file with --serial usartN=file:PATH', () => {
     const echo = path.join(ROOT, 'firmware/prebuilt/console-echo.elf');
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'f4emu-serial-')), 'usart2.txt');
-    const r = f4emu('run', echo, '--semihosting', '--serial', `usart2=file:${out}`, '--max-instructions', '2000000');
+    const r = f4emu(
+      'run',
+      echo,
+      '--semihosting',
+      '--serial',
+      `usart2=file:${out}`,
+      '--max-instructions',
+      '2000000',
+    );
     expect(r.code).toBe(4);
     expect(fs.readFileSync(out, 'utf8')).toBe('echo ready\r\n> ');
   });
 
   it('gives one clear line and exit 2 for bad images and bad options', () => {
-    const truncated = f4emu('run', tmpFile('t.elf', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1])));
+    const truncated = f4emu(
+      'run',
+      tmpFile('t.elf', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1])),
+    );
     expect(truncated.code).toBe(2);
     expect(truncated.stderr.trim().split('\n')).toHaveLength(1);
     expect(truncated.stderr).toMatch(/truncated ELF/);
@@ -122,16 +221,18 @@ describe('f4emu run', () => {
     expect(option.stderr).toMatch(/unknown option '--frobnicate'/);
     const limit = f4emu('run', 'x.elf', '--max-instructions', 'lots');
     expect(limit.code).toBe(2);
-    expect(f4emu('run', 'x.elf', '--console', 'usart9').stderr).toMatch(/--console needs usart1..usart6/);
+    expect(f4emu('run', 'x.elf', '--console', 'usart9').stderr).toMatch(
+      /--console needs usart1..usart6/,
+    );
     expect(f4emu('run', 'x.elf', '--speed', 'warp').code).toBe(2);
     expect(f4emu('run', 'x.elf', '--serial', 'usart2=tcp:0.0.0.0:5555').stderr).toMatch(/loopback/);
     expect(f4emu('bogus').code).toBe(2);
   });
 
   it('traces instructions with symbols and disassembly', () => {
-    const r = f4emu('run', path.join(ROOT, 'firmware/prebuilt/demo.elf'), '--semihosting', '--trace', '--max-instructions', '3');
+    const r = f4emu('run', DEMO, '--trace', '--max-instructions', '3');
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('0x'));
-    expect(lines[0]).toMatch(/^0x[0-9a-f]{8} <_start>: /);
+    expect(lines[0]).toMatch(/^0x[0-9a-f]{8} <Reset_Handler>: /);
     expect(lines.length).toBe(3);
   });
 });

@@ -7,12 +7,14 @@
 import * as fs from 'node:fs';
 import { Machine } from '../machine/machine.js';
 import { boot } from '../machine/firmware.js';
-import { ImageError, parseImage } from '../loader/image.js';
+import { ImageError, parseImage, type LoadedImage } from '../loader/image.js';
+import { SymbolTable } from '../loader/elf.js';
+import { FlashFile, FlashFileError } from '../host/flashFile.js';
+import type { FlashInterface } from '../peripherals/flash/flash.js';
 import { NodeSemihostingHost, processConsole } from '../host/semihostingFs.js';
 import { faultReport, describeAddress } from '../diagnostics/faultReport.js';
 import { exceptionName } from '../core/faults.js';
 import type { StopReason } from '../core/cpu.js';
-import type { SymbolTable } from '../loader/elf.js';
 import type { Semihosting } from '../machine/semihosting.js';
 import { GdbTcpListener, parseGdbAddress, type GdbAddress } from '../host/gdbTcp.js';
 import { parseSerialOption, serialPortName, type SerialTarget } from '../host/console.js';
@@ -24,6 +26,7 @@ export const EXIT_LIMIT = 4;
 export const EXIT_EXPECT = 5;
 
 const USAGE = `usage: f4emu run <image.elf|.bin|.hex> [options]
+       f4emu run --flash-file PATH [options]    boot what a saved flash file holds
 
 options:
   --semihosting[=DIR]     enable ARM semihosting (console; host files only inside DIR)
@@ -39,7 +42,10 @@ options:
                           another USART to a file or a loopback TCP port (repeatable)
   --expect TEXT           wait until the console prints TEXT (in order with --send; \\n \\r \\xNN)
   --send TEXT             type TEXT into the console
+  --press-button          press and release the user button B1 (in order with --expect/--send)
   --speed realtime|max    pace virtual time to the wall clock (default on a terminal) or not
+  --flash-file PATH       keep the 1 MB flash in PATH: loaded at start (the image goes over
+                          it), every erase/program the firmware does is written through
 exit code: the guest's exit status (0 when every --expect was seen); 2 bad usage/image,
   3 lockup/fault, 4 limit/timeout, 5 an --expect text did not appear before --timeout`;
 
@@ -58,6 +64,7 @@ interface RunOptions {
   serial: { port: string; target: SerialTarget }[];
   script: ScriptStep[];
   speed: 'realtime' | 'max' | null;
+  flashFile: string | null;
 }
 
 class UsageError extends Error {}
@@ -76,6 +83,7 @@ function parseRunArgs(args: string[]): RunOptions {
     serial: [],
     script: [],
     speed: null,
+    flashFile: null,
     gdb: null,
     waitGdb: false,
   };
@@ -116,7 +124,8 @@ function parseRunArgs(args: string[]): RunOptions {
       case '--console': {
         const spec = value() ?? '';
         o.console = serialPortName(spec);
-        if (o.console === null) throw new UsageError(`--console needs usart1..usart6, got '${spec}'`);
+        if (o.console === null)
+          throw new UsageError(`--console needs usart1..usart6, got '${spec}'`);
         break;
       }
       case '--serial':
@@ -133,6 +142,9 @@ function parseRunArgs(args: string[]): RunOptions {
         o.script.push(key === '--expect' ? { expect: text } : { send: text });
         break;
       }
+      case '--press-button':
+        o.script.push({ pressButton: true });
+        break;
       case '--speed': {
         const v = value();
         if (v !== 'realtime' && v !== 'max') {
@@ -150,13 +162,19 @@ function parseRunArgs(args: string[]): RunOptions {
       case '--wait-gdb':
         o.waitGdb = true;
         break;
+      case '--flash-file': {
+        const v = value();
+        if (v === undefined || v === '') throw new UsageError('--flash-file needs a path');
+        o.flashFile = v;
+        break;
+      }
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
         if (o.image) throw new UsageError(`more than one image given ('${o.image}', '${a}')`);
         o.image = a;
     }
   }
-  if (!o.image) throw new UsageError('no image given');
+  if (!o.image && o.flashFile === null) throw new UsageError('no image given');
   if (o.waitGdb && o.gdb === null) throw new UsageError('--wait-gdb needs --gdb PORT');
   if (o.semihostingDir !== null && !fs.existsSync(o.semihostingDir)) {
     throw new UsageError(`semihosting directory '${o.semihostingDir}' does not exist`);
@@ -192,26 +210,43 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function run(o: RunOptions): number | Promise<number> {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(o.image);
-  } catch (e) {
-    err(`cannot read '${o.image}': ${(e as Error).message}`);
-    return EXIT_USAGE;
+  let bytes: Uint8Array | null = null;
+  if (o.image) {
+    try {
+      bytes = fs.readFileSync(o.image);
+    } catch (e) {
+      err(`cannot read '${o.image}': ${(e as Error).message}`);
+      return EXIT_USAGE;
+    }
   }
   const machine = new Machine({ warn: (m) => process.stderr.write(m + '\n') });
+  let flashFile: FlashFile | null = null;
   let booted;
   try {
-    const image = parseImage(bytes, o.image);
+    if (o.flashFile !== null) {
+      const flash = machine.peripherals.get('FLASH') as FlashInterface;
+      const opened = FlashFile.open(o.flashFile, flash);
+      if (!opened.loaded && bytes === null) {
+        throw new FlashFileError(`no image given and flash file '${o.flashFile}' does not exist`);
+      }
+      flashFile = opened.file;
+    }
+    // Without an image the machine boots whatever the flash file holds.
+    const image = bytes !== null ? parseImage(bytes, o.image) : emptyImage();
     booted = boot(machine, image, {
       semihosting: o.semihosting
         ? new NodeSemihostingHost(processConsole(), o.semihostingDir)
         : null,
       cmdline: o.cmdline,
     });
+    flashFile?.start();
   } catch (e) {
     if (e instanceof ImageError) {
       err(`${o.image}: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof FlashFileError) {
+      err(e.message);
       return EXIT_USAGE;
     }
     throw e;
@@ -280,6 +315,9 @@ async function runInteractive(f: Finish): Promise<number> {
       speed: o.speed ?? (tty ? 'realtime' : 'max'),
       maxInstructions: o.maxInstructions,
       timeout: o.timeout,
+      // The LEDs on a status line, when the terminal is a person's (not with semihosting's
+      // console, which writes to the terminal directly).
+      boardStatus: tty && !o.semihosting ? process.stdout : null,
     },
     (text) => process.stdout.write(text),
   );
@@ -292,12 +330,18 @@ async function runInteractive(f: Finish): Promise<number> {
       return 0;
     case 'script-failed':
       err(`expected '${end.waitingFor}' but it did not appear within ${o.timeout} s`);
-      process.stderr.write('last console lines:\n' + end.lastLines.map((l) => `  | ${l}`).join('\n') + '\n');
+      process.stderr.write(
+        'last console lines:\n' + end.lastLines.map((l) => `  | ${l}`).join('\n') + '\n',
+      );
       return EXIT_EXPECT;
     case 'error':
       err(end.message);
       return EXIT_USAGE;
   }
+}
+
+function emptyImage(): LoadedImage {
+  return { format: 'bin', segments: [], entry: null, symbols: new SymbolTable() };
 }
 
 interface Finish {

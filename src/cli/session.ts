@@ -13,8 +13,9 @@ import {
   type SerialPort,
   type SerialTarget,
 } from '../host/console.js';
+import { BoardStatusLine, type StatusTerminal } from '../host/boardStatus.js';
 
-export type ScriptStep = { expect: string } | { send: string };
+export type ScriptStep = { expect: string } | { send: string } | { pressButton: true };
 
 export interface SessionOptions {
   /** Console port ('USART2'...), or null to pick the first USART that transmits. */
@@ -27,6 +28,8 @@ export interface SessionOptions {
   maxInstructions: number;
   /** Wall-clock seconds, Infinity for none. */
   timeout: number;
+  /** A terminal to show the board's LEDs on (a status line at the bottom), or null. */
+  boardStatus?: StatusTerminal | null;
 }
 
 export type SessionEnd =
@@ -66,6 +69,17 @@ export async function runSession(
   };
   let quit = false;
 
+  // Scripted dialogue state (advanceScript below).
+  let step = 0;
+  let searchFrom = 0;
+  let hostStop = false;
+  const unescaped = new Map<string, string>();
+  const awaited = (text: string): string => {
+    let u = unescaped.get(text);
+    if (u === undefined) unescaped.set(text, (u = unescapeText(text)));
+    return u;
+  };
+
   // Console output: the chosen port, or every USART until one transmits (auto-detection).
   let consolePort: string | null = o.console;
   let transcript = '';
@@ -74,8 +88,21 @@ export async function runSession(
     if (name !== consolePort) return;
     const ch = String.fromCharCode(byte);
     transcript += ch;
-    if (transcript.length > 1 << 20) transcript = transcript.slice(-(1 << 19));
+    if (transcript.length > 1 << 20) {
+      const drop = transcript.length - (1 << 19);
+      transcript = transcript.slice(drop);
+      searchFrom = Math.max(0, searchFrom - drop);
+    }
     write(ch);
+    // The awaited text just completed: stop the slice here, so what the script does next
+    // (--send, --press-button) happens at this virtual time, not a whole slice later.
+    const s = o.script[step];
+    if (s && 'expect' in s && ch === awaited(s.expect).slice(-1)) {
+      if (transcript.indexOf(awaited(s.expect), searchFrom) >= 0) {
+        hostStop = true;
+        machine.requestStop('halt');
+      }
+    }
   };
   const serialPorts = new Set(o.serial.map((s) => s.port));
   for (const [name, port] of ports) {
@@ -106,10 +133,14 @@ export async function runSession(
     };
     backends.push(
       attachConsole(proxy, {
-        output: { write: () => true } as unknown as NodeJS.WritableStream,
+        mirrorOutput: false,
         onActivity: activity,
         onQuit: () => {
           quit = true;
+          activity();
+        },
+        onButton: () => {
+          machine.board.click();
           activity();
         },
       }),
@@ -117,19 +148,22 @@ export async function runSession(
   }
 
   // Scripted dialogue.
-  let step = 0;
-  let searchFrom = 0;
   const advanceScript = (): boolean => {
     while (step < o.script.length) {
       const s = o.script[step]!;
+      if ('pressButton' in s) {
+        machine.board.click();
+        step++;
+        continue;
+      }
       if ('send' in s) {
         ports.get(consolePort ?? 'USART2')?.send(Buffer.from(unescapeText(s.send), 'latin1'));
         step++;
         continue;
       }
-      const at = transcript.indexOf(unescapeText(s.expect), searchFrom);
+      const at = transcript.indexOf(awaited(s.expect), searchFrom);
       if (at < 0) return false;
-      searchFrom = at + unescapeText(s.expect).length;
+      searchFrom = at + awaited(s.expect).length;
       step++;
     }
     return true;
@@ -140,8 +174,10 @@ export async function runSession(
   const wallStart = Date.now();
   const cyclesStart = clock.cycles;
   const deadline = Number.isFinite(o.timeout) ? wallStart + o.timeout * 1000 : Infinity;
+  const status = o.boardStatus ? new BoardStatusLine(machine.board, o.boardStatus) : null;
   const closeAll = async () => {
     for (const b of backends) await b.close();
+    status?.close();
   };
 
   for (;;) {
@@ -191,6 +227,10 @@ export async function runSession(
         wake = resolve;
         setTimeout(resolve, 50);
       });
+      continue;
+    }
+    if (reason === 'halt' && hostStop) {
+      hostStop = false;
       continue;
     }
     if (reason !== 'limit') {

@@ -24,15 +24,22 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe('console escapes', () => {
   it('quits on Ctrl-A X, sends Ctrl-A on Ctrl-A Ctrl-A, swallows other escapes', () => {
     const f = new EscapeFilter();
-    expect(f.feed(Buffer.from('ab\x01\x01c'))).toEqual({
-      data: [0x61, 0x62, 1, 0x63],
+    const none = { quit: false, help: false, button: 0 };
+    expect(f.feed(Buffer.from('ab\x01\x01c'))).toEqual({ ...none, data: [0x61, 0x62, 1, 0x63] });
+    expect(f.feed(Buffer.from('\x01'))).toEqual({ ...none, data: [] });
+    expect(f.feed(Buffer.from('zq'))).toEqual({ ...none, data: [0x71] });
+    expect(f.feed(Buffer.from('\x03\x01hx'))).toEqual({ ...none, data: [3, 0x78], help: true });
+    expect(f.feed(Buffer.from('\x01Xmore'))).toEqual({ ...none, data: [], quit: true });
+  });
+
+  it('presses the user button on Ctrl-A B (either case), once per escape', () => {
+    const f = new EscapeFilter();
+    expect(f.feed(Buffer.from('1\x01b2\x01B'))).toEqual({
+      data: [0x31, 0x32],
       quit: false,
       help: false,
+      button: 2,
     });
-    expect(f.feed(Buffer.from('\x01'))).toEqual({ data: [], quit: false, help: false });
-    expect(f.feed(Buffer.from('zq'))).toEqual({ data: [0x71], quit: false, help: false });
-    expect(f.feed(Buffer.from('\x03\x01hx'))).toEqual({ data: [3, 0x78], quit: false, help: true });
-    expect(f.feed(Buffer.from('\x01Xmore'))).toEqual({ data: [], quit: true, help: false });
   });
 });
 

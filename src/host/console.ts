@@ -37,20 +37,23 @@ export interface SerialHooks {
 const CTRL_A = 0x01;
 
 const HELP =
-  '\r\nC-a h    print this help\r\nC-a x    exit f4emu\r\nC-a C-a  send C-a to the guest\r\n';
+  '\r\nC-a h    print this help\r\nC-a x    exit f4emu\r\nC-a b    press the user button (B1)\r\n' +
+  'C-a C-a  send C-a to the guest\r\n';
 
 /**
  * QEMU's console escapes on the raw input: Ctrl-A X quits, Ctrl-A Ctrl-A sends one Ctrl-A,
- * Ctrl-A H (or ?) prints help; any other key after Ctrl-A is swallowed.
+ * Ctrl-A H (or ?) prints help, and the board's: Ctrl-A B presses the user button; any other
+ * key after Ctrl-A is swallowed.
  */
 export class EscapeFilter {
   private escaped = false;
 
   /** Splits input into bytes for the guest and commands for the host. */
-  feed(input: Uint8Array): { data: number[]; quit: boolean; help: boolean } {
+  feed(input: Uint8Array): { data: number[]; quit: boolean; help: boolean; button: number } {
     const data: number[] = [];
     let quit = false;
     let help = false;
+    let button = 0;
     for (const b of input) {
       if (quit) break;
       if (this.escaped) {
@@ -58,11 +61,13 @@ export class EscapeFilter {
         if (b === CTRL_A) data.push(b);
         else if (b === 0x78 || b === 0x58)
           quit = true; // x, X
-        else if (b === 0x68 || b === 0x48 || b === 0x3f) help = true; // h, H, ?
+        else if (b === 0x68 || b === 0x48 || b === 0x3f)
+          help = true; // h, H, ?
+        else if (b === 0x62 || b === 0x42) button++; // b, B
       } else if (b === CTRL_A) this.escaped = true;
       else data.push(b);
     }
-    return { data, quit, help };
+    return { data, quit, help, button };
   }
 }
 
@@ -110,6 +115,13 @@ export interface ConsoleOptions extends SerialHooks {
   output?: NodeJS.WritableStream;
   /** Ctrl-A X was typed (TTY only; without a TTY, Ctrl-C and end of input work as usual). */
   onQuit?: () => void;
+  /**
+   * Whether the port's output is written to `output` (default). The run session writes it
+   * itself (it picks the console port); `output` then gets only the Ctrl-A H help.
+   */
+  mirrorOutput?: boolean;
+  /** Ctrl-A B was typed: press the board's user button. */
+  onButton?: () => void;
 }
 
 /**
@@ -123,7 +135,7 @@ export function attachConsole(port: SerialPort, options: ConsoleOptions = {}): S
   const tty = input.isTTY === true && typeof input.setRawMode === 'function';
   const escapes = new EscapeFilter();
   const out = new OutputBuffer((chunk) => output.write(chunk));
-  const untap = tapTx(port, (b) => out.push(b));
+  const untap = options.mirrorOutput === false ? () => {} : tapTx(port, (b) => out.push(b));
   let closed = false;
 
   const restore = () => {
@@ -136,7 +148,8 @@ export function attachConsole(port: SerialPort, options: ConsoleOptions = {}): S
       options.onActivity?.();
       return;
     }
-    const { data, quit, help } = escapes.feed(bytes);
+    const { data, quit, help, button } = escapes.feed(bytes);
+    for (let i = 0; i < button; i++) options.onButton?.();
     if (data.length > 0) {
       port.send(data);
       options.onActivity?.();

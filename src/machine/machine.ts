@@ -25,6 +25,9 @@ import {
 } from '../peripherals/peripheral.js';
 import type { MemoryMode, Syscfg } from '../peripherals/syscfg/syscfg.js';
 import { stm32f407Peripherals } from './soc/stm32f407.js';
+import { PORTS, STM32F4DISCOVERY, type BoardDescription } from '../boards/stm32f4discovery.js';
+import type { Gpio } from '../peripherals/gpio/gpio.js';
+import { Board } from './board.js';
 
 export const FLASH_BASE = 0x08000000;
 export const FLASH_SIZE = 1024 * 1024;
@@ -36,6 +39,8 @@ export const SYSTEM_MEMORY_BASE = 0x1fff0000;
 export const BKPSRAM_BASE = 0x40024000;
 
 export interface MachineOptions {
+  /** The board around the chip (default: the STM32F4Discovery). */
+  board?: BoardDescription;
   /** Where one-time warnings (unimplemented registers...) go. */
   warn?: (message: string) => void;
 }
@@ -77,6 +82,8 @@ export class Machine {
   private bootAlias: MemoryRegion | null;
   /** Bus clocks as the RCC sets them; the core clock follows HCLK. */
   readonly clocks = new ClockTree();
+  /** LEDs and the user button of the board. */
+  readonly board: Board;
   /** STM32F407 peripherals, by name (e.g. 'USART2', 'GPIOD', 'RCC'). */
   readonly peripherals = new Map<string, Peripheral>();
   /** Cause of the system reset requested for after the current instruction, if any. */
@@ -143,6 +150,8 @@ export class Machine {
       bus.mapDevice(p.base, p.size, p);
       this.peripherals.set(p.name, p);
     }
+    const gpios = [...PORTS].map((letter) => this.peripherals.get(`GPIO${letter}`) as Gpio);
+    this.board = new Board(options.board ?? STM32F4DISCOVERY, gpios, this.clock);
     const syscfg = this.peripherals.get('SYSCFG') as Syscfg | undefined;
     if (syscfg) syscfg.onRemap = (mode) => this.remapBootMemory(mode);
     // Like the DWT: the access completes, the machine stops after the instruction.

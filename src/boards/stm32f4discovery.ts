@@ -1,0 +1,57 @@
+/**
+ * Typed board descriptions: what sits around the chip. The STM32F4Discovery (ST UM1472): an
+ * STM32F407VGT6 with an 8 MHz HSE crystal, four user LEDs on port D (LD3 orange PD13, LD4 green
+ * PD12, LD5 red PD14, LD6 blue PD15, lit when the pin is high), the blue user button B1 on PA0
+ * (high while pressed, an external pull-down holds it low otherwise), USART2 (PA2/PA3) as the
+ * console NuttX's configurations use, and the Ethernet baseboard's LAN8720 PHY at address 0.
+ */
+
+/** GPIO port letters, index = port number in the machine (GPIOA = 0). */
+export const PORTS = 'ABCDEFGHI';
+
+export interface LedDescription {
+  /** Silk-screen name, e.g. 'LD3'. */
+  name: string;
+  color: 'green' | 'orange' | 'red' | 'blue';
+  /** GPIO port number (0 = A) and pin. */
+  port: number;
+  pin: number;
+}
+
+export interface ButtonDescription {
+  name: string;
+  port: number;
+  pin: number;
+  /** Pin level while pressed; the other level is held by the board's pull resistor. */
+  pressedLevel: boolean;
+}
+
+export interface BoardDescription {
+  name: string;
+  /** HSE crystal in Hz. */
+  hseHz: number;
+  /** In the order they sit around the board, clockwise from the left. */
+  leds: LedDescription[];
+  button: ButtonDescription;
+  /** The USART a firmware for this board uses as its console. */
+  console: string;
+  /** MDIO address of the Ethernet PHY. */
+  phyAddress: number;
+}
+
+const PORT_A = 0;
+const PORT_D = 3;
+
+export const STM32F4DISCOVERY: BoardDescription = {
+  name: 'stm32f4discovery',
+  hseHz: 8_000_000,
+  leds: [
+    { name: 'LD4', color: 'green', port: PORT_D, pin: 12 },
+    { name: 'LD3', color: 'orange', port: PORT_D, pin: 13 },
+    { name: 'LD5', color: 'red', port: PORT_D, pin: 14 },
+    { name: 'LD6', color: 'blue', port: PORT_D, pin: 15 },
+  ],
+  button: { name: 'B1', port: PORT_A, pin: 0, pressedLevel: true },
+  console: 'USART2',
+  phyAddress: 0,
+};
