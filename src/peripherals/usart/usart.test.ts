@@ -249,4 +249,33 @@ describe('USART', () => {
     expect(usart.read(SR, 4)).toBe(0xc0);
     expect(irq()).toBe(false);
   });
+
+  it('drives its DMA request outputs from TXE/DMAT and RXNE/DMAR', () => {
+    const { usart, advance } = setup();
+    const txLevels: boolean[] = [];
+    const rxLevels: boolean[] = [];
+    usart.connectDma('tx', (l) => txLevels.push(l));
+    usart.connectDma('rx', (l) => rxLevels.push(l));
+    expect(txLevels).toEqual([false]); // the current level on connection
+    expect(rxLevels).toEqual([false]);
+    usart.write(CR3, 1 << 7, 4); // DMAT: TXE is set at reset
+    expect(txLevels).toEqual([false, true]);
+    usart.write(BRR, BRR_115200, 4);
+    usart.write(CR1, UE | TE, 4); // the idle frame occupies the shift register
+    usart.write(DR, 0x41, 4);
+    expect(txLevels).toEqual([false, true, false]);
+    advance(CHAR_115200);
+    expect(txLevels).toEqual([false, true, false, true]);
+    usart.write(CR3, 1 << 6, 4); // DMAR only
+    expect(txLevels.at(-1)).toBe(false);
+    usart.write(CR1, UE | RE, 4);
+    usart.receive(0x42);
+    expect(rxLevels).toEqual([false, true]);
+    expect(usart.read(DR, 4)).toBe(0x42); // a DR read (the DMA's too) drops the request
+    expect(rxLevels).toEqual([false, true, false]);
+    usart.receive(0x43);
+    usart.reset(); // drives the reset levels again
+    expect(rxLevels.slice(-2)).toEqual([true, false]);
+    expect(txLevels.at(-1)).toBe(false);
+  });
 });

@@ -12,7 +12,10 @@
  *
  * Flags clear as on the chip: RXNE by reading DR or writing 0; TC by writing 0 or by SR read
  * then DR write; PE/FE/NF/ORE/IDLE by an SR read followed by a DR read (only the flags that read
- * saw). DMA enables (CR3 DMAT/DMAR), synchronous, LIN, smartcard and IrDA bits are stored only.
+ * saw). DMA requests (RM0090 30.3.13): with CR3.DMAT the TX request is high while TXE is set, with
+ * CR3.DMAR the RX request while RXNE is set; a DMA controller drives from them the request lines
+ * `connectDma` connects (the DMA's DR accesses go through the bus like the CPU's, so its DR read
+ * clears RXNE). Synchronous, LIN, smartcard and IrDA bits are stored only.
  */
 import type { Alarm } from '../../clock/clock.js';
 import { Peripheral, type PeripheralContext } from '../peripheral.js';
@@ -57,6 +60,9 @@ const PEIE = 1 << 8;
 const M = 1 << 12;
 const UE = 1 << 13;
 const OVER8 = 1 << 15;
+// CR3 bits
+const DMAR = 1 << 6;
+const DMAT = 1 << 7;
 
 /** Stop bits per CR2.STOP encoding (00: 1, 01: 0.5, 10: 2, 11: 1.5). */
 const STOP_BITS = [1, 0.5, 2, 1.5];
@@ -83,6 +89,11 @@ export class Usart extends Peripheral {
   /** The sequence flags the last SR read saw set. */
   private srSeen = 0;
   private irqLevel = false;
+  private readonly dmaTx: ((level: boolean) => void)[] = [];
+  private readonly dmaRx: ((level: boolean) => void)[] = [];
+  /** Request levels last driven (null: drive them on the next update, after a reset). */
+  private dmaTxLevel: boolean | null = false;
+  private dmaRxLevel: boolean | null = false;
   private readonly txAlarm: Alarm;
   private readonly idleAlarm: Alarm;
   private readonly rxAlarm: Alarm;
@@ -195,6 +206,7 @@ export class Usart extends Peripheral {
         { name: 'IREN', bits: 1 },
         { name: 'EIE', bits: 0 },
       ],
+      onWrite: () => this.updateIrq(),
     });
     this.gtpr = r.define({
       name: 'GTPR',
@@ -261,7 +273,19 @@ export class Usart extends Peripheral {
     return this.rxQueue.length - this.rxHead;
   }
 
+  /**
+   * Connects a DMA request line: `drive(level)` is called with the current level and on every
+   * change (several lines may share a request: RM0090 maps USART3_TX to two DMA1 streams).
+   */
+  connectDma(request: 'tx' | 'rx', drive: (level: boolean) => void): void {
+    (request === 'tx' ? this.dmaTx : this.dmaRx).push(drive);
+    const sr = this.sr.value;
+    const cr3 = this.cr3.value;
+    drive(request === 'tx' ? (cr3 & DMAT && sr & TXE) !== 0 : (cr3 & DMAR && sr & RXNE) !== 0);
+  }
+
   override updateIrq(): void {
+    this.updateDmaRequests();
     const sr = this.sr.value;
     const cr1 = this.cr1.value;
     const level =
@@ -273,6 +297,21 @@ export class Usart extends Peripheral {
     if (level !== this.irqLevel) {
       this.irqLevel = level;
       this.ctx.setIrq(this.config.irq, level);
+    }
+  }
+
+  private updateDmaRequests(): void {
+    const sr = this.sr.value;
+    const cr3 = this.cr3.value;
+    const tx = (cr3 & DMAT) !== 0 && (sr & TXE) !== 0;
+    const rx = (cr3 & DMAR) !== 0 && (sr & RXNE) !== 0;
+    if (tx !== this.dmaTxLevel) {
+      this.dmaTxLevel = tx;
+      for (const drive of this.dmaTx) drive(tx);
+    }
+    if (rx !== this.dmaRxLevel) {
+      this.dmaRxLevel = rx;
+      for (const drive of this.dmaRx) drive(rx);
     }
   }
 
@@ -288,6 +327,7 @@ export class Usart extends Peripheral {
     this.srSeen = 0;
     this.rxLineFree = 0;
     this.irqLevel = true; // forces the NVIC line low on the update below
+    this.dmaTxLevel = this.dmaRxLevel = null;
     super.reset();
     this.kickRx();
   }
