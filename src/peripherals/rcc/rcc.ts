@@ -83,6 +83,8 @@ export class Rcc extends Peripheral {
   /** PLL configuration latched when the PLL locked (the chip ignores PLLCFGR while it runs). */
   private pllLockedCfg = 0;
   private overclockWarned = false;
+  /** Backup-domain listeners (the RTC): RTC clock changes, and BDRST (argument true). */
+  private readonly backupListeners: ((bdrst: boolean) => void)[] = [];
 
   constructor(ctx: PeripheralContext, options: RccOptions = {}) {
     super('RCC', RCC_BASE, 0x400, ctx);
@@ -208,6 +210,7 @@ export class Rcc extends Peripheral {
           // Backup-domain software reset: everything but BDRST itself goes back to 0.
           this.bdcr.value = (1 << 16) >>> 0;
           this.ctx.clock.cancel(this.lseAlarm);
+          this.notifyBackup(true);
           return;
         }
         if (v & 1 && !(old & 1)) this.ctx.clock.scheduleAlarm(this.lseAlarm, LSE_STARTUP_CYCLES);
@@ -215,6 +218,7 @@ export class Rcc extends Peripheral {
           this.ctx.clock.cancel(this.lseAlarm);
           this.bdcr.set('LSERDY', 0);
         }
+        this.notifyBackup(false);
       },
     });
     this.csr = r.define({
@@ -233,6 +237,7 @@ export class Rcc extends Peripheral {
         const lsi = v & 1;
         this.csr.value = ((v & 1) | (lsi << 1) | this.resetFlags) >>> 0;
         if (lsi) this.raiseReady(CIR_LSIRDY);
+        this.notifyBackup(false);
       },
     });
     this.applyResetFlags();
@@ -270,6 +275,44 @@ export class Rcc extends Peripheral {
     if (cause !== 'power-on') this.bdcr.value = bdcr;
     this.applyResetFlags();
     this.updateClocks();
+  }
+
+  /** The IWDG starts the LSI itself when it is started (RM0090 21.3.1): LSION, LSIRDY read 1. */
+  startLsi(): void {
+    if ((this.csr.value & 3) === 3) return;
+    this.csr.value = (this.csr.value | 3) >>> 0;
+    this.raiseReady(CIR_LSIRDY);
+    this.notifyBackup(false);
+  }
+
+  /**
+   * RTCCLK in Hz as BDCR.RTCSEL selects it (LSE 32768 Hz, LSI, HSE / CFGR.RTCPRE), or 0 while
+   * RTCEN is clear or the source is not running.
+   */
+  rtcClockHz(): number {
+    const bdcr = this.bdcr.value;
+    if (!(bdcr & (1 << 15))) return 0;
+    switch ((bdcr >>> 8) & 3) {
+      case 1:
+        return bdcr & 2 ? 32_768 : 0;
+      case 2:
+        return this.csr.value & 2 ? LSI_HZ : 0;
+      case 3: {
+        const pre = this.cfgr.get('RTCPRE');
+        return this.cr.value & HSERDY && pre >= 2 ? this.hseHz / pre : 0;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  /** Called when the RTC clock may have changed, and with `true` on a BDRST backup reset. */
+  onBackupDomainChange(listener: (bdrst: boolean) => void): void {
+    this.backupListeners.push(listener);
+  }
+
+  private notifyBackup(bdrst: boolean): void {
+    for (const l of this.backupListeners) l(bdrst);
   }
 
   private applyResetFlags(): void {
@@ -317,6 +360,7 @@ export class Rcc extends Peripheral {
       v &= ~PLLI2SRDY;
     }
     this.cr.value = v >>> 0;
+    this.notifyBackup(false);
   }
 
   private pllSourceIsHse(): boolean {
@@ -407,5 +451,6 @@ export class Rcc extends Peripheral {
       );
     }
     this.ctx.clocks.set(hclk, pclk1, pclk2);
+    this.notifyBackup(false);
   }
 }
