@@ -146,12 +146,13 @@ export class Machine {
     this.clocks.onChange(() => {
       this.clock.frequency = this.clocks.hclk;
     });
-    for (const p of stm32f407Peripherals(ctx)) {
+    const board = options.board ?? STM32F4DISCOVERY;
+    for (const p of stm32f407Peripherals(ctx, { hseHz: board.hseHz })) {
       bus.mapDevice(p.base, p.size, p);
       this.peripherals.set(p.name, p);
     }
     const gpios = [...PORTS].map((letter) => this.peripherals.get(`GPIO${letter}`) as Gpio);
-    this.board = new Board(options.board ?? STM32F4DISCOVERY, gpios, this.clock);
+    this.board = new Board(board, gpios, this.clock);
     const syscfg = this.peripherals.get('SYSCFG') as Syscfg | undefined;
     if (syscfg) syscfg.onRemap = (mode) => this.remapBootMemory(mode);
     // Like the DWT: the access completes, the machine stops after the instruction.

@@ -8,10 +8,13 @@ import type { Rcc } from '../../peripherals/rcc/rcc.js';
 import { Rtc } from '../../peripherals/rtc/rtc.js';
 import { Wwdg } from '../../peripherals/wwdg/wwdg.js';
 import { ioPeripherals } from './io.js';
-import { systemPeripherals } from './system.js';
+import { systemPeripherals, type SystemOptions } from './system.js';
 
-export function stm32f407Peripherals(ctx: PeripheralContext): Peripheral[] {
-  const peripherals = [...systemPeripherals(ctx), ...ioPeripherals(ctx)];
+export function stm32f407Peripherals(
+  ctx: PeripheralContext,
+  options: SystemOptions = {},
+): Peripheral[] {
+  const peripherals = [...systemPeripherals(ctx, options), ...ioPeripherals(ctx)];
   peripherals.push(...watchdogsAndRtc(ctx, peripherals));
   return [...peripherals, ...dmaControllers(ctx, peripherals)];
 }
