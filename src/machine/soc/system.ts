@@ -24,10 +24,12 @@ export function systemPeripherals(
 ): Peripheral[] {
   const rcc = new Rcc(ctx, { hseHz: options.hseHz ?? 8_000_000 });
   writeChipIdentity(ctx.bus);
+  const pwr = new Pwr(ctx, () => rcc.cr.flag('PLLRDY'));
+  rcc.backupWritable = () => pwr.cr.flag('DBP');
   return [
     rcc,
     new FlashInterface(ctx),
-    new Pwr(ctx, () => rcc.cr.flag('PLLRDY')),
+    pwr,
     ...TIMERS.map((spec) => new Timer(ctx, spec)),
     new Rng(ctx, options.rngSeed),
     new Crc(ctx),

@@ -89,6 +89,19 @@ describe('RCC', () => {
     expect(clocks.pclk1).toBe(125_000);
   });
 
+  it('write-protects BDCR (backup domain) until PWR_CR.DBP, with a warning', () => {
+    const { bus, rcc, warnings } = setup();
+    let dbp = false;
+    rcc.backupWritable = () => dbp;
+    const BDCR = RCC + 0x70;
+    bus.write32(BDCR, 1 | (1 << 8) | (1 << 15)); // LSEON, RTCSEL = LSE, RTCEN
+    expect(bus.read32(BDCR)).toBe(0);
+    expect(warnings.join('\n')).toMatch(/BDCR write ignored: .*set PWR_CR\.DBP/);
+    dbp = true;
+    bus.write32(BDCR, 1 | (1 << 8) | (1 << 15));
+    expect(bus.read32(BDCR) >>> 0).toBe(1 | (1 << 8) | (1 << 15));
+  });
+
   it('keeps reset flags across a software reset until RMVF', () => {
     const { bus, rcc, clock } = setup();
     expect(bus.read32(CSR) >>> 0).toBe(0x0e000000);

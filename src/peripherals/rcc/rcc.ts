@@ -86,6 +86,9 @@ export class Rcc extends Peripheral {
   /** Backup-domain listeners (the RTC): RTC clock changes, and BDRST (argument true). */
   private readonly backupListeners: ((bdrst: boolean) => void)[] = [];
 
+  /** Whether backup-domain registers (BDCR) take writes: PWR_CR.DBP, wired by the SoC. */
+  backupWritable: () => boolean = () => true;
+
   constructor(ctx: PeripheralContext, options: RccOptions = {}) {
     super('RCC', RCC_BASE, 0x400, ctx);
     this.hseHz = options.hseHz ?? 8_000_000;
@@ -206,6 +209,15 @@ export class Rcc extends Peripheral {
         { name: 'BDRST', bits: 16 },
       ],
       onWrite: (v, old) => {
+        // LSEON, LSEBYP, RTCSEL, RTCEN and BDRST are in the backup domain: write-protected
+        // until PWR_CR.DBP is set (RM0090 6.3.20), a classic cause of an RTC that never runs.
+        if (!this.backupWritable()) {
+          this.bdcr.value = old;
+          this.ctx.warn(
+            'f4emu: RCC: BDCR write ignored: the backup domain is write-protected (set PWR_CR.DBP first)',
+          );
+          return;
+        }
         if (v & (1 << 16)) {
           // Backup-domain software reset: everything but BDRST itself goes back to 0.
           this.bdcr.value = (1 << 16) >>> 0;
