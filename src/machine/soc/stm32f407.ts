@@ -7,6 +7,7 @@ import type { Pwr } from '../../peripherals/pwr/pwr.js';
 import type { Rcc } from '../../peripherals/rcc/rcc.js';
 import { Rtc } from '../../peripherals/rtc/rtc.js';
 import { Wwdg } from '../../peripherals/wwdg/wwdg.js';
+import { unimplementedPeripherals } from '../../peripherals/unimplemented.js';
 import { ioPeripherals } from './io.js';
 import { systemPeripherals, type SystemOptions } from './system.js';
 
@@ -16,7 +17,7 @@ export function stm32f407Peripherals(
 ): Peripheral[] {
   const peripherals = [...systemPeripherals(ctx, options), ...ioPeripherals(ctx)];
   peripherals.push(...watchdogsAndRtc(ctx, peripherals));
-  return [...peripherals, ...dmaControllers(ctx, peripherals)];
+  return [...peripherals, ...dmaControllers(ctx, peripherals), ...unimplementedPeripherals(ctx)];
 }
 
 /**

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../machine/machine.js';
+import { UNIMPLEMENTED_BLOCKS } from './unimplemented.js';
+
+describe('blocks not modelled yet', () => {
+  it('read as 0 and ignore writes, warning once per register with the block name', () => {
+    const warnings: string[] = [];
+    const m = new Machine({ warn: (w) => warnings.push(w) });
+    m.bus.write32(0x40013000, 0x344); // SPI1_CR1
+    expect(m.bus.read32(0x40013000)).toBe(0);
+    m.bus.write16(0x40013002, 1);
+    expect(m.bus.read8(0x40013004)).toBe(0); // SPI1_CR2
+    expect(warnings).toEqual([
+      'f4emu: SPI1 is not modelled: register at 0x40013000 (offset 0x0), write ignored',
+      'f4emu: SPI1 is not modelled: register at 0x40013004 (offset 0x4), read returns 0',
+    ]);
+  });
+
+  it('cover RM0090 blocks only: a reserved address still raises a bus error', () => {
+    const m = new Machine({ warn: () => {} });
+    for (const [name, base] of UNIMPLEMENTED_BLOCKS) {
+      expect(m.peripherals.get(name)?.base, name).toBe(base);
+    }
+    expect(() => m.bus.read32(0x40015000)).toThrow(); // reserved between TIM11 and GPIOA
+  });
+});
