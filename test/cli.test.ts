@@ -135,6 +135,13 @@ describe('f4emu run', () => {
     expect(r.stderr).toMatch(/pc 0x08000010/);
   });
 
+  it('says to add --semihosting when a newlib program locks up on its first semihosting call', () => {
+    const r = f4emu('run', path.join(ROOT, 'firmware/prebuilt/console-echo.elf'), '--speed', 'max');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/lockup: BKPT #171/);
+    expect(r.stderr).toMatch(/BKPT 0xAB is a semihosting call .*: run with --semihosting/);
+  });
+
   it('stops at a fault handler that spins (b .) and shows where the program faulted', () => {
     // reset → 0x08000011: ldr r0, [r1] with r1 = 0 → ... use an undefined instruction instead.
     const bin = new Uint8Array(24);

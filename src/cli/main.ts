@@ -459,10 +459,15 @@ function exitCode(reason: StopReason | 'timeout', f: Finish): number {
       const status = f.semihosting?.exitStatus;
       return status ? status.code : 0;
     }
-    case 'lockup':
-      err(`lockup: ${machine.exc.lockup?.reason ?? 'unknown'}`);
+    case 'lockup': {
+      const why = machine.exc.lockup?.reason ?? 'unknown';
+      err(`lockup: ${why}`);
+      if (/BKPT #171\b/.test(why) && !o.semihosting) {
+        err('BKPT 0xAB is a semihosting call (newlib rdimon, printf): run with --semihosting');
+      }
       process.stderr.write(faultReport(machine, symbols) + '\n');
       return EXIT_FAULT;
+    }
     case 'unhandled':
       err(
         `unhandled ${exceptionName(spinning)}: its handler at ${describeAddress(symbols, cpu.pc)} ` +
