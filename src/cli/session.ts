@@ -14,6 +14,7 @@ import {
   type SerialTarget,
 } from '../host/console.js';
 import { BoardStatusLine, type StatusTerminal } from '../host/boardStatus.js';
+import { Transcript } from '../machine/serialConsole.js';
 
 export type ScriptStep = { expect: string } | { send: string } | { pressButton: true };
 
@@ -71,8 +72,8 @@ export async function runSession(
 
   // Scripted dialogue state (advanceScript below).
   let step = 0;
-  let searchFrom = 0;
   let hostStop = false;
+  const transcript = new Transcript();
   const unescaped = new Map<string, string>();
   const awaited = (text: string): string => {
     let u = unescaped.get(text);
@@ -82,26 +83,15 @@ export async function runSession(
 
   // Console output: the chosen port, or every USART until one transmits (auto-detection).
   let consolePort: string | null = o.console;
-  let transcript = '';
   const onConsoleByte = (name: string, byte: number) => {
     if (consolePort === null) consolePort = name;
     if (name !== consolePort) return;
-    const ch = String.fromCharCode(byte);
-    transcript += ch;
-    if (transcript.length > 1 << 20) {
-      const drop = transcript.length - (1 << 19);
-      transcript = transcript.slice(drop);
-      searchFrom = Math.max(0, searchFrom - drop);
-    }
-    write(ch);
+    write(String.fromCharCode(byte));
     // The awaited text just completed: stop the slice here, so what the script does next
     // (--send, --press-button) happens at this virtual time, not a whole slice later.
-    const s = o.script[step];
-    if (s && 'expect' in s && ch === awaited(s.expect).slice(-1)) {
-      if (transcript.indexOf(awaited(s.expect), searchFrom) >= 0) {
-        hostStop = true;
-        machine.requestStop('halt');
-      }
+    if (transcript.append(byte)) {
+      hostStop = true;
+      machine.requestStop('halt');
     }
   };
   const serialPorts = new Set(o.serial.map((s) => s.port));
@@ -161,9 +151,9 @@ export async function runSession(
         step++;
         continue;
       }
-      const at = transcript.indexOf(awaited(s.expect), searchFrom);
-      if (at < 0) return false;
-      searchFrom = at + awaited(s.expect).length;
+      transcript.awaiting = awaited(s.expect);
+      if (transcript.take(transcript.awaiting) === null) return false;
+      transcript.awaiting = null;
       step++;
     }
     return true;
@@ -197,7 +187,7 @@ export async function runSession(
         return {
           kind: 'script-failed',
           waitingFor: s && 'expect' in s ? s.expect : '',
-          lastLines: transcript.split('\n').slice(-10),
+          lastLines: transcript.lastLines(),
         };
       }
       return { kind: 'stop', reason: 'timeout' };

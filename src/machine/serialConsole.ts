@@ -41,11 +41,48 @@ export class ExpectError extends Error {
   }
 }
 
+/**
+ * What a console printed, searched in order: each match starts after the previous one. Keeps
+ * the last MiB. Shared by SerialConsole and the command line's --expect.
+ */
+export class Transcript {
+  text = '';
+  /** Where the next search starts (just after the previous match). */
+  private from = 0;
+  /** The text being waited for, so `append` can tell the moment it completes. */
+  awaiting: string | null = null;
+
+  /** Adds a character; true when it completes the awaited text. */
+  append(byte: number): boolean {
+    this.text += String.fromCharCode(byte);
+    if (this.text.length > 1 << 20) {
+      const drop = this.text.length - (1 << 19);
+      this.text = this.text.slice(drop);
+      this.from = Math.max(0, this.from - drop);
+    }
+    const w = this.awaiting;
+    return (
+      w !== null && w.charCodeAt(w.length - 1) === byte && this.text.indexOf(w, this.from) >= 0
+    );
+  }
+
+  /** If `text` appears after the previous match: the text up to its end, and it becomes the match. */
+  take(text: string): string | null {
+    const at = this.text.indexOf(text, this.from);
+    if (at < 0) return null;
+    const seen = this.text.slice(this.from, at + text.length);
+    this.from = at + text.length;
+    return seen;
+  }
+
+  lastLines(n = 10): string[] {
+    return this.text.split(/\r?\n/).slice(-n);
+  }
+}
+
 export class SerialConsole {
-  /** Everything the port transmitted (the last MiB). */
-  transcript = '';
-  private searchFrom = 0;
-  private waitingFor: string | null = null;
+  /** Everything the port transmitted (the last MiB), and the dialogue's position in it. */
+  readonly transcript = new Transcript();
   private readonly port: SerialPortLike;
 
   constructor(
@@ -63,16 +100,7 @@ export class SerialConsole {
   }
 
   private received(byte: number): void {
-    this.transcript += String.fromCharCode(byte);
-    if (this.transcript.length > 1 << 20) {
-      const drop = this.transcript.length - (1 << 19);
-      this.transcript = this.transcript.slice(drop);
-      this.searchFrom = Math.max(0, this.searchFrom - drop);
-    }
-    const w = this.waitingFor;
-    if (w !== null && w.charCodeAt(w.length - 1) === byte) {
-      if (this.transcript.indexOf(w, this.searchFrom) >= 0) this.machine.requestStop('halt');
-    }
+    if (this.transcript.append(byte)) this.machine.requestStop('halt');
   }
 
   /** Types `text` into the port's receiver (bytes 0-255; the USART paces them at its baud rate). */
@@ -89,15 +117,11 @@ export class SerialConsole {
     const clock = machine.clock;
     let leftMs = options.virtualMs ?? 10_000;
     const endInstr = machine.cpu.instructions + (options.maxInstructions ?? Infinity);
-    this.waitingFor = text;
+    this.transcript.awaiting = text;
     try {
       for (;;) {
-        const at = this.transcript.indexOf(text, this.searchFrom);
-        if (at >= 0) {
-          const seen = this.transcript.slice(this.searchFrom, at + text.length);
-          this.searchFrom = at + text.length;
-          return seen;
-        }
+        const seen = this.transcript.take(text);
+        if (seen !== null) return seen;
         const instructions = endInstr - machine.cpu.instructions;
         if (leftMs <= 0 || instructions <= 0) throw this.failure(text, 'budget');
         // Chunks of at most 10 ms: the core clock changes when the firmware sets up its PLL.
@@ -112,11 +136,11 @@ export class SerialConsole {
         throw this.failure(text, reason);
       }
     } finally {
-      this.waitingFor = null;
+      this.transcript.awaiting = null;
     }
   }
 
   private failure(text: string, why: StopReason | 'budget'): ExpectError {
-    return new ExpectError(text, why, this.transcript.split(/\r?\n/).slice(-10));
+    return new ExpectError(text, why, this.transcript.lastLines());
   }
 }
