@@ -100,7 +100,7 @@ export function ror(x: number, n: number): number {
  */
 export function thumbExpandImmC(imm12: number): number {
   const imm8 = imm12 & 0xff;
-  if ((imm12 >>> 10) === 0) {
+  if (imm12 >>> 10 === 0) {
     alu.carry = -1;
     switch ((imm12 >>> 8) & 3) {
       case 0:

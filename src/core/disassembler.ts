@@ -21,7 +21,11 @@ export function disassembleAt(address: number, readHalf: (addr: number) => numbe
 }
 
 /** Disassembles `count` instructions starting at `address`. */
-export function disassemble(address: number, count: number, readHalf: (addr: number) => number): Disassembled[] {
+export function disassemble(
+  address: number,
+  count: number,
+  readHalf: (addr: number) => number,
+): Disassembled[] {
   const out: Disassembled[] = [];
   for (let i = 0; i < count; i++) {
     const d = disassembleAt(address, readHalf);

@@ -212,7 +212,9 @@ export class ExceptionUnit {
     } catch (e) {
       if (!(e instanceof BusError)) throw e;
       this.scb.hfsr |= HFSR_VECTTBL;
-      this.enterLockup(`vector table read for ${exceptionName(n)} failed at 0x${e.address.toString(16)}`);
+      this.enterLockup(
+        `vector table read for ${exceptionName(n)} failed at 0x${e.address.toString(16)}`,
+      );
       return;
     }
     cpu.t = vector & 1;
@@ -231,7 +233,8 @@ export class ExceptionUnit {
     const nvic = this.nvic;
     const returning = cpu.ipsr;
     const low = excReturn & 0xf;
-    const valid = (excReturn & 0x0fffffe0) === 0x0fffffe0 && (low === 1 || low === 9 || low === 0xd);
+    const valid =
+      (excReturn & 0x0fffffe0) === 0x0fffffe0 && (low === 1 || low === 9 || low === 0xd);
     if (!valid || nvic.active[returning] !== 1) {
       // Invalid EXC_RETURN or returning from an inactive exception: INVPC UsageFault, taken
       // with the EXC_RETURN value as the return address (the chip stacks it that way).

@@ -166,6 +166,13 @@ export class NodeSemihostingHost implements SemihostingHost {
 
 function errnoOf(e: unknown): number {
   const code = (e as { code?: string }).code;
-  const map: Record<string, number> = { ENOENT: 2, EACCES: 13, EEXIST: 17, EISDIR: 21, ENOTDIR: 20, EBADF: 9 };
+  const map: Record<string, number> = {
+    ENOENT: 2,
+    EACCES: 13,
+    EEXIST: 17,
+    EISDIR: 21,
+    ENOTDIR: 20,
+    EBADF: 9,
+  };
   return (code !== undefined ? map[code] : undefined) ?? 5;
 }

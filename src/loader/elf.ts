@@ -79,13 +79,22 @@ function need(cond: boolean, message: string): asserts cond {
 }
 
 export function isElf(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+  return (
+    bytes.length >= 4 &&
+    bytes[0] === 0x7f &&
+    bytes[1] === 0x45 &&
+    bytes[2] === 0x4c &&
+    bytes[3] === 0x46
+  );
 }
 
 export function parseElf(bytes: Uint8Array): LoadedImage {
   need(bytes.length >= 52, `truncated ELF: ${bytes.length} bytes, the header alone needs 52`);
   need(isElf(bytes), 'not an ELF file (bad magic)');
-  need(bytes[4] === 1, 'not a 32-bit ELF (EI_CLASS is not ELFCLASS32): f4emu runs ARM Cortex-M images');
+  need(
+    bytes[4] === 1,
+    'not a 32-bit ELF (EI_CLASS is not ELFCLASS32): f4emu runs ARM Cortex-M images',
+  );
   need(bytes[5] === 1, 'not a little-endian ELF: the Cortex-M4 on the STM32F407 is little-endian');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u16 = (o: number) => dv.getUint16(o, true);
@@ -99,9 +108,15 @@ export function parseElf(bytes: Uint8Array): LoadedImage {
   const phnum = u16(44);
   const shentsize = u16(46);
   const shnum = u16(48);
-  need(phnum > 0, 'the ELF has no program headers (is it an object file rather than an executable?)');
+  need(
+    phnum > 0,
+    'the ELF has no program headers (is it an object file rather than an executable?)',
+  );
   need(phentsize >= 32, `bad program header size ${phentsize}`);
-  need(phoff + phnum * phentsize <= bytes.length, 'truncated ELF: program headers run past the end of the file');
+  need(
+    phoff + phnum * phentsize <= bytes.length,
+    'truncated ELF: program headers run past the end of the file',
+  );
 
   const segments: Segment[] = [];
   for (let i = 0; i < phnum; i++) {

@@ -4,7 +4,9 @@ import { parseElf } from './elf.js';
 import { Machine } from '../machine/machine.js';
 
 /** A minimal ELF32 ARM executable with one PT_LOAD segment and a symbol table. */
-function makeElf(opts: { machine?: number; address?: number; data?: number[]; truncate?: number } = {}): Uint8Array {
+function makeElf(
+  opts: { machine?: number; address?: number; data?: number[]; truncate?: number } = {},
+): Uint8Array {
   const data = opts.data ?? [0x00, 0x10, 0x00, 0x20, 0x09, 0x00, 0x00, 0x08];
   const phoff = 52;
   const dataOff = phoff + 32;

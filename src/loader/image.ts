@@ -24,7 +24,8 @@ export function parseIntelHex(text: string): LoadedImage {
       rec[i] = b;
     }
     const len = rec[0]!;
-    if (rec.length !== len + 5) throw new ImageError(`${where}: length byte says ${len}, record holds ${rec.length - 5}`);
+    if (rec.length !== len + 5)
+      throw new ImageError(`${where}: length byte says ${len}, record holds ${rec.length - 5}`);
     const sum = rec.reduce((a, b) => a + b, 0) & 0xff;
     if (sum !== 0) throw new ImageError(`${where}: checksum mismatch`);
     const addr = (rec[1]! << 8) | rec[2]!;
@@ -59,8 +60,14 @@ export function parseIntelHex(text: string): LoadedImage {
 }
 
 export function parseBinary(bytes: Uint8Array, base = 0x08000000): LoadedImage {
-  if (bytes.length < 8) throw new ImageError(`raw image of ${bytes.length} bytes is too short for a vector table`);
-  return { format: 'bin', segments: [{ address: base, data: bytes, zeroFill: 0 }], entry: null, symbols: new SymbolTable() };
+  if (bytes.length < 8)
+    throw new ImageError(`raw image of ${bytes.length} bytes is too short for a vector table`);
+  return {
+    format: 'bin',
+    segments: [{ address: base, data: bytes, zeroFill: 0 }],
+    entry: null,
+    symbols: new SymbolTable(),
+  };
 }
 
 /** Detects the format from content (ELF magic, ':' records) or falls back to raw binary. */
@@ -68,7 +75,8 @@ export function parseImage(bytes: Uint8Array, name = ''): LoadedImage {
   if (bytes.length === 0) throw new ImageError('the image file is empty');
   if (isElf(bytes)) return parseElf(bytes);
   if (/\.elf$/i.test(name)) return parseElf(bytes);
-  if (bytes[0] === 0x3a || /\.(hex|ihex)$/i.test(name)) return parseIntelHex(new TextDecoder().decode(bytes));
+  if (bytes[0] === 0x3a || /\.(hex|ihex)$/i.test(name))
+    return parseIntelHex(new TextDecoder().decode(bytes));
   return parseBinary(bytes);
 }
 

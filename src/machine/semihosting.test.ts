@@ -16,7 +16,12 @@ function setup(host: SemihostingHost, cmdline = '') {
   new DataView(vec.buffer).setUint32(4, CODE | 1, true);
   const b = boot(
     m,
-    { format: 'bin', entry: null, symbols: new SymbolTable(), segments: [{ address: 0x08000000, data: vec, zeroFill: 0 }] },
+    {
+      format: 'bin',
+      entry: null,
+      symbols: new SymbolTable(),
+      segments: [{ address: 0x08000000, data: vec, zeroFill: 0 }],
+    },
     { semihosting: host, cmdline },
   );
   m.bus.write16(CODE, 0xbeab);
@@ -39,7 +44,9 @@ function setup(host: SemihostingHost, cmdline = '') {
 
 function recordingHost() {
   const out: string[] = [];
-  const host = new ConsoleOnlyHost((fd, data) => out.push(`${fd}:${new TextDecoder().decode(data)}`));
+  const host = new ConsoleOnlyHost((fd, data) =>
+    out.push(`${fd}:${new TextDecoder().decode(data)}`),
+  );
   return { host, out };
 }
 

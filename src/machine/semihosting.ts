@@ -221,7 +221,11 @@ export class Semihosting {
         return (this.word(arg) | 0) < 0 ? 1 : 0;
       case SYS.ISTTY: {
         const fd = this.word(arg);
-        return fd >= TT_IN && fd <= TT_ERR ? 1 : this.files.has(fd) || fd === FEATURES ? 0 : this.fail(EBADF);
+        return fd >= TT_IN && fd <= TT_ERR
+          ? 1
+          : this.files.has(fd) || fd === FEATURES
+            ? 0
+            : this.fail(EBADF);
       }
       case SYS.SEEK: {
         const fd = this.word(arg);
@@ -289,7 +293,10 @@ export class Semihosting {
       case SYS.EXIT: {
         // AArch32: r1 holds the reason itself.
         const ok = arg === ADP_STOPPED_APPLICATION_EXIT;
-        this.exit(ok ? 0 : 1, ok ? 'application exit' : `stopped with reason 0x${arg.toString(16)}`);
+        this.exit(
+          ok ? 0 : 1,
+          ok ? 'application exit' : `stopped with reason 0x${arg.toString(16)}`,
+        );
         return 0;
       }
       case SYS.EXIT_EXTENDED: {

@@ -20,7 +20,14 @@ describe('RegisterBlock', () => {
         { name: 'RXNE', bits: 5, access: 'rc_w0' },
       ],
     });
-    const cr = regs.define({ name: 'CR1', offset: 0xc, fields: [{ name: 'UE', bits: 13 }, { name: 'M', bits: [12, 12] }] });
+    const cr = regs.define({
+      name: 'CR1',
+      offset: 0xc,
+      fields: [
+        { name: 'UE', bits: 13 },
+        { name: 'M', bits: [12, 12] },
+      ],
+    });
     expect(regs.read(0x0, 4)).toBe(0xc0);
     regs.write(0x0, 0xffffffbf, 4); // write 0 to TC: clears it; TXE is read-only
     expect(regs.read(0x0, 4)).toBe(0x80);
@@ -38,7 +45,15 @@ describe('RegisterBlock', () => {
   it('handles byte and half-word accesses as the bytes they touch', () => {
     const { regs } = block();
     regs.define({ name: 'BRR', offset: 0x8, access: 'rw' });
-    const sr = regs.define({ name: 'SR', offset: 0x0, reset: 0x60, fields: [{ name: 'TC', bits: 6, access: 'rc_w0' }, { name: 'RXNE', bits: 5, access: 'rc_w0' }] });
+    const sr = regs.define({
+      name: 'SR',
+      offset: 0x0,
+      reset: 0x60,
+      fields: [
+        { name: 'TC', bits: 6, access: 'rc_w0' },
+        { name: 'RXNE', bits: 5, access: 'rc_w0' },
+      ],
+    });
     regs.write(0x8, 0x1234, 2);
     regs.write(0xb, 0xab, 1);
     expect(regs.read(0x8, 4) >>> 0).toBe(0xab001234);
@@ -78,6 +93,8 @@ describe('RegisterBlock', () => {
     const { regs, warnings } = block();
     expect(regs.read(0x20, 4)).toBe(0);
     regs.write(0x20, 1, 4);
-    expect(warnings).toEqual(['f4emu: USART2: unimplemented register at offset 0x20 (read ignored)']);
+    expect(warnings).toEqual([
+      'f4emu: USART2: unimplemented register at offset 0x20 (read ignored)',
+    ]);
   });
 });

@@ -48,7 +48,15 @@ export class Register {
   value: number;
   readonly fields = new Map<string, Field>();
   /** Bit masks per access mode, for the write path. */
-  readonly masks: Record<FieldAccess, number> = { rw: 0, ro: 0, wo: 0, w1c: 0, w1s: 0, rc_w0: 0, rc_r: 0 };
+  readonly masks: Record<FieldAccess, number> = {
+    rw: 0,
+    ro: 0,
+    wo: 0,
+    w1c: 0,
+    w1s: 0,
+    rc_w0: 0,
+    rc_r: 0,
+  };
 
   constructor(readonly spec: RegisterSpec) {
     this.value = (spec.reset ?? 0) >>> 0;
@@ -132,7 +140,8 @@ export class RegisterBlock implements MmioDevice {
 
   define(spec: RegisterSpec): Register {
     if (spec.offset & 3) throw new Error(`${this.name}.${spec.name}: offset must be word-aligned`);
-    if (this.byOffset.has(spec.offset)) throw new Error(`${this.name}: two registers at 0x${spec.offset.toString(16)}`);
+    if (this.byOffset.has(spec.offset))
+      throw new Error(`${this.name}: two registers at 0x${spec.offset.toString(16)}`);
     const reg = new Register(spec);
     this.byOffset.set(spec.offset, reg);
     return reg;
@@ -176,6 +185,8 @@ export class RegisterBlock implements MmioDevice {
     const key = offset & ~3;
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.warn(`f4emu: ${this.name}: unimplemented register at offset 0x${key.toString(16)} (${what} ignored)`);
+    this.warn(
+      `f4emu: ${this.name}: unimplemented register at offset 0x${key.toString(16)} (${what} ignored)`,
+    );
   }
 }

@@ -25,7 +25,8 @@ const undefinedEncoding: Encoding = {
   exec: () => {
     throw new CpuFault(EXC_USAGEFAULT, CFSR_UNDEFINSTR);
   },
-  asm: (i) => `.inst 0x${i.raw.toString(16)} ; ${i.encoding === undefinedEncoding ? 'undefined' : ''}`,
+  asm: (i) =>
+    `.inst 0x${i.raw.toString(16)} ; ${i.encoding === undefinedEncoding ? 'undefined' : ''}`,
 };
 
 /** Decodes a raw encoding into a fresh Insn (undefined encodings execute as UNDEFINSTR). */

@@ -4,7 +4,14 @@
  * not enforced yet), debug DEMCR/DHCSR and STIR. Unprivileged accesses fault, as on the chip.
  */
 import { BusError, type AccessSize, type MmioDevice } from '../../bus/bus.js';
-import { EXC_BUSFAULT, EXC_MEMMANAGE, EXC_NMI, EXC_PENDSV, EXC_SYSTICK, EXC_USAGEFAULT } from '../faults.js';
+import {
+  EXC_BUSFAULT,
+  EXC_MEMMANAGE,
+  EXC_NMI,
+  EXC_PENDSV,
+  EXC_SYSTICK,
+  EXC_USAGEFAULT,
+} from '../faults.js';
 import { NUM_IRQS, Nvic, PRIORITY_MASK } from './nvic.js';
 import type { SysTick } from './systick.js';
 
@@ -72,14 +79,16 @@ export class Scb implements MmioDevice {
   }
 
   read(offset: number, size: AccessSize): number {
-    if (!this.host.privileged()) throw new BusError(0xe000e000 + offset, false, 'unprivileged SCS access');
+    if (!this.host.privileged())
+      throw new BusError(0xe000e000 + offset, false, 'unprivileged SCS access');
     const aligned = offset & ~3;
     const word = this.readWord(aligned);
     return size === 4 ? word : (word >>> (8 * (offset & 3))) & (size === 1 ? 0xff : 0xffff);
   }
 
   write(offset: number, value: number, size: AccessSize): void {
-    if (!this.host.privileged()) throw new BusError(0xe000e000 + offset, true, 'unprivileged SCS access');
+    if (!this.host.privileged())
+      throw new BusError(0xe000e000 + offset, true, 'unprivileged SCS access');
     // Byte-accessible registers: IPR, SHPR, CFSR sub-registers.
     if (offset >= 0x400 && offset < 0x4f0) {
       // IPR0-IPR59: priorities of IRQs the STM32F407 lacks are RAZ/WI.
