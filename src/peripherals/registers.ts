@@ -33,8 +33,12 @@ export interface RegisterSpec {
   access?: FieldAccess;
   /** Computes the value a read returns (after field semantics); the stored value is unchanged. */
   onRead?: (value: number) => number;
-  /** Called after a write with the new and the previous stored value and the raw written value. */
-  onWrite?: (value: number, previous: number, written: number) => void;
+  /**
+   * Called after a write with the new and the previous stored value, the raw written value and
+   * the bytes the access wrote (a byte or half-word store leaves the others alone; `written`
+   * carries ones there, so rc_w0 flags in them stay set).
+   */
+  onWrite?: (value: number, previous: number, written: number, byteMask: number) => void;
 }
 
 interface Field {
@@ -125,7 +129,7 @@ export class Register {
     v |= w & m.w1s;
     v &= ~(~written & byteMask & m.rc_w0);
     this.value = v >>> 0;
-    this.spec.onWrite?.(this.value, old, written >>> 0);
+    this.spec.onWrite?.(this.value, old, written >>> 0, byteMask >>> 0);
   }
 }
 

@@ -234,6 +234,20 @@ describe('RTC', () => {
     expect(rd(TR)).toBe(0x120005);
   });
 
+  it('a byte store clearing ALRAF leaves INIT and RSF alone', () => {
+    const { rd, wr, advance, bus, start, setCalendar } = setup();
+    start();
+    setCalendar(0x120000, 0x246228);
+    wr(ALRMAR, ((1 << 31) | 0x120001) >>> 0);
+    wr(CR, 1 << 8); // ALRAE
+    advance(SECOND);
+    expect(rd(ISR) & ((1 << 8) | (1 << 7) | (1 << 5))).toBe((1 << 8) | (1 << 5)); // ALRAF, RSF
+    bus.write8(RTC_BASE + ISR + 1, 0xfe); // STRB: clear ALRAF (bit 8) only
+    expect(rd(ISR) & ((1 << 8) | (1 << 7) | (1 << 5))).toBe(1 << 5); // not in init mode
+    advance(2 * SECOND);
+    expect(rd(TR)).toBe(0x120003); // the calendar kept running
+  });
+
   it('alarm B matches a weekday and masked seconds', () => {
     const { rd, wr, advance, start, setCalendar } = setup();
     start();

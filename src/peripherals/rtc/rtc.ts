@@ -175,7 +175,7 @@ export class Rtc extends Peripheral {
       offset: 0x0c,
       reset: 0x7,
       onRead: (v) => this.isrValue(v),
-      onWrite: (v, _o, w) => this.isrWritten(v, w),
+      onWrite: (v, _o, w, bytes) => this.isrWritten(v, w, bytes),
     });
     this.prer = r.define({
       name: 'PRER',
@@ -470,11 +470,13 @@ export class Rtc extends Peripheral {
     return v;
   }
 
-  private isrWritten(v: number, w: number): void {
+  private isrWritten(v: number, written: number, bytes: number): void {
+    // Bytes the access did not write keep their value (a STRB clearing ALRAF must not touch INIT).
+    const w = (written & bytes) | (v & ~bytes);
     // Flags: rc_w0, writable without the key.
     let next = (v & ~ISR_FLAGS) | (v & w & ISR_FLAGS);
     if (this.writable()) {
-      if (!(w & (1 << 5))) this.rsfTick = this.ticks() + 2;
+      if (bytes & 0xff && !(w & (1 << 5))) this.rsfTick = this.ticks() + 2;
       const init = w & INIT;
       if (init && !(v & INIT)) {
         this.syncCalendar();
