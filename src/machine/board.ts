@@ -60,9 +60,12 @@ export class Board {
     this.gpio(b.port).setInput(b.pin, pressed ? b.pressedLevel : !b.pressedLevel);
   }
 
-  /** Presses the button and releases it `ms` milliseconds of virtual time later. */
+  /**
+   * Presses the button and releases it `ms` milliseconds of virtual time later (in nanoseconds,
+   * so a PLL switch during the press does not stretch or shorten it).
+   */
   click(ms = 100): void {
     this.setButton(true);
-    this.clock.scheduleAlarm(this.releaseAlarm, Math.round((ms / 1000) * this.clock.frequency));
+    this.clock.scheduleAlarmNanos(this.releaseAlarm, ms * 1e6);
   }
 }

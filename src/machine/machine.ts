@@ -144,7 +144,7 @@ export class Machine {
       requestReset: (cause) => this.requestReset(cause),
     };
     this.clocks.onChange(() => {
-      this.clock.frequency = this.clocks.hclk;
+      this.clock.setFrequency(this.clocks.hclk);
     });
     const board = options.board ?? STM32F4DISCOVERY;
     for (const p of stm32f407Peripherals(ctx, { hseHz: board.hseHz })) {

@@ -85,9 +85,40 @@ describe('semihosting', () => {
     expect(m.bus.read32(TEXT + 8)).toBe(0x20020000);
     expect(call(SYS.GET_CMDLINE, [TEXT + 0x40, 64])).toBe(0);
     expect(m.bus.read32(BLOCK + 4)).toBe(7);
-    expect(call(SYS.TICKFREQ)).toBe(m.clock.frequency);
+    expect(call(SYS.TICKFREQ)).toBe(1_000_000_000);
     m.clock.cycles = 16_000_000 * 2;
     expect(call(SYS.CLOCK)).toBe(200);
+  });
+
+  /** SYS_ELAPSED's 64-bit tick count, low word first. */
+  function elapsed(m: Machine, call: (op: number, words?: number[]) => number): number {
+    expect(call(SYS.ELAPSED, [0, 0])).toBe(0);
+    return m.bus.read32(BLOCK) + m.bus.read32(BLOCK + 4) * 0x100000000;
+  }
+
+  it('CLOCK and ELAPSED count virtual time across HCLK changes and never go back', () => {
+    const { m, call } = setup(recordingHost().host);
+    // 16 MHz HSI for 3 s, then the firmware's PLL: 168 MHz. Each call also runs the one BKPT
+    // instruction (a cycle), so the values are read just after the stated instants.
+    const base = m.clock.cycles;
+    m.clock.cycles = base + 3 * 16_000_000;
+    expect(call(SYS.CLOCK)).toBe(300);
+    const before = elapsed(m, call);
+    expect(before).toBeGreaterThanOrEqual(3e9);
+    expect(before).toBeLessThan(3e9 + 1000);
+    m.clock.setFrequency(168_000_000);
+    // Right after the switch time goes on from 3 s: the old formula (all cycles divided by the
+    // new frequency) said 28 centiseconds here.
+    expect(call(SYS.CLOCK)).toBe(300);
+    expect(elapsed(m, call)).toBeGreaterThan(before);
+    m.clock.cycles += 168_000_000 / 2;
+    expect(call(SYS.CLOCK)).toBe(350);
+    m.clock.setFrequency(42_000_000);
+    m.clock.cycles += 42_000_000;
+    expect(call(SYS.CLOCK)).toBe(450);
+    const ns = elapsed(m, call);
+    expect(ns).toBeGreaterThanOrEqual(4.5e9);
+    expect(ns).toBeLessThan(4.5e9 + 1000);
   });
 
   it('EXIT_EXTENDED carries the exit status; EXIT with another reason is status 1', () => {

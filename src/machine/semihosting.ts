@@ -38,6 +38,9 @@ export const SYS = {
 
 export const ADP_STOPPED_APPLICATION_EXIT = 0x20026;
 
+/** SYS_TICKFREQ: SYS_ELAPSED counts virtual nanoseconds (QEMU's choice too). */
+export const TICKS_PER_SECOND = 1_000_000_000;
+
 const EACCES = 13;
 const EBADF = 9;
 const EINVAL = 22;
@@ -264,7 +267,9 @@ export class Semihosting {
         return host.rename(from, to) < 0 ? this.fail(host.errno) : 0;
       }
       case SYS.CLOCK:
-        return Math.floor((this.clock.cycles * 100) / this.clock.frequency);
+        // Centiseconds of virtual time: through the clock's nanoseconds, which integrate every
+        // HCLK change, so the value never goes back when the firmware switches the PLL on.
+        return Math.floor(this.clock.nanos / 1e7);
       case SYS.TIME:
         return Math.floor(host.wallSeconds());
       case SYS.SYSTEM:
@@ -307,13 +312,15 @@ export class Semihosting {
         return 0;
       }
       case SYS.ELAPSED: {
-        const c = this.clock.cycles;
-        this.bus.write32(arg, c % 0x100000000);
-        this.bus.write32(arg + 4, Math.floor(c / 0x100000000));
+        // Ticks of SYS_TICKFREQ: nanoseconds, as QEMU does, so the rate stays fixed whatever
+        // HCLK the firmware chooses; 64 bits, low word first.
+        const ns = Math.floor(this.clock.nanos);
+        this.bus.write32(arg, ns % 0x100000000);
+        this.bus.write32(arg + 4, Math.floor(ns / 0x100000000));
         return 0;
       }
       case SYS.TICKFREQ:
-        return this.clock.frequency;
+        return TICKS_PER_SECOND;
       default:
         return this.fail(ENOSYS);
     }

@@ -330,8 +330,9 @@ export class FlashInterface extends Peripheral {
 
   private busyFor(seconds: number): void {
     this.sr.value = (this.sr.value | BSY) >>> 0;
-    const cycles = Math.max(1, Math.round(seconds * this.ctx.clocks.hclk));
-    this.ctx.clock.scheduleAlarm(this.busyAlarm, cycles);
+    // Programming and erase times are wall-clock durations, not HCLK cycles: in nanoseconds, so
+    // a clock switch during a sector erase does not change how long it takes.
+    this.ctx.clock.scheduleAlarmNanos(this.busyAlarm, seconds * 1e9);
   }
 
   private operationDone(): void {

@@ -46,7 +46,7 @@ export function testContext(): TestContext {
   });
   sys.bytes.fill(0xff);
   clocks.onChange(() => {
-    clock.frequency = clocks.hclk;
+    clock.setFrequency(clocks.hclk);
   });
   const ctx: PeripheralContext = {
     clock,

@@ -91,8 +91,8 @@ export class Rng extends Peripheral {
   }
 
   private scheduleNext(): void {
-    const cycles = Math.max(1, Math.ceil((40 * this.ctx.clocks.hclk) / RNG_CLOCK_HZ));
-    this.ctx.clock.scheduleAlarm(this.alarm, cycles);
+    // 40 periods of the RNG's own clock (PLL48CLK), whatever HCLK does meanwhile.
+    this.ctx.clock.scheduleAlarmNanos(this.alarm, (40 * 1e9) / RNG_CLOCK_HZ);
   }
 
   private generate(): void {

@@ -112,7 +112,7 @@ describe('USART', () => {
     usart.write(CR1, 0, 4);
     usart.write(BRR, 0x16d, 4); // 115200 at 42 MHz
     clocks.set(168_000_000, 42_000_000, 84_000_000);
-    clock.frequency = 168_000_000;
+    clock.setFrequency(168_000_000);
     expect(usart.characterCycles()).toBe(10 * 0x16d * 4);
   });
 

@@ -99,7 +99,7 @@ export class Usart extends Peripheral {
   private readonly rxAlarm: Alarm;
   private readonly rxQueue: number[] = [];
   private rxHead = 0;
-  /** Cycle at which the host's previous byte finished arriving. */
+  /** Virtual nanosecond at which the host's previous byte finished arriving. */
   private rxLineFree = 0;
 
   constructor(
@@ -219,19 +219,25 @@ export class Usart extends Peripheral {
   }
 
   /**
-   * Core cycles one character takes on the line: (1 start + 8 or 9 data + stop) bits, each of
+   * Nanoseconds one character takes on the line: (1 start + 8 or 9 data + stop) bits, each of
    * USARTDIV * 8 * (2 - OVER8) PCLK cycles; BRR holds USARTDIV with a 4-bit fraction (3 bits
-   * with OVER8), so a bit is BRR PCLK cycles at 16x oversampling.
+   * with OVER8), so a bit is BRR PCLK cycles at 16x oversampling. The line runs on PCLK, not
+   * HCLK: characters are timed in virtual nanoseconds, so one in flight when the firmware
+   * changes HCLK (keeping PCLK) still ends on time.
    */
-  characterCycles(): number {
+  characterNanos(): number {
     const cr1 = this.cr1.value;
     const brr = this.brr.value & 0xffff;
     const pclkPerBit = cr1 & OVER8 ? (brr >>> 4) * 8 + (brr & 7) : brr;
     const bits = 1 + (cr1 & M ? 9 : 8) + STOP_BITS[(this.cr2.value >>> 12) & 3]!;
     const clocks = this.ctx.clocks;
     const pclk = this.config.apb === 1 ? clocks.pclk1 : clocks.pclk2;
-    const cycles = (bits * Math.max(pclkPerBit, 1) * this.ctx.clock.frequency) / pclk;
-    return Math.max(1, Math.round(cycles));
+    return (bits * Math.max(pclkPerBit, 1) * 1e9) / pclk;
+  }
+
+  /** The character time in core cycles at the current HCLK (rounded up). */
+  characterCycles(): number {
+    return this.ctx.clock.cyclesForNanos(this.characterNanos());
   }
 
   /** Baud rate as programmed (bits per second). */
@@ -250,7 +256,7 @@ export class Usart extends Peripheral {
   receive(byte: number): boolean {
     const cr1 = this.cr1.value;
     if (!(cr1 & UE) || !(cr1 & RE)) return false;
-    this.ctx.clock.scheduleAlarm(this.idleAlarm, this.characterCycles());
+    this.ctx.clock.scheduleAlarmNanos(this.idleAlarm, this.characterNanos());
     if (this.sr.value & RXNE) {
       this.sr.value |= ORE;
       this.updateIrq();
@@ -377,7 +383,7 @@ export class Usart extends Peripheral {
 
   private shift(char: number): void {
     this.shifting = char;
-    this.ctx.clock.scheduleAlarm(this.txAlarm, this.characterCycles());
+    this.ctx.clock.scheduleAlarmNanos(this.txAlarm, this.characterNanos());
   }
 
   private txDone(): void {
@@ -404,8 +410,8 @@ export class Usart extends Peripheral {
     if (this.rxAlarm.scheduled || this.rxHead >= this.rxQueue.length) return;
     if (this.flowControl && !this.canAccept()) return;
     const clock = this.ctx.clock;
-    const start = Math.max(clock.cycles, this.rxLineFree);
-    clock.scheduleAlarm(this.rxAlarm, start - clock.cycles + this.characterCycles());
+    const start = Math.max(clock.nanos, this.rxLineFree);
+    clock.scheduleAlarmAtNanos(this.rxAlarm, start + this.characterNanos());
   }
 
   private canAccept(): boolean {
@@ -419,7 +425,7 @@ export class Usart extends Peripheral {
       this.rxQueue.length = 0;
       this.rxHead = 0;
     }
-    this.rxLineFree = this.ctx.clock.cycles;
+    this.rxLineFree = this.ctx.clock.nanos;
     this.receive(byte);
     this.kickRx();
   }
