@@ -10,6 +10,18 @@ export const NUM_EXCEPTIONS = 16 + NUM_IRQS;
 /** The STM32F4 implements the top 4 bits of each 8-bit priority field. */
 export const PRIORITY_MASK = 0xf0;
 
+// NVIC register offsets from the SCS base 0xE000E000 (ARMv7-M ARM B3.4). Each set/clear/active
+// bank holds up to 16 words of 32 IRQs; IPR0-IPR59 hold one priority byte per IRQ.
+export const ISER = 0x100;
+export const ICER = 0x180;
+export const ISPR = 0x200;
+export const ICPR = 0x280;
+export const IABR = 0x300;
+export const IPR = 0x400;
+export const IPR_END = 0x4f0;
+export const STIR = 0xf00;
+const BANK_MASK = 0xf80;
+
 export class Nvic {
   /** Programmed priority (0-255, low 4 bits zero); Reset/NMI/HardFault hold -3/-2/-1. */
   readonly priority = new Int16Array(NUM_EXCEPTIONS);
@@ -103,66 +115,75 @@ export class Nvic {
 
   // ---- register views, offsets relative to 0xE000E000 ----
 
+  /** The word at `offset` (word-aligned, ISER to IPR_END). */
   readRegister(offset: number): number {
-    const word = (offset & 0x7f) >>> 2;
-    const bank = offset & 0xf80;
-    if (offset >= 0x400) {
+    if (offset >= IPR) {
       let v = 0;
       for (let b = 3; b >= 0; b--) {
-        const irq = (offset & ~3) - 0x400 + b;
+        const irq = offset - IPR + b;
         v = (v << 8) | (irq < NUM_IRQS ? this.priority[16 + irq]! & 0xff : 0);
       }
       return v >>> 0;
     }
+    const first = ((offset & 0x7f) >>> 2) * 32;
     const bits = (arr: Uint8Array): number => {
       let v = 0;
       for (let b = 31; b >= 0; b--) {
-        const irq = word * 32 + b;
+        const irq = first + b;
         v = (v << 1) | (irq < NUM_IRQS ? arr[16 + irq]! : 0);
       }
       return v >>> 0;
     };
-    switch (bank) {
-      case 0x100:
-      case 0x180:
+    switch (offset & BANK_MASK) {
+      case ISER:
+      case ICER:
         return bits(this.enabled);
-      case 0x200:
-      case 0x280:
+      case ISPR:
+      case ICPR:
         return bits(this.pending);
-      case 0x300:
+      case IABR:
         return bits(this.active);
       default:
         return 0;
     }
   }
 
-  writeRegister(offset: number, value: number, size: number): void {
-    if (offset >= 0x400) {
-      for (let b = 0; b < size; b++) {
-        const irq = offset - 0x400 + b;
-        if (irq < NUM_IRQS) this.priority[16 + irq] = (value >>> (8 * b)) & PRIORITY_MASK;
+  /**
+   * A store to the word at `offset` (word-aligned): `value` holds the stored bytes in their lanes
+   * of the word and zeros elsewhere; `byteMask` has 0xff in each lane written. A byte or halfword
+   * store so sets, clears or reprioritises only the IRQs of the bytes it covers: ISER/ISPR set
+   * and ICER/ICPR clear the IRQs whose bits are one, IPR takes the bytes written.
+   */
+  writeRegister(offset: number, value: number, byteMask: number): void {
+    if (offset >= IPR) {
+      for (let b = 0; b < 4; b++) {
+        const irq = offset - IPR + b;
+        if (((byteMask >>> (8 * b)) & 0xff) !== 0 && irq < NUM_IRQS) {
+          this.priority[16 + irq] = (value >>> (8 * b)) & PRIORITY_MASK;
+        }
       }
       this.onChange();
       return;
     }
-    const word = (offset & 0x7f) >>> 2;
-    const bank = offset & 0xf80;
+    const bank = offset & BANK_MASK;
+    if (bank === IABR) return; // read-only
+    const first = ((offset & 0x7f) >>> 2) * 32;
     for (let b = 0; b < 32; b++) {
       if (((value >>> b) & 1) === 0) continue;
-      const irq = word * 32 + b;
-      if (irq >= NUM_IRQS) continue;
+      const irq = first + b;
+      if (irq >= NUM_IRQS) break;
       const n = 16 + irq;
       switch (bank) {
-        case 0x100:
+        case ISER:
           this.enabled[n] = 1;
           break;
-        case 0x180:
+        case ICER:
           this.enabled[n] = 0;
           break;
-        case 0x200:
+        case ISPR:
           this.pending[n] = 1;
           break;
-        case 0x280:
+        case ICPR:
           this.clearPending(n);
           break;
       }

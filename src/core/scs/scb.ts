@@ -12,11 +12,59 @@ import {
   EXC_SYSTICK,
   EXC_USAGEFAULT,
 } from '../faults.js';
-import { NUM_IRQS, Nvic, PRIORITY_MASK } from './nvic.js';
+import { IPR_END, ISER, NUM_IRQS, Nvic, PRIORITY_MASK, STIR } from './nvic.js';
 import type { SysTick } from './systick.js';
 
-export const CPUID = 0x410fc241;
+/** CPUID of the STM32F407's core: ARM Cortex-M4 r0p1. */
+export const CPUID_R0P1 = 0x410fc241;
 export const CCR_RESET = 0x00000200;
+
+// Register offsets from the SCS base 0xE000E000: SCB and FP registers (ARMv7-M ARM B3.2),
+// SysTick (B3.3), MPU (B3.5), debug (C1.6); the NVIC's are in nvic.ts (B3.4).
+const ICTR = 0x004;
+const ACTLR = 0x008;
+const SYST_CSR = 0x010;
+const SYST_RVR = 0x014;
+const SYST_CVR = 0x018;
+const SYST_CALIB = 0x01c;
+const CPUID = 0xd00;
+const ICSR = 0xd04;
+const VTOR = 0xd08;
+const AIRCR = 0xd0c;
+const SCR = 0xd10;
+const CCR = 0xd14;
+const SHPR1 = 0xd18;
+const SHPR2 = 0xd1c;
+const SHPR3 = 0xd20;
+const SHCSR = 0xd24;
+const CFSR = 0xd28;
+const HFSR = 0xd2c;
+const DFSR = 0xd30;
+const MMFAR = 0xd34;
+const BFAR = 0xd38;
+const AFSR = 0xd3c;
+const CPACR = 0xd88;
+const MPU_TYPE = 0xd90;
+const MPU_CTRL = 0xd94;
+const MPU_RNR = 0xd98;
+const MPU_RBAR = 0xd9c; // and its aliases at +8, +0x10, +0x18
+const MPU_RASR = 0xda0; // and its aliases at +8, +0x10, +0x18
+const DHCSR = 0xdf0;
+const DEMCR = 0xdfc;
+const FPCCR = 0xf34;
+const FPCAR = 0xf38;
+const FPDSCR = 0xf3c;
+const MVFR0 = 0xf40;
+const MVFR1 = 0xf44;
+const PERIPHERAL_IDS = 0xfd0;
+
+/** The byte lanes a store of 1, 2 or 4 bytes covers, before shifting to its address. */
+const SIZE_LANES = [0, 0xff, 0xffff, 0, 0xffffffff] as const;
+
+/** A read-write register after a store: the bytes in `byteMask` from `value`, the rest kept. */
+function merge(old: number, value: number, byteMask: number): number {
+  return ((old & ~byteMask) | (value & byteMask)) >>> 0;
+}
 
 /** What the SCB needs from the rest of the system. */
 export interface ScbHost {
@@ -86,45 +134,30 @@ export class Scb implements MmioDevice {
     return size === 4 ? word : (word >>> (8 * (offset & 3))) & (size === 1 ? 0xff : 0xffff);
   }
 
+  /**
+   * A byte or halfword store acts on the bytes it writes only (the Cortex-M3 TRM, DDI 0337E 8.1:
+   * the NVIC and system control registers take byte, halfword and word accesses unless stated
+   * otherwise; IPR, SHPR and CFSR's MMFSR/BFSR/UFSR are byte-accessible by definition in the
+   * ARMv7-M ARM). The store reaches the word's handler as the written bytes in their lanes, zeros
+   * elsewhere, and the lanes' mask: write-one-to-set/clear registers (ISER, ICER, ISPR, ICPR,
+   * CFSR, HFSR, DFSR) and the action bits of ICSR and AIRCR see zeros in the bytes not written, as
+   * the hardware does, instead of their current contents (a read-modify-write of the word would
+   * clear every other flag of the word); read-write registers keep their unwritten bytes. A store
+   * that crosses a word boundary (UNPREDICTABLE) loses the bytes past the word.
+   */
   write(offset: number, value: number, size: AccessSize): void {
     if (!this.host.privileged())
       throw new BusError(0xe000e000 + offset, true, 'unprivileged SCS access');
-    // Byte-accessible registers: IPR, SHPR, CFSR sub-registers.
-    if (offset >= 0x400 && offset < 0x4f0) {
-      // IPR0-IPR59: priorities of IRQs the STM32F407 lacks are RAZ/WI.
-      this.nvic.writeRegister(offset, value, size);
-      return;
-    }
-    if (offset >= 0xd18 && offset < 0xd24) {
-      for (let b = 0; b < size; b++) this.writeShpr(offset - 0xd18 + b, (value >>> (8 * b)) & 0xff);
-      this.nvic.onChange();
-      return;
-    }
-    if (size !== 4) {
-      const shift = 8 * (offset & 3);
-      if (offset >= 0xd28 && offset < 0xd2c) {
-        this.cfsr &= ~((value << shift) >>> 0); // W1C at any width
-        return;
-      }
-      // Other registers: merge as a read-modify-write of the word.
-      const mask = (size === 1 ? 0xff : 0xffff) << shift;
-      const old = this.peekWord(offset & ~3);
-      value = ((old & ~mask) | ((value << shift) & mask)) >>> 0;
-      offset &= ~3;
-    }
-    this.writeWord(offset, value >>> 0);
-  }
-
-  private peekWord(offset: number): number {
-    // Registers whose read has no side effect (SysTick CSR's COUNTFLAG is the exception).
-    return offset === 0x010 ? this.systick.csr : this.readWord(offset);
+    const shift = 8 * (offset & 3);
+    const byteMask = (SIZE_LANES[size] << shift) >>> 0;
+    this.writeWord(offset & ~3, ((value << shift) & byteMask) >>> 0, byteMask);
   }
 
   private shprIndex(byte: number): number {
     return 4 + byte; // SHPR1 byte 0 = exception 4 (MemManage)
   }
 
-  private writeShpr(byte: number, v: number): void {
+  private writeShprByte(byte: number, v: number): void {
     const n = this.shprIndex(byte);
     if (n === 4 || n === 5 || n === 6 || n === 11 || n === 12 || n === 14 || n === 15) {
       this.nvic.priority[n] = v & PRIORITY_MASK;
@@ -133,54 +166,54 @@ export class Scb implements MmioDevice {
 
   private readWord(offset: number): number {
     const nvic = this.nvic;
-    if (offset >= 0x100 && offset < 0x4f0) return nvic.readRegister(offset);
+    if (offset >= ISER && offset < IPR_END) return nvic.readRegister(offset);
     switch (offset) {
-      case 0x004:
-        return Math.ceil(NUM_IRQS / 32) - 1; // ICTR.INTLINESNUM
-      case 0x008:
+      case ICTR:
+        return Math.ceil(NUM_IRQS / 32) - 1; // INTLINESNUM
+      case ACTLR:
         return this.actlr;
-      case 0x010:
-      case 0x014:
-      case 0x018:
-      case 0x01c:
-        return this.systick.read(offset - 0x10);
-      case 0xd00:
-        return CPUID;
-      case 0xd04:
+      case SYST_CSR:
+      case SYST_RVR:
+      case SYST_CVR:
+      case SYST_CALIB:
+        return this.systick.read(offset - SYST_CSR);
+      case CPUID:
+        return CPUID_R0P1;
+      case ICSR:
         return this.icsr();
-      case 0xd08:
+      case VTOR:
         return this.vtor;
-      case 0xd0c:
+      case AIRCR:
         return (0xfa050000 | (nvic.prigroup << 8)) >>> 0;
-      case 0xd10:
+      case SCR:
         return this.scr;
-      case 0xd14:
+      case CCR:
         return this.ccr;
-      case 0xd18:
-      case 0xd1c:
-      case 0xd20: {
+      case SHPR1:
+      case SHPR2:
+      case SHPR3: {
         let v = 0;
         for (let b = 3; b >= 0; b--) {
-          const n = this.shprIndex(offset - 0xd18 + b);
+          const n = this.shprIndex(offset - SHPR1 + b);
           const implemented = n === 4 || n === 5 || n === 6 || n === 11 || n === 12 || n >= 14;
           v = (v << 8) | (implemented ? nvic.priority[n]! & 0xff : 0);
         }
         return v >>> 0;
       }
-      case 0xd24:
+      case SHCSR:
         return this.shcsr();
-      case 0xd28:
+      case CFSR:
         return this.cfsr >>> 0;
-      case 0xd2c:
+      case HFSR:
         return this.hfsr >>> 0;
-      case 0xd30:
+      case DFSR:
         return this.dfsr;
-      case 0xd34:
+      case MMFAR:
         return this.mmfar;
-      case 0xd38:
+      case BFAR:
         return this.bfar;
-      case 0xd3c:
-        return 0; // AFSR
+      case AFSR:
+        return 0;
       case 0xd40:
         return 0x00000030; // ID_PFR0
       case 0xd44:
@@ -207,40 +240,40 @@ export class Scb implements MmioDevice {
         return 0x01111110;
       case 0xd70:
         return 0x01310132;
-      case 0xd88:
+      case CPACR:
         return this.cpacr;
-      case 0xd90:
-        return 0x00000800; // MPU_TYPE: 8 unified regions
-      case 0xd94:
+      case MPU_TYPE:
+        return 0x00000800; // 8 unified regions
+      case MPU_CTRL:
         return this.mpuCtrl;
-      case 0xd98:
+      case MPU_RNR:
         return this.mpuRnr;
-      case 0xd9c:
-      case 0xda4:
-      case 0xdac:
-      case 0xdb4:
+      case MPU_RBAR:
+      case MPU_RBAR + 0x8:
+      case MPU_RBAR + 0x10:
+      case MPU_RBAR + 0x18:
         return (this.mpuRbar[this.mpuRnr & 7]! & ~0x1f) | (this.mpuRnr & 7) | 0;
-      case 0xda0:
-      case 0xda8:
-      case 0xdb0:
-      case 0xdb8:
+      case MPU_RASR:
+      case MPU_RASR + 0x8:
+      case MPU_RASR + 0x10:
+      case MPU_RASR + 0x18:
         return this.mpuRasr[this.mpuRnr & 7]!;
-      case 0xdf0:
+      case DHCSR:
         return this.dhcsr;
-      case 0xdfc:
+      case DEMCR:
         return this.demcr;
-      case 0xf34:
+      case FPCCR:
         return this.fpccr;
-      case 0xf40:
-        return 0x10110021; // MVFR0: single-precision FPv4, 16 double registers
-      case 0xf44:
-        return 0x11000011; // MVFR1
-      case 0xf38:
+      case MVFR0:
+        return 0x10110021; // single-precision FPv4, 16 double registers
+      case MVFR1:
+        return 0x11000011;
+      case FPCAR:
         return this.fpcar;
-      case 0xf3c:
+      case FPDSCR:
         return this.fpdscr;
       default:
-        if (offset >= 0xfd0) return SCS_IDS[(offset - 0xfd0) >>> 2] ?? 0;
+        if (offset >= PERIPHERAL_IDS) return SCS_IDS[(offset - PERIPHERAL_IDS) >>> 2] ?? 0;
         this.host.warnOnce(
           `scs:${offset}`,
           `f4emu: unimplemented SCS register 0x${(0xe000e000 + offset).toString(16)} reads as 0`,
@@ -249,101 +282,127 @@ export class Scb implements MmioDevice {
     }
   }
 
-  private writeWord(offset: number, value: number): void {
+  /**
+   * A store to the word at `offset`: `value` has the written bytes in their lanes and zeros in
+   * the others, `byteMask` 0xff in each lane written (see `write`).
+   */
+  private writeWord(offset: number, value: number, byteMask: number): void {
     const nvic = this.nvic;
-    if (offset >= 0x100 && offset < 0x400) {
-      nvic.writeRegister(offset, value, 4);
+    if (offset >= ISER && offset < IPR_END) {
+      // IPR0-IPR59 included: priorities of IRQs the STM32F407 lacks are RAZ/WI.
+      nvic.writeRegister(offset, value, byteMask);
       return;
     }
     switch (offset) {
-      case 0x008:
-        this.actlr = value & 0x307;
+      case ACTLR:
+        this.actlr = merge(this.actlr, value, byteMask) & 0x307;
         return;
-      case 0x010:
-      case 0x014:
-      case 0x018:
-        this.systick.write(offset - 0x10, value);
+      case SYST_CSR:
+        // Merged with the CSR as stored: reading it here would clear COUNTFLAG.
+        this.systick.write(0, merge(this.systick.csr, value, byteMask));
         return;
-      case 0xd04:
-        this.writeIcsr(value);
+      case SYST_RVR:
+        this.systick.write(4, merge(this.systick.rvr, value, byteMask));
         return;
-      case 0xd08:
-        this.vtor = value & 0xffffff80;
+      case SYST_CVR:
+        this.systick.write(8, value); // any store clears the counter
         return;
-      case 0xd0c:
-        if (value >>> 16 !== 0x05fa) return; // VECTKEY
-        nvic.prigroup = (value >>> 8) & 7;
+      case ICSR:
+        this.writeIcsr(value); // set/clear action bits only; the rest is read-only
+        return;
+      case VTOR:
+        this.vtor = merge(this.vtor, value, byteMask) & 0xffffff80;
+        return;
+      case AIRCR:
+        // VECTKEY must be written with the store (B3.2.6); VECTCLRACTIVE and SYSRESETREQ act
+        // only when written as one, PRIGROUP changes only when its byte is written.
+        if ((byteMask & 0xffff0000) >>> 0 !== 0xffff0000 || value >>> 16 !== 0x05fa) return;
+        if (byteMask & 0x0700) nvic.prigroup = (value >>> 8) & 7;
         if (value & 2) {
           nvic.active.fill(0); // VECTCLRACTIVE (debug use)
         }
         if (value & 4) this.host.requestSystemReset();
         nvic.onChange();
         return;
-      case 0xd10:
-        this.scr = value & 0x16;
+      case SCR:
+        this.scr = merge(this.scr, value, byteMask) & 0x16;
         return;
-      case 0xd14:
-        this.ccr = value & 0x31b; // NONBASETHRDENA USERSETMPEND UNALIGN_TRP DIV_0_TRP BFHFNMIGN STKALIGN
+      case CCR:
+        // NONBASETHRDENA USERSETMPEND UNALIGN_TRP DIV_0_TRP BFHFNMIGN STKALIGN
+        this.ccr = merge(this.ccr, value, byteMask) & 0x31b;
         return;
-      case 0xd24:
-        this.writeShcsr(value);
+      case SHPR1:
+      case SHPR2:
+      case SHPR3:
+        for (let b = 0; b < 4; b++) {
+          if ((byteMask >>> (8 * b)) & 0xff) {
+            this.writeShprByte(offset - SHPR1 + b, (value >>> (8 * b)) & 0xff);
+          }
+        }
+        nvic.onChange();
         return;
-      case 0xd28:
-        this.cfsr &= ~value;
+      case SHCSR:
+        this.writeShcsr(merge(this.shcsr(), value, byteMask));
         return;
-      case 0xd2c:
+      case CFSR:
+        this.cfsr &= ~value; // write-one-to-clear, like HFSR and DFSR
+        return;
+      case HFSR:
         this.hfsr &= ~value;
         return;
-      case 0xd30:
+      case DFSR:
         this.dfsr &= ~value;
         return;
-      case 0xd34:
-        this.mmfar = value;
+      case MMFAR:
+        this.mmfar = merge(this.mmfar, value, byteMask);
         return;
-      case 0xd38:
-        this.bfar = value;
+      case BFAR:
+        this.bfar = merge(this.bfar, value, byteMask);
         return;
-      case 0xd88:
-        this.cpacr = value & 0x00f00000;
+      case CPACR:
+        this.cpacr = merge(this.cpacr, value, byteMask) & 0x00f00000;
         return;
-      case 0xd94:
-        this.mpuCtrl = value & 7;
-        if (value & 1) {
+      case MPU_CTRL:
+        this.mpuCtrl = merge(this.mpuCtrl, value, byteMask) & 7;
+        if (this.mpuCtrl & 1) {
           this.host.warnOnce('mpu', 'f4emu: MPU enabled; region protection is not enforced yet');
         }
         return;
-      case 0xd98:
-        this.mpuRnr = value & 0xff;
+      case MPU_RNR:
+        this.mpuRnr = merge(this.mpuRnr, value, byteMask) & 0xff;
         return;
-      case 0xd9c:
-      case 0xda4:
-      case 0xdac:
-      case 0xdb4:
-        if (value & 0x10) this.mpuRnr = value & 7;
-        this.mpuRbar[this.mpuRnr & 7] = value & ~0x1f;
+      case MPU_RBAR:
+      case MPU_RBAR + 0x8:
+      case MPU_RBAR + 0x10:
+      case MPU_RBAR + 0x18: {
+        const v = merge(this.readWord(offset), value, byteMask);
+        if (v & 0x10) this.mpuRnr = v & 7; // VALID: REGION selects the region
+        this.mpuRbar[this.mpuRnr & 7] = v & ~0x1f;
         return;
-      case 0xda0:
-      case 0xda8:
-      case 0xdb0:
-      case 0xdb8:
-        this.mpuRasr[this.mpuRnr & 7] = value;
+      }
+      case MPU_RASR:
+      case MPU_RASR + 0x8:
+      case MPU_RASR + 0x10:
+      case MPU_RASR + 0x18:
+        this.mpuRasr[this.mpuRnr & 7] = merge(this.mpuRasr[this.mpuRnr & 7]!, value, byteMask);
         return;
-      case 0xdf0:
-        return; // DHCSR: debugger only
-      case 0xdfc:
-        this.demcr = value & 0x010f07f1;
+      case DHCSR:
+        return; // debugger only
+      case DEMCR:
+        this.demcr = merge(this.demcr, value, byteMask) & 0x010f07f1;
         return;
-      case 0xf00:
+      case STIR:
         nvic.triggerSoftware(value);
         return;
-      case 0xf34:
-        this.fpccr = (value & 0xc000017b) >>> 0; // ASPEN LSPEN MONRDY BFRDY MMRDY HFRDY THREAD USER LSPACT
+      case FPCCR:
+        // ASPEN LSPEN MONRDY BFRDY MMRDY HFRDY THREAD USER LSPACT
+        this.fpccr = (merge(this.fpccr, value, byteMask) & 0xc000017b) >>> 0;
         return;
-      case 0xf38:
-        this.fpcar = value & ~7;
+      case FPCAR:
+        this.fpcar = merge(this.fpcar, value, byteMask) & ~7;
         return;
-      case 0xf3c:
-        this.fpdscr = value & 0x07c00000;
+      case FPDSCR:
+        this.fpdscr = merge(this.fpdscr, value, byteMask) & 0x07c00000;
         return;
       default:
         this.host.warnOnce(
