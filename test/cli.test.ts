@@ -89,10 +89,10 @@ describe('f4emu run', () => {
     );
     expect(big.code).toBe(2);
     expect(big.stderr.trim().split('\n')).toHaveLength(1);
-    expect(big.stderr).toMatch(/holds 1048577 bytes, more than the 1024 KB flash/);
+    expect(big.stderr).toMatch(/holds 1048577 bytes but the flash is 1048576 bytes \(1024 KB\)/);
     const dir = f4emu('run', DEMO, '--flash-file', os.tmpdir());
     expect(dir.code).toBe(2);
-    expect(dir.stderr).toMatch(/is not a regular file/);
+    expect(dir.stderr).toMatch(/is a directory: a flash file must be a regular file/);
   });
 
   it("passes the guest's exit status through (SYS_EXIT_EXTENDED)", () => {
