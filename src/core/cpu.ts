@@ -50,7 +50,8 @@ export type StopReason =
   | 'exit' // semihosting exit
   | 'lockup'
   | 'unhandled' // an exception entered a handler that branches to itself
-  | 'sleep'; // WFI/WFE with nothing to wake it and nothing scheduled
+  | 'sleep' // WFI/WFE with nothing to wake it and nothing scheduled
+  | 'input'; // a semihosting console read found no input yet (retried once some arrives)
 
 /** Hooks for BKPT: semihosting, a debugger. Returns true when the BKPT was handled. */
 export type BkptHandler = (cpu: Cpu, imm: number) => boolean;
@@ -370,7 +371,7 @@ export class Cpu {
     } else throw e;
     // Precise: the faulting instruction's address is the return address; ITSTATE unchanged.
     this.nextPc = this.pc;
-    this.exc.raiseFault(fault);
+    this.exc.raiseFault(fault, e instanceof BusError ? e : null);
     this.pc = this.nextPc;
   }
 

@@ -12,6 +12,7 @@ import {
 import { Machine } from '../machine/machine.js';
 import { MAX_PACKET, ascii, frame, toAscii } from './packets.js';
 import { GdbServer } from './server.js';
+import { Runner } from '../machine/runner.js';
 import { targetXml } from './target.js';
 
 const STR_R0_R1 = 0x6008; // str r0, [r1]
@@ -31,6 +32,10 @@ function connect(m: Machine) {
     exitCode: () => 7,
   });
   server.attach();
+  // The run loop every front end uses, with the server as its debugger.
+  const runner = new Runner(m);
+  runner.attachDebugger(server);
+  const runSlice = (n: number) => runner.runSync(n);
   const raw = (s: string | Uint8Array) => {
     out.length = 0;
     server.receive(typeof s === 'string' ? ascii(s) : s);
@@ -40,16 +45,17 @@ function connect(m: Machine) {
   const cmd = (payload: string | Uint8Array) => {
     let text = raw(frame(typeof payload === 'string' ? ascii(payload) : payload));
     out.length = 0;
-    for (let i = 0; i < 100 && server.running && !server.idle; i++) {
-      server.runSlice(1000);
+    for (let i = 0; i < 100 && server.running; i++) {
+      const end = runSlice(1000);
       text += out.join('');
       out.length = 0;
+      if (end.kind === 'stop' && end.reason === 'sleep') break; // idle: waits for Ctrl-C
     }
     const match = /\$([^#]*)#[0-9a-f]{2}$/.exec(text);
     if (!text.startsWith('+') || !match) throw new Error(`no reply in '${text}'`);
     return match[1]!;
   };
-  return { server, cmd, raw, events };
+  return { server, cmd, raw, events, runSlice };
 }
 
 describe('packet framing', () => {
@@ -213,7 +219,7 @@ describe('registers and memory', () => {
 describe('execution control', () => {
   it('software and hardware breakpoints stop without changing memory; continuing steps over', () => {
     const m = machineWithVectors([movs(0, 1), movs(0, 2), movs(0, 3), movs(0, 4), B_SELF]);
-    const { cmd, raw, server } = connect(m);
+    const { cmd, raw, server, runSlice } = connect(m);
     const before = cmd('m20000000,a');
     expect(cmd('Z0,20000004,2')).toBe('OK');
     expect(cmd('Z1,20000006,2')).toBe('OK');
@@ -229,7 +235,7 @@ describe('execution control', () => {
     m.cpu.setPc(CODE);
     expect(cmd('s')).toBe('T05thread:1;');
     expect(raw('$vCont;c#a8')).toBe('+'); // runs into b .: no stop
-    server.runSlice(100);
+    runSlice(100);
     expect(server.running).toBe(true);
   });
 
@@ -280,7 +286,7 @@ describe('execution control', () => {
       B_SELF,
     ]);
     m.cpu.r[1] = DATA + 4;
-    const { cmd, raw, server } = connect(m);
+    const { cmd, raw, server, runSlice } = connect(m);
     expect(cmd('Z2,20001004,4')).toBe('OK');
     expect(cmd('Z3,20001006,1')).toBe('OK');
     expect(cmd('c')).toBe('T05watch:20001004;thread:1;');
@@ -297,7 +303,7 @@ describe('execution control', () => {
     // Pages back on the fast path: an ordinary access no longer stops.
     m.cpu.setPc(CODE);
     expect(raw('$vCont;c#a8')).toBe('+');
-    server.runSlice(100);
+    runSlice(100);
     expect(server.running).toBe(true);
     expect(m.cpu.pc).toBe(CODE + 12);
     expect(m.bus.read32(DATA + 4)).toBe(0x55);
@@ -305,17 +311,17 @@ describe('execution control', () => {
 
   it('Ctrl-C stops a running target with SIGINT', () => {
     const m = machineWithVectors([B_SELF]);
-    const { server, raw } = connect(m);
+    const { server, raw, runSlice } = connect(m);
     raw('$c#63');
     expect(server.running).toBe(true);
     const cycles = m.clock.cycles;
-    server.runSlice(1000);
+    runSlice(1000);
     expect(m.clock.cycles).toBeGreaterThan(cycles);
     expect(raw(Uint8Array.of(3))).toBe('$S02#b5');
     expect(server.running).toBe(false);
     // Virtual time stands still while halted.
     const halted = m.clock.cycles;
-    server.runSlice(1000);
+    runSlice(1000);
     expect(m.clock.cycles).toBe(halted);
   });
 

@@ -1,7 +1,7 @@
 /**
  * A GDB remote stub for one Machine, transport-free: `receive()` takes the bytes GDB sent, the
- * `send` callback gets the bytes to answer. While the target runs, the host calls `runSlice()`
- * repeatedly (between slices it delivers received bytes, so Ctrl-C is seen). Breakpoints live in
+ * `send` callback gets the bytes to answer. It is the Runner's debug endpoint (holding,
+ * onTargetStop): the runner runs slices while GDB has the target running and hands it every stop. Breakpoints live in
  * the core's decode cache and watchpoints in the bus: neither writes target memory.
  */
 import { BusError, type WatchKind, type Watchpoint } from '../bus/bus.js';
@@ -25,11 +25,12 @@ import {
 } from './packets.js';
 import { REGISTERS, memoryMapXml, targetXml, type GdbRegister } from './target.js';
 import type { Cpu } from '../core/cpu.js';
+import type { DebugEndpoint } from '../machine/runner.js';
 
 export interface GdbServerOptions {
   /** Bytes for GDB. */
   send: (data: Uint8Array) => void;
-  /** The target started running: call runSlice() (e.g. from setImmediate) until it stops. */
+  /** The target started running (the runner should run slices again). */
   onResume?: () => void;
   /** GDB detached (D): the target keeps running without a debugger. */
   onDetach?: () => void;
@@ -47,11 +48,9 @@ const THREAD = 'thread:1;';
 const WATCH_KINDS: Record<string, WatchKind> = { '2': 'write', '3': 'read', '4': 'access' };
 const WATCH_REPLY: Record<WatchKind, string> = { write: 'watch', read: 'rwatch', access: 'awatch' };
 
-export class GdbServer {
-  /** True while the target runs (the host keeps calling runSlice). */
+export class GdbServer implements DebugEndpoint {
+  /** True while GDB has the target running (the runner runs slices). */
   running = false;
-  /** True while running but asleep with nothing that could wake it: no slices needed. */
-  idle = false;
   private readonly reader = new PacketReader();
   private noAck = false;
   private lastSent: Uint8Array | null = null;
@@ -143,7 +142,6 @@ export class GdbServer {
   interrupt(): void {
     if (!this.running) return;
     this.running = false;
-    this.idle = false;
     this.stopped('S02');
   }
 
@@ -160,18 +158,25 @@ export class GdbServer {
 
   // ---- running ----
 
-  /** Runs the target for up to `maxInstructions`; reports the stop when it stops. */
-  runSlice(maxInstructions = 1_000_000): void {
-    if (!this.running || this.idle) return;
-    const reason = this.machine.run(maxInstructions);
-    if (reason === 'limit') return;
+  /** The debugger holds the target halted (the runner runs no slices): DebugEndpoint. */
+  get holding(): boolean {
+    return this.active && !this.running;
+  }
+
+  /**
+   * The runner's machine stopped while running: report it to GDB and hold the target. False
+   * (the run ends as without a debugger) when no debugger is attached, or for the program's
+   * exit, which GDB is told about (W) before the session ends.
+   */
+  onTargetStop(reason: StopReason): boolean {
+    if (!this.active) return false;
     if (reason === 'sleep') {
       // Asleep with nothing scheduled: like the chip, wait (for Ctrl-C) without spinning.
-      this.idle = true;
-      return;
+      return true;
     }
     this.running = false;
     this.reportStop(reason, false);
+    return reason !== 'exit';
   }
 
   private reportStop(reason: StopReason, stepped: boolean): void {
@@ -227,7 +232,6 @@ export class GdbServer {
       } else return this.reportStop(reason, true);
     }
     this.running = true;
-    this.idle = false;
     this.options.onResume?.();
   }
 

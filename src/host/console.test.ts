@@ -4,19 +4,37 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { Machine } from '../machine/machine.js';
+import { Runner, type SerialPortLike } from '../machine/runner.js';
 import {
   EscapeFilter,
-  attachConsole,
+  Terminal,
   attachFileSerial,
   attachTcpSerial,
   parseSerialOption,
   serialPortName,
-  type SerialPort,
 } from './console.js';
+import { nodeRunnerHost } from './runnerHost.js';
 
-function fakePort(): SerialPort & { received: number[] } {
+function fakePort(): SerialPortLike & { received: number[] } {
   const received: number[] = [];
-  return { name: 'USART2', onTx: () => {}, send: (b) => received.push(...b), received };
+  return { onTx: () => {}, send: (b) => received.push(...b), received };
+}
+
+/** A runner on a fresh machine whose USARTs record what their receivers were sent. */
+function recordingRunner() {
+  const m = new Machine({ warn: () => {} });
+  const received = new Map<string, number[]>();
+  for (const name of ['USART2', 'USART3']) {
+    const port = m.peripherals.get(name) as unknown as SerialPortLike;
+    const list: number[] = [];
+    received.set(name, list);
+    port.send = (b) => list.push(...b);
+  }
+  const runner = new Runner(m, { host: nodeRunnerHost });
+  /** Delivers queued input (as the run loop does at a slice boundary). */
+  const deliver = () => runner.runSync(0);
+  return { m, runner, received, deliver };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
@@ -43,8 +61,8 @@ describe('console escapes', () => {
   });
 });
 
-describe('attachConsole', () => {
-  it('bridges a TTY in raw mode and restores it', async () => {
+describe('the terminal', () => {
+  it('is raw on a TTY with the Ctrl-A escapes, feeds the console, and is restored', async () => {
     const input = Object.assign(new PassThrough(), {
       isTTY: true,
       raw: [] as boolean[],
@@ -53,81 +71,103 @@ describe('attachConsole', () => {
       },
     });
     const output = new PassThrough();
-    const port = fakePort();
+    const { runner, received, deliver } = recordingRunner();
     let quit = 0;
-    let activity = 0;
-    const c = attachConsole(port, {
+    let button = 0;
+    const t = new Terminal(runner, {
       input,
       output,
       onQuit: () => quit++,
-      onActivity: () => activity++,
+      onButton: () => button++,
     });
     expect(input.raw).toEqual([true]);
-    for (const b of Buffer.from('hi\n')) port.onTx(b);
+    for (const b of Buffer.from('hi\n')) runner.onConsoleOutput(b);
     expect(output.read()?.toString()).toBe('hi\n');
-    port.onTx(0x3e);
+    runner.onConsoleOutput(0x3e);
     await tick();
     expect(output.read()?.toString()).toBe('>');
-    input.write('ls\r\x01\x01');
+    input.write('ls\r\x01\x01\x01b');
     await tick();
-    expect(port.received).toEqual([0x6c, 0x73, 0x0d, 1]);
-    expect(activity).toBe(1);
+    deliver();
+    expect(received.get('USART2')).toEqual([0x6c, 0x73, 0x0d, 1]);
+    expect(button).toBe(1);
     input.write('\x01x');
     await tick();
     expect(quit).toBe(1);
-    await c.close();
+    await t.close();
     expect(input.raw).toEqual([true, false]);
-    port.onTx(0x41); // detached
-    await tick();
-    expect(output.read()).toBeNull();
   });
 
-  it('passes piped input through untouched', async () => {
+  it('passes piped input through untouched, and semihosting reads see it too', async () => {
     const input = new PassThrough();
-    const port = fakePort();
-    const c = attachConsole(port, { input, output: new PassThrough() });
+    const { runner, received, deliver } = recordingRunner();
+    const t = new Terminal(runner, { input, output: new PassThrough() });
+    expect(t.semihosting.read(4)).toBeNull(); // nothing yet: the read waits
     input.write('\x01x');
     await tick();
-    expect(port.received).toEqual([1, 0x78]);
-    await c.close();
+    deliver();
+    expect(received.get('USART2')).toEqual([1, 0x78]);
+    expect(Array.from(t.semihosting.read(4)!)).toEqual([1, 0x78]);
+    input.end();
+    await tick();
+    expect(t.semihosting.read(4)!.length).toBe(0); // end of input
+    await t.close();
+  });
+
+  it('writes semihosting newlines as CR LF on a raw terminal', async () => {
+    const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode() {} });
+    const output = new PassThrough();
+    const { runner } = recordingRunner();
+    const t = new Terminal(runner, { input, output });
+    t.semihosting.write(1, Buffer.from('a\nb\r\n'));
+    expect(output.read()?.toString()).toBe('a\r\nb\r\n');
+    await t.close();
   });
 });
 
 describe('serial backends', () => {
-  it('writes a port to a file', async () => {
+  it('writes a port to a new file, and refuses to overwrite an existing one unless told', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'f4emu-')), 'out.txt');
     const port = fakePort();
-    const s = attachFileSerial(port, file);
+    const s = attachFileSerial('USART2', port, file);
     for (const b of Buffer.from('hello\nworld')) port.onTx(b);
     await s.close();
     expect(fs.readFileSync(file, 'utf8')).toBe('hello\nworld');
     expect(s.description).toBe(`USART2 to file:${file}`);
+    expect(() => attachFileSerial('USART2', fakePort(), file)).toThrow(/,overwrite or ,append/);
+    expect(fs.readFileSync(file, 'utf8')).toBe('hello\nworld');
+    const again = fakePort();
+    const a = attachFileSerial('USART2', again, file, 'append');
+    again.onTx(0x21);
+    await a.close();
+    expect(fs.readFileSync(file, 'utf8')).toBe('hello\nworld!');
   });
 
-  it('serves a port on a loopback TCP listener', async () => {
-    const port = fakePort();
-    let activity = 0;
-    const s = await attachTcpSerial(port, '127.0.0.1', 0, { onActivity: () => activity++ });
-    const bound = Number(/:(\d+)$/.exec(s.description)![1]);
-    port.onTx(0x21); // nobody connected: dropped
-    const socket = net.connect(bound, '127.0.0.1');
-    await new Promise((r) => socket.once('connect', r));
+  it('serves a port on a loopback TCP listener and keeps what was sent before the client', async () => {
+    const { runner, received, deliver } = recordingRunner();
+    const port = runner.port('USART3')!;
+    const s = await attachTcpSerial(runner, 'USART3', '127.0.0.1', 0);
+    port.onTx(0x21); // nobody connected yet: kept for the first client
+    const socket = net.connect(s.boundPort, '127.0.0.1');
     const got: Buffer[] = [];
     socket.on('data', (d) => got.push(d));
+    await s.firstClient;
     socket.write('abc');
-    while (port.received.length < 3) await tick();
-    expect(port.received).toEqual([0x61, 0x62, 0x63]);
-    expect(activity).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 20)); // the server side has accepted by now
+    while (received.get('USART3')!.length < 3) {
+      await tick();
+      deliver();
+    }
+    expect(received.get('USART3')).toEqual([0x61, 0x62, 0x63]);
     for (const b of Buffer.from('ok\n')) port.onTx(b);
-    while (Buffer.concat(got).length < 3) await tick();
-    expect(Buffer.concat(got).toString()).toBe('ok\n');
+    while (Buffer.concat(got).length < 4) await tick();
+    expect(Buffer.concat(got).toString()).toBe('!ok\n');
     socket.destroy();
     await s.close();
   });
 
   it('refuses non-loopback listeners', async () => {
-    await expect(attachTcpSerial(fakePort(), '0.0.0.0', 0)).rejects.toThrow(/loopback/);
+    const { runner } = recordingRunner();
+    await expect(attachTcpSerial(runner, 'USART3', '0.0.0.0', 0)).rejects.toThrow(/loopback/);
   });
 });
 
@@ -141,16 +181,23 @@ describe('option parsing', () => {
     expect(serialPortName('usart7')).toBeNull();
     expect(parseSerialOption('usart3=file:out.txt')).toEqual({
       port: 'USART3',
-      target: { kind: 'file', path: 'out.txt' },
+      target: { kind: 'file', path: 'out.txt', mode: 'create' },
     });
     expect(parseSerialOption('usart1=tcp:127.0.0.1:5555')).toEqual({
       port: 'USART1',
-      target: { kind: 'tcp', host: '127.0.0.1', port: 5555 },
+      target: { kind: 'tcp', host: '127.0.0.1', port: 5555, wait: true },
     });
     expect(parseSerialOption('usart1=tcp:4444').target).toEqual({
       kind: 'tcp',
       host: '127.0.0.1',
       port: 4444,
+      wait: true,
+    });
+    expect(parseSerialOption('usart1=tcp:4444,nowait').target).toMatchObject({ wait: false });
+    expect(parseSerialOption('usart3=file:a,b.txt,append').target).toEqual({
+      kind: 'file',
+      path: 'a,b.txt',
+      mode: 'append',
     });
     expect(() => parseSerialOption('usart1=tcp:0.0.0.0:80')).toThrow(/loopback/);
     expect(() => parseSerialOption('usart9=file:x')).toThrow();

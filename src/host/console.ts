@@ -1,36 +1,27 @@
 /**
- * Host ends of the chip's serial ports (Node only): the terminal console and the serial
- * backends the command line offers.
+ * Host ends of the chip's serial ports (Node only): the terminal and the serial backends the
+ * command line offers, as endpoints of the Runner (src/machine/runner.ts).
  *
- *   --console usart2                     the terminal: raw mode on a TTY, Ctrl-A X quits
- *   --serial usart3=file:out.txt         what USART3 transmits, written to a file
- *   --serial usart1=tcp:127.0.0.1:5555   a TCP listener on loopback: one client at a time,
- *                                        raw bytes both ways
+ *   the terminal                         the console USART (and semihosting's console): raw mode
+ *                                        on a TTY with Ctrl-A escapes; piped stdin is fed too
+ *   --serial usart3=file:out.txt         what USART3 transmits, written to a new file
+ *                                        (,append or ,overwrite for an existing one)
+ *   --serial usart1=tcp:127.0.0.1:5555   a TCP listener on loopback, one client at a time, raw
+ *                                        bytes both ways; f4emu waits for the first client
+ *                                        (QEMU's server,wait) unless ,nowait is given
  *
- * A port is anything with the USART's host calls: `onTx(byte)` (a character left the chip) and
- * `send(bytes)` (bytes for its receiver, fed at the baud rate). Input arrives from Node's event
- * loop, so the run loop must yield between slices (setImmediate) to see it; `onActivity` tells
- * it that a sleeping guest may have something to do now.
+ * Input goes through `runner.input(port, bytes)`, so it reaches the guest at a slice boundary
+ * after virtual time caught up; each open input source keeps a sleeping guest waiting for it.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-
-export interface SerialPort {
-  readonly name: string;
-  onTx: (byte: number) => void;
-  send(bytes: Iterable<number>): void;
-}
-
+import type { Runner, SerialPortLike } from '../machine/runner.js';
+import { openOutputFile, type OutputMode } from './outputFile.js';
 export interface SerialBackend {
   /** What the user should be told, e.g. "USART1 on tcp:127.0.0.1:5555". */
   readonly description: string;
   /** Flushes output, restores the terminal / closes files and sockets; idempotent. */
   close(): Promise<void>;
-}
-
-export interface SerialHooks {
-  /** Input arrived for the guest (the run loop should resume if the core sleeps). */
-  onActivity?: () => void;
 }
 
 /** Ctrl-A, QEMU's escape character. */
@@ -99,7 +90,7 @@ class OutputBuffer {
 }
 
 /** Adds `listener` to the port's transmit callback; returns the undo. */
-function tapTx(port: SerialPort, listener: (byte: number) => void): () => void {
+function tapTx(port: SerialPortLike, listener: (byte: number) => void): () => void {
   const previous = port.onTx;
   port.onTx = (byte) => {
     previous(byte);
@@ -110,83 +101,178 @@ function tapTx(port: SerialPort, listener: (byte: number) => void): () => void {
   };
 }
 
-export interface ConsoleOptions extends SerialHooks {
-  input?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
-  output?: NodeJS.WritableStream;
+type Input = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+type Output = NodeJS.WritableStream & { isTTY?: boolean; fd?: number };
+
+export interface TerminalOptions {
+  input?: Input;
+  output?: Output;
   /** Ctrl-A X was typed (TTY only; without a TTY, Ctrl-C and end of input work as usual). */
   onQuit?: () => void;
-  /**
-   * Whether the port's output is written to `output` (default). The run session writes it
-   * itself (it picks the console port); `output` then gets only the Ctrl-A H help.
-   */
-  mirrorOutput?: boolean;
   /** Ctrl-A B was typed: press the board's user button. */
   onButton?: () => void;
 }
 
-/**
- * Bridges `port` to the terminal: its output to stdout, stdin to its receiver. On a TTY the
- * terminal goes to raw mode (Ctrl-C reaches the guest) with QEMU's Ctrl-A escapes, and is
- * restored by `close()` or when the process exits.
- */
-export function attachConsole(port: SerialPort, options: ConsoleOptions = {}): SerialBackend {
-  const input = options.input ?? process.stdin;
-  const output = options.output ?? process.stdout;
-  const tty = input.isTTY === true && typeof input.setRawMode === 'function';
-  const escapes = new EscapeFilter();
-  const out = new OutputBuffer((chunk) => output.write(chunk));
-  const untap = options.mirrorOutput === false ? () => {} : tapTx(port, (b) => out.push(b));
-  let closed = false;
-
-  const restore = () => {
-    if (tty) input.setRawMode!(false);
-  };
-  const onData = (chunk: Buffer | string) => {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    if (!tty) {
-      port.send(bytes);
-      options.onActivity?.();
-      return;
-    }
-    const { data, quit, help, button } = escapes.feed(bytes);
-    for (let i = 0; i < button; i++) options.onButton?.();
-    if (data.length > 0) {
-      port.send(data);
-      options.onActivity?.();
-    }
-    if (help) output.write(HELP);
-    if (quit) options.onQuit?.();
-  };
-  if (tty) {
-    input.setRawMode!(true);
-    process.once('exit', restore);
-  }
-  input.on('data', onData);
-  input.resume();
-
-  return {
-    description: `${port.name} on the terminal${tty ? ' (Ctrl-A X quits)' : ''}`,
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      out.flush();
-      untap();
-      input.off('data', onData);
-      input.pause();
-      restore();
-      process.off('exit', restore);
-    },
-  };
+/** Semihosting's console as the terminal gives it: writes, and reads that may wait. */
+export interface TerminalConsoleIo {
+  write(fd: 1 | 2, data: Uint8Array): void;
+  /** Up to `max` bytes; empty at end of input; null when none has arrived yet (wait). */
+  read(max: number): Uint8Array | null;
 }
 
-/** Writes everything `port` transmits to the file at `path` (created or truncated). */
-export function attachFileSerial(port: SerialPort, path: string): SerialBackend {
-  const fd = fs.openSync(path, 'w');
+const SEMIHOSTING_KEEP = 1 << 20;
+
+/**
+ * The terminal: the console USART's output to stdout, stdin to the console's receiver (and to
+ * semihosting's console reads, which see the same bytes). On a TTY the terminal is raw (Ctrl-C
+ * reaches the guest) with QEMU's Ctrl-A escapes, restored by `close()` or at exit; newlines the
+ * guest writes through semihosting get their carriage return there.
+ */
+export class Terminal implements SerialBackend {
+  readonly description: string;
+  readonly tty: boolean;
+  private readonly input: Input;
+  private readonly output: Output;
+  private readonly escapes = new EscapeFilter();
+  private readonly out: OutputBuffer;
+  private closeInput: (() => void) | null;
+  private ended = false;
+  private closed = false;
+  /** Bytes for semihosting reads (a copy of the input, kept until read). */
+  private semihostingQueue: number[] = [];
+  /** The last byte written to the output (a message starts on a fresh line after it). */
+  private lastByte = 0x0a;
+
+  constructor(
+    private readonly runner: Runner,
+    private readonly options: TerminalOptions = {},
+  ) {
+    this.input = options.input ?? process.stdin;
+    this.output = options.output ?? process.stdout;
+    this.tty = this.input.isTTY === true && typeof this.input.setRawMode === 'function';
+    this.out = new OutputBuffer((chunk) => this.output.write(chunk));
+    runner.onConsoleOutput = (b) => {
+      this.lastByte = b;
+      this.out.push(b);
+    };
+    this.closeInput = runner.openInput();
+    if (this.tty) {
+      this.input.setRawMode!(true);
+      process.once('exit', this.restore);
+    }
+    this.input.on('data', this.onData);
+    this.input.on('end', this.onEnd);
+    this.input.on('error', this.onEnd);
+    this.input.resume();
+    this.description = `the console on the terminal${this.tty ? ' (Ctrl-A X quits, Ctrl-A H helps)' : ''}`;
+  }
+
+  private readonly restore = () => {
+    if (this.tty) this.input.setRawMode!(false);
+  };
+
+  private readonly onData = (chunk: Buffer | string) => {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    let data: Iterable<number> = bytes;
+    if (this.tty) {
+      const f = this.escapes.feed(bytes);
+      for (let i = 0; i < f.button; i++) this.options.onButton?.();
+      if (f.help) this.output.write(HELP);
+      if (f.quit) this.options.onQuit?.();
+      data = f.data;
+    }
+    const list = Array.from(data);
+    if (list.length === 0) return;
+    this.runner.input(null, list);
+    if (this.semihostingQueue.length < SEMIHOSTING_KEEP) this.semihostingQueue.push(...list);
+  };
+
+  private readonly onEnd = () => {
+    this.ended = true;
+    this.closeInput?.();
+    this.closeInput = null;
+  };
+
+  /** Semihosting's console on this terminal. */
+  readonly semihosting: TerminalConsoleIo = {
+    write: (fd, data) => {
+      this.out.flush();
+      let bytes = data;
+      if (this.tty && fd === 1 && data.includes(0x0a)) {
+        // A raw terminal does not turn \n into \r\n: do what the tty's ONLCR would.
+        bytes = Buffer.from(
+          Buffer.from(data).toString('latin1').replace(/\r?\n/g, '\r\n'),
+          'latin1',
+        );
+      }
+      if (bytes.length > 0) this.lastByte = bytes[bytes.length - 1]!;
+      if (fd === 2) fs.writeSync(2, bytes);
+      else this.output.write(Buffer.from(bytes));
+    },
+    read: (max) => {
+      if (this.semihostingQueue.length > 0) {
+        return Uint8Array.from(this.semihostingQueue.splice(0, max));
+      }
+      return this.ended || this.closed ? new Uint8Array(0) : null;
+    },
+  };
+
+  /**
+   * Before f4emu's own message: ends the guest's unfinished line when the message goes to the
+   * same place (a terminal, or stdout and stderr redirected to one file).
+   */
+  freshLine(stderrFd = 2): void {
+    this.out.flush();
+    if (this.lastByte === 0x0a) return;
+    if (!sameFile(stdoutFd(this.output), stderrFd)) return;
+    this.output.write(this.tty ? '\r\n' : '\n');
+    this.lastByte = 0x0a;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.out.flush();
+    this.runner.onConsoleOutput = () => {};
+    this.input.off('data', this.onData);
+    this.input.off('end', this.onEnd);
+    this.input.off('error', this.onEnd);
+    this.input.pause();
+    this.closeInput?.();
+    this.restore();
+    process.off('exit', this.restore);
+  }
+}
+
+function stdoutFd(output: Output): number | null {
+  return output === process.stdout ? 1 : typeof output.fd === 'number' ? output.fd : null;
+}
+
+/** Whether two descriptors are the same open file (a terminal, a pipe, a file). */
+function sameFile(a: number | null, b: number): boolean {
+  if (a === null) return false;
+  try {
+    const x = fs.fstatSync(a);
+    const y = fs.fstatSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes everything `port` transmits to the file at `path` (see outputFile.ts for the rules). */
+export function attachFileSerial(
+  name: string,
+  port: SerialPortLike,
+  path: string,
+  mode: OutputMode = 'create',
+): SerialBackend {
+  const fd = openOutputFile(path, mode, { hint: 'add ,overwrite or ,append, or remove it' });
   const out = new OutputBuffer((chunk) => fs.writeSync(fd, chunk));
   const untap = tapTx(port, (b) => out.push(b));
   let closed = false;
   return {
-    description: `${port.name} to file:${path}`,
+    description: `${name} to file:${path}`,
     close: async () => {
       if (closed) return;
       closed = true;
@@ -198,33 +284,59 @@ export function attachFileSerial(port: SerialPort, path: string): SerialBackend 
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+/** What a port transmits while no client is connected is kept, up to this much. */
+const KEEP_UNSENT = 1 << 20;
+
+export interface TcpSerialBackend extends SerialBackend {
+  /** Resolves when the first client connects. */
+  readonly firstClient: Promise<void>;
+  readonly boundPort: number;
+}
 
 /**
- * Listens on a loopback TCP port for one client at a time: what it sends goes to `port`'s
- * receiver, what `port` transmits goes to it (and is dropped while nobody is connected).
- * Resolves once listening; the description names the bound port (useful with port 0).
+ * Listens on a loopback TCP port for one client at a time: what it sends goes to the port's
+ * receiver, what the port transmits goes to it — and is kept while nobody is connected (up to
+ * 1 MiB), so a client connecting late still sees the boot messages. An open listener counts as
+ * an input source: a sleeping guest waits for its client.
  */
 export async function attachTcpSerial(
-  port: SerialPort,
+  runner: Runner,
+  name: string,
   host: string,
   tcpPort: number,
-  hooks: SerialHooks = {},
-): Promise<SerialBackend> {
+): Promise<TcpSerialBackend> {
+  const port = runner.port(name);
+  if (!port) throw new Error(`no serial port ${name}`);
   if (!LOOPBACK.has(host))
     throw new Error(`serial TCP listeners bind to loopback only, not ${host}`);
   let client: net.Socket | null = null;
-  const out = new OutputBuffer((chunk) => client?.write(chunk));
+  let unsent: Buffer[] = [];
+  let unsentBytes = 0;
+  const out = new OutputBuffer((chunk) => {
+    if (client !== null) {
+      client.write(chunk);
+      return;
+    }
+    unsent.push(chunk);
+    unsentBytes += chunk.length;
+    while (unsentBytes > KEEP_UNSENT && unsent.length > 1) unsentBytes -= unsent.shift()!.length;
+  });
+  let connected: () => void = () => {};
+  const firstClient = new Promise<void>((resolve) => (connected = resolve));
   const server = net.createServer((socket) => {
     if (client !== null) {
-      socket.end(`f4emu: ${port.name} already has a client\r\n`);
+      socket.end(`f4emu: ${name} already has a client\r\n`);
       return;
     }
     client = socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      port.send(chunk);
-      hooks.onActivity?.();
-    });
+    out.flush();
+    for (const chunk of unsent) socket.write(chunk);
+    unsent = [];
+    unsentBytes = 0;
+    connected();
+    runner.wake();
+    socket.on('data', (chunk: Buffer) => runner.input(name, chunk));
     socket.on('error', () => {});
     socket.on('close', () => {
       if (client === socket) client = null;
@@ -238,26 +350,35 @@ export async function attachTcpSerial(
     });
   });
   const bound = (server.address() as net.AddressInfo).port;
-  const untap = tapTx(port, (b) => {
-    if (client !== null) out.push(b);
-  });
+  const untap = tapTx(port, (b) => out.push(b));
+  const closeInput = runner.openInput();
   let closed = false;
   return {
-    description: `${port.name} on tcp:${host}:${bound}`,
+    description: `${name} on tcp:${host}:${bound}`,
+    firstClient,
+    boundPort: bound,
     close: async () => {
       if (closed) return;
       closed = true;
       out.flush();
       untap();
-      client?.end();
-      client?.destroy();
+      closeInput();
+      const c = client as net.Socket | null;
+      if (c !== null) {
+        await new Promise<void>((resolve) => {
+          c.end(() => resolve());
+          setTimeout(resolve, 500).unref();
+        });
+        c.destroy();
+      }
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
 
 export type SerialTarget =
-  { kind: 'file'; path: string } | { kind: 'tcp'; host: string; port: number };
+  | { kind: 'file'; path: string; mode: OutputMode }
+  | { kind: 'tcp'; host: string; port: number; wait: boolean };
 
 /**
  * Peripheral name for a user's port name: usart1-6 or uart4/5, any case ("usart2" → "USART2",
@@ -271,34 +392,30 @@ export function serialPortName(spec: string): string | null {
   return m[1] ? `USART${n}` : null;
 }
 
-/** Parses a `--serial` value: `usartN=file:PATH` or `usartN=tcp:127.0.0.1:PORT`. */
+const SERIAL_SYNTAX = 'usart1..usart6=file:PATH[,append|,overwrite]|tcp:127.0.0.1:PORT[,nowait]';
+
+/**
+ * Parses a `--serial` value: `usartN=file:PATH[,append|,overwrite]` or
+ * `usartN=tcp:[127.0.0.1:]PORT[,nowait]`.
+ */
 export function parseSerialOption(spec: string): { port: string; target: SerialTarget } {
   const eq = spec.indexOf('=');
   const port = eq > 0 ? serialPortName(spec.slice(0, eq)) : null;
-  if (port === null)
-    throw new Error(`--serial ${spec}: expected usart1..usart6=file:PATH|tcp:127.0.0.1:PORT`);
+  if (port === null) throw new Error(`--serial ${spec}: expected ${SERIAL_SYNTAX}`);
   const rest = spec.slice(eq + 1);
-  if (rest.startsWith('file:') && rest.length > 5) {
-    return { port, target: { kind: 'file', path: rest.slice(5) } };
+  const file = /^file:(.+?)(?:,(append|overwrite))?$/.exec(rest);
+  if (file) {
+    const mode = (file[2] as OutputMode | undefined) ?? 'create';
+    return { port, target: { kind: 'file', path: file[1]!, mode } };
   }
-  const tcp = /^tcp:(?:(\[[^\]]+\]|[^:]+):)?(\d{1,5})$/.exec(rest);
+  const tcp = /^tcp:(?:(\[[^\]]+\]|[^:,]+):)?(\d{1,5})(,nowait|,wait)?$/.exec(rest);
   if (tcp) {
     const host = (tcp[1] ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
     const n = Number(tcp[2]);
     if (n > 65535) throw new Error(`--serial ${spec}: port ${n} out of range`);
     if (!LOOPBACK.has(host))
       throw new Error(`--serial ${spec}: TCP listens on loopback (127.0.0.1) only`);
-    return { port, target: { kind: 'tcp', host, port: n } };
+    return { port, target: { kind: 'tcp', host, port: n, wait: tcp[3] !== ',nowait' } };
   }
-  throw new Error(`--serial ${spec}: expected file:PATH or tcp:127.0.0.1:PORT after '='`);
-}
-
-/** Opens the backend a `--serial` option names on `port`. */
-export function attachSerial(
-  port: SerialPort,
-  target: SerialTarget,
-  hooks: SerialHooks = {},
-): Promise<SerialBackend> {
-  if (target.kind === 'file') return Promise.resolve(attachFileSerial(port, target.path));
-  return attachTcpSerial(port, target.host, target.port, hooks);
+  throw new Error(`--serial ${spec}: expected ${SERIAL_SYNTAX}`);
 }

@@ -3,8 +3,10 @@
  * one debugger at a time and wires its socket to a transport-free GdbServer.
  */
 import * as net from 'node:net';
+import type { StopReason } from '../core/cpu.js';
 import { GdbServer, type GdbServerOptions } from '../gdb/server.js';
 import type { Machine } from '../machine/machine.js';
+import type { DebugEndpoint } from '../machine/runner.js';
 
 export interface GdbAddress {
   host: string;
@@ -33,7 +35,11 @@ export type GdbSessionHooks = Omit<GdbServerOptions, 'send'> & {
   onActivity?: () => void;
 };
 
-export class GdbTcpListener {
+/**
+ * The runner's debug endpoint for as long as f4emu runs: it hands stops to whichever debugger
+ * is connected, and lets the program run freely while none is.
+ */
+export class GdbTcpListener implements DebugEndpoint {
   private server: net.Server | null = null;
   private socket: net.Socket | null = null;
   /** The connected debugger's session, if any. */
@@ -43,6 +49,17 @@ export class GdbTcpListener {
     private readonly machine: Machine,
     private readonly hooks: GdbSessionHooks,
   ) {}
+
+  get holding(): boolean {
+    return this.session?.holding ?? false;
+  }
+
+  onTargetStop(reason: StopReason): boolean {
+    const session = this.session;
+    if (session !== null && session.active) return session.onTargetStop(reason);
+    // A BKPT the debugger stopped at just before detaching: nothing to report, run on.
+    return reason === 'breakpoint';
+  }
 
   /** Starts listening; resolves with the bound address (the real port when 0 was asked). */
   listen(address: GdbAddress): Promise<GdbAddress> {

@@ -12,24 +12,8 @@ const EBADF = 9;
 
 export interface ConsoleIo {
   write(fd: 1 | 2, data: Uint8Array): void;
-  read(max: number): Uint8Array;
-}
-
-export function processConsole(): ConsoleIo {
-  return {
-    write: (fd, data) => {
-      fs.writeSync(fd, data);
-    },
-    read: (max) => {
-      const buf = Buffer.alloc(max);
-      try {
-        const n = fs.readSync(0, buf, 0, max, null);
-        return buf.subarray(0, n);
-      } catch {
-        return new Uint8Array(0);
-      }
-    },
-  };
+  /** Up to `max` bytes; empty at end of input; null when none has arrived yet. */
+  read(max: number): Uint8Array | null;
 }
 
 export class NodeSemihostingHost implements SemihostingHost {
@@ -48,7 +32,7 @@ export class NodeSemihostingHost implements SemihostingHost {
   writeConsole(fd: 1 | 2, data: Uint8Array): void {
     this.io.write(fd, data);
   }
-  readConsole(max: number): Uint8Array {
+  readConsole(max: number): Uint8Array | null {
     return this.io.read(max);
   }
 

@@ -51,8 +51,11 @@ export interface SemihostingHost {
   errno: number;
   /** Console output: fd 1 stdout, 2 stderr. */
   writeConsole(fd: 1 | 2, data: Uint8Array): void;
-  /** Console input: up to `max` bytes, empty at end of input. */
-  readConsole(max: number): Uint8Array;
+  /**
+   * Console input: up to `max` bytes, empty at end of input, null while none has arrived yet
+   * (the read waits: the BKPT executes again once the runner has input).
+   */
+  readConsole(max: number): Uint8Array | null;
   /** Files, when the user named a directory; otherwise these fail with EACCES. */
   open(path: string, mode: string): number;
   close(handle: number): number;
@@ -88,6 +91,9 @@ export interface SemihostingOptions {
   heap: { heapBase: number; heapLimit: number; stackBase: number; stackLimit: number };
 }
 
+/** perform()'s answer when a console read must wait for input. */
+const WAIT_FOR_INPUT = -0x100000000;
+
 export class Semihosting {
   exitStatus: ExitStatus | null = null;
   private readonly files = new Map<number, number>();
@@ -110,7 +116,16 @@ export class Semihosting {
     const cpu = this.cpu;
     const op = cpu.r[0]!;
     const arg = cpu.r[1]!;
-    cpu.r[0] = this.perform(op, arg) >>> 0;
+    const result = this.perform(op, arg);
+    if (result === WAIT_FOR_INPUT) {
+      // The console has no input yet: execute the BKPT again once some arrives (the runner
+      // waits for it), as a blocking read on the host would, without blocking the host.
+      cpu.nextPc = cpu.pc;
+      cpu.stopReason = 'input';
+      cpu.requestAttention();
+      return;
+    }
+    cpu.r[0] = result >>> 0;
   }
 
   private word(addr: number): number {
@@ -197,8 +212,10 @@ export class Semihosting {
         const buf = this.word(arg + 4);
         const len = this.word(arg + 8);
         let data: Uint8Array | null;
-        if (fd === TT_IN) data = host.readConsole(len);
-        else if (fd === FEATURES) {
+        if (fd === TT_IN) {
+          data = host.readConsole(len);
+          if (data === null) return WAIT_FOR_INPUT;
+        } else if (fd === FEATURES) {
           data = FEATURE_BYTES.subarray(this.featurePos, this.featurePos + len);
           this.featurePos += data.length;
         } else {
@@ -218,6 +235,7 @@ export class Semihosting {
       }
       case SYS.READC: {
         const d = host.readConsole(1);
+        if (d === null) return WAIT_FOR_INPUT;
         return d.length ? d[0]! : -1;
       }
       case SYS.ISERROR:

@@ -1,0 +1,225 @@
+/** The `f4emu run` command line: its usage text and its parser. */
+import * as fs from 'node:fs';
+import { parseGdbAddress, type GdbAddress } from '../host/gdbTcp.js';
+import { parseSerialOption, serialPortName, type SerialTarget } from '../host/console.js';
+import type { Speed } from '../machine/runner.js';
+
+export const USAGE = `usage: f4emu run <image.elf|.bin|.hex> [options]
+       f4emu run --flash-file PATH [options]    boot what a saved flash file holds
+       f4emu --version | --help
+
+Every option combines with every other: the console, scripts, --serial ports, --gdb, --trace,
+--log and --speed all work together in one run.
+
+options:
+  --semihosting[=DIR]     enable ARM semihosting (console on the terminal; host files only in DIR)
+  --console usartN        the USART bridged to the terminal (default: the first that transmits)
+  --serial usartN=file:PATH[,append|,overwrite]
+  --serial usartN=tcp:[127.0.0.1:]PORT[,nowait]
+                          another USART to a new file, or a loopback TCP port (waits for the
+                          first client unless ,nowait; what the guest sent before is kept)
+  --expect TEXT           wait until the console prints TEXT (in order with --send; \\n \\r \\xNN)
+  --expect-re REGEX       the same with a JavaScript regular expression (matched within a line
+                          as the text arrives)
+  --expect-timeout S      virtual seconds each --expect may wait (default 10)
+  --send TEXT             type TEXT into the console
+  --press-button          press and release the user button B1 (in order with --expect/--send)
+  --speed realtime|max|N  pace virtual time to the wall clock (default on a terminal), N times
+                          as fast, or run flat out (default otherwise)
+  --gdb [tcp:][HOST:]PORT serve the GDB remote protocol (HOST defaults to 127.0.0.1)
+  --wait-gdb              halt at reset until a debugger attaches (needs --gdb)
+  --trace                 print every executed instruction to stderr
+  --log LIST              log events to stderr: int, exc, unimp, guest_errors, mmio[=BLOCK]
+                          (comma-separated; --log help lists them)
+  --log-file PATH         write --trace and --log output to a new file PATH instead
+  --stats                 print instructions, cycles, virtual and wall time, MIPS at the end
+  --max-instructions N    stop after N instructions (exit code 4)
+  --timeout S             stop after S seconds of wall time (exit code 4)
+  --cmdline "ARGS"        command line returned by SYS_GET_CMDLINE
+  --flash-file PATH       keep the 1 MB flash in PATH (created if missing; an existing file must
+                          be exactly 1 MiB): every erase/program is written through, crash-safe
+  --version               print the version
+exit code: the guest's exit status (0 when every --expect was seen); 2 bad usage/image,
+  3 lockup/fault, 4 limit/timeout, 5 an --expect text did not appear`;
+
+export type ScriptItem =
+  | { expect: string }
+  | { expectRe: RegExp; source: string }
+  | { send: string }
+  | { pressButton: true };
+
+export interface RunOptions {
+  image: string;
+  semihosting: boolean;
+  semihostingDir: string | null;
+  maxInstructions: number;
+  timeout: number;
+  trace: boolean;
+  stats: boolean;
+  cmdline: string;
+  gdb: GdbAddress | null;
+  waitGdb: boolean;
+  console: string | null;
+  serial: { port: string; target: SerialTarget }[];
+  script: ScriptItem[];
+  expectTimeout: number;
+  speed: Speed | null;
+  flashFile: string | null;
+  log: string | null;
+  logFile: string | null;
+  help: boolean;
+}
+
+export class UsageError extends Error {}
+
+/** `\n`, `\r`, `\t`, `\e`, `\xNN` and `\\` in --send/--expect texts. */
+export function unescapeText(text: string): string {
+  return text.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, e: string) => {
+    if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
+    return ({ n: '\n', r: '\r', t: '\t', '\\': '\\', e: '\x1b' } as Record<string, string>)[e] ?? e;
+  });
+}
+
+export function parseRunArgs(args: string[]): RunOptions {
+  const o: RunOptions = {
+    image: '',
+    semihosting: false,
+    semihostingDir: null,
+    maxInstructions: Infinity,
+    timeout: Infinity,
+    trace: false,
+    stats: false,
+    cmdline: '',
+    console: null,
+    serial: [],
+    script: [],
+    expectTimeout: 10,
+    speed: null,
+    flashFile: null,
+    gdb: null,
+    waitGdb: false,
+    log: null,
+    logFile: null,
+    help: false,
+  };
+  const number = (name: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (v === undefined || v === '' || !Number.isFinite(n) || n <= 0) {
+      throw new UsageError(`${name} needs a positive number, got '${v ?? ''}'`);
+    }
+    return n;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const [key, inline] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
+    const value = () => inline ?? args[++i];
+    const text = (): string => {
+      const v = value();
+      if (v === undefined || v === '') throw new UsageError(`${key} needs a value`);
+      return v;
+    };
+    switch (key) {
+      case '--help':
+      case '-h':
+        o.help = true;
+        break;
+      case '--semihosting':
+        o.semihosting = true;
+        if (inline !== undefined) o.semihostingDir = inline;
+        break;
+      case '--max-instructions':
+        o.maxInstructions = Math.floor(number(key, value()));
+        break;
+      case '--timeout':
+        o.timeout = number(key, value());
+        break;
+      case '--expect-timeout':
+        o.expectTimeout = number(key, value());
+        break;
+      case '--trace':
+        o.trace = true;
+        break;
+      case '--stats':
+        o.stats = true;
+        break;
+      case '--cmdline':
+        o.cmdline = value() ?? '';
+        break;
+      case '--console': {
+        const spec = value() ?? '';
+        o.console = serialPortName(spec);
+        if (o.console === null)
+          throw new UsageError(`--console needs usart1..usart6, got '${spec}'`);
+        break;
+      }
+      case '--serial':
+        try {
+          o.serial.push(parseSerialOption(value() ?? ''));
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        break;
+      case '--expect':
+        o.script.push({ expect: unescapeText(text()) });
+        break;
+      case '--expect-re': {
+        const source = text();
+        try {
+          o.script.push({ expectRe: new RegExp(source), source });
+        } catch (e) {
+          throw new UsageError(`--expect-re '${source}': ${(e as Error).message}`);
+        }
+        break;
+      }
+      case '--send':
+        o.script.push({ send: unescapeText(text()) });
+        break;
+      case '--press-button':
+        o.script.push({ pressButton: true });
+        break;
+      case '--speed': {
+        const v = value() ?? '';
+        const n = Number(v);
+        if (v === 'realtime' || v === 'max') o.speed = v;
+        else if (v !== '' && Number.isFinite(n) && n > 0) o.speed = n;
+        else throw new UsageError(`--speed needs realtime, max or a factor (e.g. 2), got '${v}'`);
+        break;
+      }
+      case '--gdb': {
+        const spec = value() ?? '';
+        o.gdb = parseGdbAddress(spec);
+        if (o.gdb === null) throw new UsageError(`--gdb needs [tcp:][HOST:]PORT, got '${spec}'`);
+        break;
+      }
+      case '--wait-gdb':
+        o.waitGdb = true;
+        break;
+      case '--flash-file':
+        o.flashFile = text();
+        break;
+      case '--log':
+        o.log = o.log === null ? text() : `${o.log},${text()}`;
+        break;
+      case '--log-file':
+        o.logFile = text();
+        break;
+      default:
+        if (a.startsWith('-')) throw new UsageError(`unknown option '${a}' (see f4emu run --help)`);
+        if (o.image) throw new UsageError(`more than one image given ('${o.image}', '${a}')`);
+        o.image = a;
+    }
+  }
+  if (o.help) return o;
+  if (!o.image && o.flashFile === null) throw new UsageError('no image given');
+  if (o.waitGdb && o.gdb === null) throw new UsageError('--wait-gdb needs --gdb PORT');
+  if (o.semihostingDir !== null && !fs.existsSync(o.semihostingDir)) {
+    throw new UsageError(`semihosting directory '${o.semihostingDir}' does not exist`);
+  }
+  const ports = [o.console, ...o.serial.map((s) => s.port)].filter((p) => p !== null);
+  const twice = ports.find((p, i) => ports.indexOf(p) !== i);
+  if (twice) throw new UsageError(`${twice} is named twice (--console/--serial)`);
+  return o;
+}

@@ -1,0 +1,320 @@
+/**
+ * `f4emu run`: loads the image, boots the machine, attaches every endpoint the options name
+ * (the terminal, serial ports, the GDB server, trace, log, the script) to one Runner, runs it,
+ * and turns how the run ended into a report and an exit code.
+ */
+import * as fs from 'node:fs';
+import { Machine } from '../machine/machine.js';
+import { boot } from '../machine/firmware.js';
+import { Runner, type RunEnd, type ScriptStep } from '../machine/runner.js';
+import { describeAwaited } from '../machine/transcript.js';
+import { ImageError, parseImage, type LoadedImage } from '../loader/image.js';
+import { SymbolTable } from '../loader/elf.js';
+import { FlashFile, FlashFileError } from '../host/flashFile.js';
+import type { FlashInterface } from '../peripherals/flash/flash.js';
+import { NodeSemihostingHost } from '../host/semihostingFs.js';
+import { GdbTcpListener } from '../host/gdbTcp.js';
+import {
+  Terminal,
+  attachFileSerial,
+  attachTcpSerial,
+  type SerialBackend,
+  type TcpSerialBackend,
+} from '../host/console.js';
+import { BoardStatusLine } from '../host/boardStatus.js';
+import { openOutputFile, OutputFileError } from '../host/outputFile.js';
+import { nodeRunnerHost } from '../host/runnerHost.js';
+import { describeAddress } from '../diagnostics/faultReport.js';
+import type { RunOptions, ScriptItem } from './options.js';
+import { EXIT_EXPECT, EXIT_USAGE, stopExitCode, type RunContext } from './report.js';
+
+/** f4emu's own messages: on stderr, starting on a fresh line after the guest's output. */
+export class Messages {
+  terminal: Terminal | null = null;
+  err(message: string): void {
+    this.terminal?.freshLine();
+    process.stderr.write(`f4emu: ${message}\n`);
+  }
+  raw(text: string): void {
+    this.terminal?.freshLine();
+    process.stderr.write(text);
+  }
+}
+
+/** Trace and log lines: to stderr, or to --log-file, in chunks. */
+class LineSink {
+  private chunks: string[] = [];
+  private size = 0;
+  constructor(private readonly fd: number) {}
+  line(text: string): void {
+    this.chunks.push(text, '\n');
+    this.size += text.length + 1;
+    if (this.size > 1 << 16) this.flush();
+  }
+  flush(): void {
+    if (this.chunks.length === 0) return;
+    fs.writeSync(this.fd, this.chunks.join(''));
+    this.chunks = [];
+    this.size = 0;
+  }
+}
+
+function scriptStep(s: ScriptItem, expectTimeoutNs: number): ScriptStep {
+  if ('expect' in s) return { expect: s.expect, timeoutNs: expectTimeoutNs };
+  if ('expectRe' in s) return { expect: s.expectRe, timeoutNs: expectTimeoutNs };
+  return s;
+}
+
+export async function run(o: RunOptions): Promise<number> {
+  const say = new Messages();
+  let bytes: Uint8Array | null = null;
+  if (o.image) {
+    try {
+      bytes = fs.readFileSync(o.image);
+    } catch (e) {
+      say.err(`cannot read '${o.image}': ${(e as Error).message}`);
+      return EXIT_USAGE;
+    }
+  }
+  const machine = new Machine({ warn: (m) => say.raw(m + '\n') });
+  let terminal: Terminal | null = null;
+  // Semihosting's console is the terminal's, which attaches to the runner made after boot.
+  const semihostingConsole = {
+    write: (fd: 1 | 2, data: Uint8Array) => {
+      if (terminal) terminal.semihosting.write(fd, data);
+      else fs.writeSync(fd, data);
+    },
+    read: (max: number) => terminal?.semihosting.read(max) ?? new Uint8Array(0),
+  };
+  let flashFile: FlashFile | null = null;
+  let logFd = 2;
+  let booted;
+  try {
+    if (o.flashFile !== null) {
+      const flash = machine.peripherals.get('FLASH') as FlashInterface;
+      const opened = FlashFile.open(o.flashFile, flash);
+      if (!opened.loaded && bytes === null) {
+        opened.file.close();
+        throw new FlashFileError(`no image given and flash file '${o.flashFile}' does not exist`);
+      }
+      flashFile = opened.file;
+    }
+    // Without an image the machine boots whatever the flash file holds.
+    const image = bytes !== null ? parseImage(bytes, o.image) : emptyImage();
+    booted = boot(machine, image, {
+      semihosting: o.semihosting
+        ? new NodeSemihostingHost(semihostingConsole, o.semihostingDir)
+        : null,
+      cmdline: o.cmdline,
+    });
+    flashFile?.start();
+    if (o.logFile !== null) {
+      logFd = openOutputFile(o.logFile, 'create', { hint: 'remove it or choose another name' });
+    }
+  } catch (e) {
+    if (e instanceof ImageError) {
+      say.err(`${o.image}: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof FlashFileError || e instanceof OutputFileError) {
+      say.err(e.message);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  const symbols = booted.image.symbols;
+  const sink = new LineSink(logFd);
+
+  const stdinTty = process.stdin.isTTY === true;
+  const stdoutTty = process.stdout.isTTY === true;
+  const runner = new Runner(machine, {
+    console: o.console,
+    reservedPorts: o.serial.map((s) => s.port),
+    speed: o.speed ?? (stdinTty && stdoutTty ? 'realtime' : 'max'),
+    maxInstructions: o.maxInstructions,
+    wallTimeoutMs: o.timeout * 1000,
+    expectTimeoutNs: o.expectTimeout * 1e9,
+    host: nodeRunnerHost,
+    trace: o.trace
+      ? (pc) => sink.line(`${describeAddress(symbols, pc)}: ${machine.cpu.fetchForTrace(pc)}`)
+      : null,
+  });
+  const ctx: RunContext = {
+    o,
+    machine,
+    symbols,
+    semihosting: booted.semihosting,
+    spinning: 0,
+    say,
+  };
+  machine.exc.onSpinningHandler = (n) => {
+    ctx.spinning = n;
+    machine.requestStop('unhandled');
+  };
+  // ITM stimulus port 0 is a console channel (printf over SWO on real boards): to stdout.
+  machine.itm.onOutput = (port, data, size) => {
+    if (port !== 0) return;
+    const out = new Uint8Array(size);
+    for (let i = 0; i < size; i++) out[i] = (data >>> (8 * i)) & 0xff;
+    semihostingConsole.write(1, out);
+  };
+
+  const backends: SerialBackend[] = [];
+  let listener: GdbTcpListener | null = null;
+  let status: BoardStatusLine | null = null;
+  const closeAll = async () => {
+    status?.close();
+    for (const b of backends.reverse()) await b.close();
+    await listener?.close();
+    sink.flush();
+    if (logFd !== 2) fs.closeSync(logFd);
+    flashFile?.close();
+  };
+  const started = process.hrtime.bigint();
+  let end: RunEnd;
+  try {
+    terminal = new Terminal(runner, {
+      onQuit: () => runner.quit('Ctrl-A X'),
+      onButton: () => machine.board.click(),
+    });
+    say.terminal = terminal;
+    backends.push(terminal);
+    // The LEDs on a status line, when the terminal is a person's (not with semihosting's
+    // console, which writes to the terminal directly).
+    if (stdinTty && stdoutTty && !o.semihosting) {
+      status = new BoardStatusLine(machine.board, process.stdout);
+    }
+    const waiting: TcpSerialBackend[] = [];
+    for (const s of o.serial) {
+      const port = runner.port(s.port);
+      if (!port) throw new SetupError(`no serial port ${s.port}`);
+      try {
+        if (s.target.kind === 'file') {
+          backends.push(attachFileSerial(s.port, port, s.target.path, s.target.mode));
+        } else {
+          const b = await attachTcpSerial(runner, s.port, s.target.host, s.target.port);
+          backends.push(b);
+          if (s.target.wait) waiting.push(b);
+        }
+      } catch (e) {
+        throw new SetupError(`${s.port}: ${(e as Error).message}`);
+      }
+      say.err(backends[backends.length - 1]!.description);
+    }
+    if (o.gdb !== null) listener = await startGdb(o, runner, ctx);
+    for (const b of waiting) {
+      say.err(`${b.description}: waiting for a client (add ,nowait not to wait)`);
+      await b.firstClient;
+    }
+    runner.push(...o.script.map((s) => scriptStep(s, o.expectTimeout * 1e9)));
+    end = await runner.run();
+  } catch (e) {
+    await closeAll();
+    if (e instanceof SetupError) {
+      say.err(e.message);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  await closeAll();
+  printStats(ctx, started);
+  return endExitCode(end, ctx);
+}
+
+class SetupError extends Error {}
+
+async function startGdb(o: RunOptions, runner: Runner, ctx: RunContext): Promise<GdbTcpListener> {
+  const { machine, say } = ctx;
+  const listener = new GdbTcpListener(machine, {
+    symbols: ctx.symbols,
+    exitCode: () => ctx.semihosting?.exitStatus?.code ?? 0,
+    onResume: () => runner.wake(),
+    onActivity: () => runner.wake(),
+    onConnect: () => {
+      runner.holdForDebugger(false);
+      say.err(
+        `debugger attached; target halted at 0x${machine.cpu.pc.toString(16).padStart(8, '0')}`,
+      );
+    },
+    onDetach: () => {
+      say.err('debugger detached; target running');
+      runner.wake();
+    },
+    onDisconnect: () => runner.wake(),
+    onKill: () => runner.quit('killed by the debugger'),
+  });
+  runner.attachDebugger(listener);
+  if (o.waitGdb) runner.holdForDebugger(true);
+  const address = o.gdb!;
+  try {
+    const bound = await listener.listen(address);
+    say.err(
+      `GDB server listening on ${bound.host}:${bound.port}` +
+        (o.waitGdb ? ' (halted at reset until a debugger attaches)' : ''),
+    );
+  } catch (e) {
+    throw new SetupError(
+      `cannot listen for GDB on ${address.host}:${address.port}: ${(e as Error).message}`,
+    );
+  }
+  return listener;
+}
+
+function endExitCode(end: RunEnd, ctx: RunContext): number {
+  const { say } = ctx;
+  switch (end.kind) {
+    case 'stop':
+      return stopExitCode(end.reason, ctx);
+    case 'quit':
+      if (end.why !== 'Ctrl-A X') say.err(end.why);
+      return 0;
+    case 'script-done':
+      return 0;
+    case 'script-failed': {
+      const what = describeAwaited(end.waitingFor);
+      const vs = (end.virtualMs / 1000).toFixed(3);
+      let why: string;
+      switch (end.why) {
+        case 'expect-timeout':
+          why = `it did not appear within ${vs} virtual seconds (--expect-timeout)`;
+          break;
+        case 'timeout':
+          why = `it did not appear before the wall-clock --timeout (${ctx.o.timeout} s; ${vs} virtual seconds waited)`;
+          break;
+        case 'limit':
+          why = `the instruction limit (${ctx.o.maxInstructions}) came first`;
+          break;
+        case 'exit': {
+          const status = ctx.semihosting?.exitStatus;
+          why = `the program exited first (status ${status ? status.code : 0})`;
+          break;
+        }
+        default:
+          why = `the machine stopped first (${end.why})`;
+      }
+      say.err(`expected ${what} on the console, but ${why}`);
+      process.stderr.write(
+        'last console lines:\n' + end.lastLines.map((l) => `  | ${l}`).join('\n') + '\n',
+      );
+      if (end.why !== 'expect-timeout' && end.why !== 'timeout' && end.why !== 'exit') {
+        stopExitCode(end.why, ctx); // the fault report, when there is one
+      }
+      return EXIT_EXPECT;
+    }
+  }
+}
+
+function emptyImage(): LoadedImage {
+  return { format: 'bin', segments: [], entry: null, symbols: new SymbolTable() };
+}
+
+function printStats(ctx: RunContext, started: bigint): void {
+  if (!ctx.o.stats) return;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const { cpu, clock } = ctx.machine;
+  const mips = cpu.instructions / seconds / 1e6;
+  ctx.say.err(
+    `stats: instructions=${cpu.instructions} cycles=${clock.cycles} seconds=${seconds.toFixed(3)} ` +
+      `mips=${mips.toFixed(1)} virtual=${(clock.nanos / 1e9).toFixed(6)}s`,
+  );
+}

@@ -1,0 +1,182 @@
+/** The one run loop: pacing on virtual nanoseconds, script steps, input, debugger, trace. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseImage } from '../loader/image.js';
+import { boot } from './firmware.js';
+import { ConsoleOnlyHost } from './semihosting.js';
+import { Machine } from './machine.js';
+import { Runner, type DebugEndpoint, type RunnerHost } from './runner.js';
+import { nodeRunnerHost } from '../host/runnerHost.js';
+
+const PREBUILT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../firmware/prebuilt',
+);
+
+function booted(name: string): Machine {
+  const m = new Machine({ warn: () => {} });
+  boot(m, parseImage(fs.readFileSync(path.join(PREBUILT, name)), name));
+  return m;
+}
+
+/**
+ * A host whose wall clock moves only when the runner waits on a timer (and by `perYield` ms at
+ * each yield): pacing can be checked exactly, without real time.
+ */
+function fakeHost(perYield = 0) {
+  const host = {
+    wall: 0,
+    samples: [] as { wall: number; nanos: number }[],
+    machine: null as Machine | null,
+    now: () => host.wall,
+    setTimer: (ms: number, fn: () => void) => {
+      let live = true;
+      queueMicrotask(() => {
+        if (!live) return;
+        host.wall += ms;
+        fn();
+      });
+      return () => (live = false);
+    },
+    yield: async () => {
+      host.wall += perYield;
+      if (host.machine) host.samples.push({ wall: host.wall, nanos: host.machine.clock.nanos });
+    },
+  } satisfies RunnerHost & Record<string, unknown>;
+  return host;
+}
+
+describe('Runner pacing', () => {
+  it('keeps virtual time with the wall clock across the PLL switch (no burst, no stall)', async () => {
+    // The demo switches HCLK from the 16 MHz HSI to 168 MHz within its first milliseconds.
+    const m = booted('demo.elf');
+    const host = fakeHost();
+    host.machine = m;
+    const runner = new Runner(m, { host, speed: 'realtime', wallTimeoutMs: 1000 });
+    const end = await runner.run();
+    expect(end).toEqual({ kind: 'stop', reason: 'timeout' });
+    expect(m.clock.frequency).toBe(168e6);
+    // Never ahead of the wall clock, and at the end within one pacing wait (20 ms) of it.
+    for (const s of host.samples) expect(s.nanos).toBeLessThanOrEqual(s.wall * 1e6 + 1e3);
+    expect(m.clock.nanos / 1e6).toBeGreaterThan(1000 - 21);
+    expect(m.clock.nanos / 1e6).toBeLessThanOrEqual(1000 + 1e-3);
+  });
+
+  it('runs a speed factor of the wall clock', async () => {
+    const m = booted('demo.elf');
+    const host = fakeHost();
+    const runner = new Runner(m, { host, speed: 4, wallTimeoutMs: 250 });
+    await runner.run();
+    expect(m.clock.nanos / 1e6).toBeGreaterThan(1000 - 4 * 21);
+    expect(m.clock.nanos / 1e6).toBeLessThanOrEqual(1000 + 1e-3);
+  });
+});
+
+describe('Runner script steps', () => {
+  it('waits for a text or a regular expression, sends, and stops where the match completes', () => {
+    const m = booted('demo.elf');
+    const runner = new Runner(m);
+    runner.push({ expect: /SYSCLK (\d+) MHz/ });
+    expect(runner.runSync()).toEqual({ kind: 'script-done' });
+    expect(runner.lastSeen).toMatch(/SYSCLK 168 MHz$/);
+    runner.push({ expect: 'Enter for status\r\n' }, { send: '\r' }, { expect: 'B1 is up' });
+    expect(runner.runSync()).toEqual({ kind: 'script-done' });
+    expect(runner.lastSeen).toMatch(/^\r\nuptime 0\.\d s, LD4 green lit/);
+  });
+
+  it('gives an expect step a budget of virtual time (default 10 s)', () => {
+    const m = booted('demo.elf');
+    const runner = new Runner(m);
+    runner.push({ expect: 'never printed' });
+    const end = runner.runSync();
+    expect(end.kind).toBe('script-failed');
+    if (end.kind !== 'script-failed') return;
+    expect(end.why).toBe('expect-timeout');
+    expect(end.virtualMs).toBeCloseTo(10_000, 0);
+    expect(end.lastLines.join('\n')).toMatch(/Enter for status/);
+    expect(m.clock.nanos / 1e9).toBeCloseTo(10, 2);
+  });
+
+  it('reports how an awaited text was missed when the machine stops first', () => {
+    const m = booted('tests/svc.elf');
+    const runner = new Runner(m);
+    runner.push({ expect: 'never printed' });
+    const end = runner.runSync();
+    expect(end).toMatchObject({ kind: 'script-failed', waitingFor: 'never printed' });
+  });
+});
+
+describe('Runner input and sleep', () => {
+  it('delivers input queued from the host to the console', async () => {
+    const m = new Machine({ warn: () => {} });
+    const image = fs.readFileSync(path.join(PREBUILT, 'console-echo.elf'));
+    boot(m, parseImage(image, 'echo'), { semihosting: new ConsoleOnlyHost(() => {}) });
+    const runner = new Runner(m, { host: nodeRunnerHost });
+    runner.push({ expect: 'echo ready\r\n> ' });
+    expect(await runner.run()).toEqual({ kind: 'script-done' });
+    // Input from the host's event loop reaches the console at a slice boundary.
+    const close = runner.openInput();
+    setTimeout(() => runner.input(null, [...Buffer.from('hi\r')]), 5);
+    runner.push({ expect: 'you said: HI' });
+    const end = await runner.run();
+    expect(end).toEqual({ kind: 'script-done' });
+    close();
+  });
+
+  it('lets the wall time a sleeping core waited for input pass on the virtual clock', async () => {
+    // A reset handler that sleeps with nothing scheduled: wfi; b wfi.
+    const m = new Machine({ warn: () => {} });
+    const code = [0xbf30, 0xe7fd];
+    const view = new DataView(m.flash.bytes.buffer, m.flash.bytes.byteOffset);
+    view.setUint32(0, 0x20001000, true);
+    view.setUint32(4, 0x08000009, true);
+    view.setUint16(8, code[0]!, true);
+    view.setUint16(10, code[1]!, true);
+    m.reset();
+    const host = fakeHost();
+    const runner = new Runner(m, { host });
+    expect(new Runner(m).runSync()).toEqual({ kind: 'stop', reason: 'sleep' });
+    const close = runner.openInput();
+    const done = runner.run();
+    await new Promise((r) => setTimeout(r, 10));
+    host.wall += 250; // a quarter of a second passes while the guest sleeps
+    runner.quit('test over');
+    expect(await done).toEqual({ kind: 'quit', why: 'test over' });
+    expect(m.clock.nanos / 1e6).toBeCloseTo(250, 3);
+    close();
+  });
+});
+
+describe('Runner with a debugger and a trace', () => {
+  it('runs nothing while the debugger holds the target, and hands it every stop', () => {
+    const m = booted('demo.elf');
+    const stops: string[] = [];
+    const debug: DebugEndpoint & { holding: boolean } = {
+      holding: true,
+      onTargetStop: (reason) => {
+        stops.push(reason);
+        debug.holding = true;
+        return true;
+      },
+    };
+    const runner = new Runner(m);
+    runner.attachDebugger(debug);
+    expect(runner.runSync()).toEqual({ kind: 'stop', reason: 'halt' });
+    expect(m.cpu.instructions).toBe(0);
+    debug.holding = false;
+    m.cpu.addBreakpoint(m.cpu.pc + 2);
+    expect(runner.runSync()).toEqual({ kind: 'stop', reason: 'halt' });
+    expect(stops).toEqual(['breakpoint']);
+  });
+
+  it('calls the trace before every instruction', () => {
+    const m = booted('demo.elf');
+    const pcs: number[] = [];
+    const runner = new Runner(m, { trace: (pc) => pcs.push(pc), maxInstructions: 500 });
+    expect(runner.runSync()).toEqual({ kind: 'stop', reason: 'limit' });
+    expect(pcs.length).toBe(500);
+    expect(m.cpu.instructions).toBe(500);
+  });
+});
