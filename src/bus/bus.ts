@@ -169,6 +169,18 @@ export class Bus {
     this.devices.sort((a, b) => a.base - b.base);
   }
 
+  /**
+   * Puts `replacement` where `dev` is mapped (same range), e.g. a logging wrapper that a
+   * diagnostic log installs only while it is attached, so unlogged accesses pay nothing.
+   * Returns false when `dev` is not mapped.
+   */
+  replaceDevice(dev: MmioDevice, replacement: MmioDevice): boolean {
+    const range = this.devices.find((d) => d.dev === dev);
+    if (range === undefined) return false;
+    range.dev = replacement;
+    return true;
+  }
+
   regionAt(addr: number): MemoryRegion | undefined {
     return this.regions.find((r) => r.contains(addr >>> 0));
   }

@@ -39,6 +39,24 @@ export interface LockupInfo {
   reason: string;
 }
 
+/**
+ * What a diagnostic log (src/diagnostics/log.ts) sees of the exception model. Called only on
+ * the rare paths (entry, return, faults, lockup), each behind one null check, so a machine with
+ * no observer pays nothing.
+ */
+export interface ExceptionObserver {
+  /** Exception `n` was entered: the handler starts at cpu.pc; it interrupted `returnAddress`. */
+  entered(n: number, returnAddress: number): void;
+  /** Exception `n` returned; execution resumes at `pc` (thread mode when cpu.ipsr is 0). */
+  returned(n: number, pc: number): void;
+  /**
+   * A fault was raised (before it is taken or escalated); `busError` is the access nothing
+   * answered when a bus error caused it (data access, stacking or unstacking).
+   */
+  faulted(fault: CpuFault, busError: BusError | null): void;
+  lockedUp(info: LockupInfo): void;
+}
+
 export class ExceptionUnit {
   lockup: LockupInfo | null = null;
   private svcEscalation = false;
@@ -50,6 +68,8 @@ export class ExceptionUnit {
   onSpinningHandler: ((exception: number) => void) | null = null;
   /** Called when the core enters lockup (the machine stops and reports it). */
   onLockup: (info: LockupInfo) => void = () => {};
+  /** A diagnostic log watching exceptions, or null (the usual case). */
+  observer: ExceptionObserver | null = null;
 
   constructor(
     private readonly cpu: Cpu,
@@ -106,8 +126,12 @@ export class ExceptionUnit {
     this.nvic.setPending(EXC_SVCALL);
   }
 
-  /** Synchronous fault from an instruction: record status, take the handler or escalate. */
-  raiseFault(fault: CpuFault): void {
+  /**
+   * Synchronous fault from an instruction: record status, take the handler or escalate.
+   * `busError` is the failed access behind a data bus fault (for the diagnostic log only).
+   */
+  raiseFault(fault: CpuFault, busError: BusError | null = null): void {
+    if (this.observer !== null) this.observer.faulted(fault, busError);
     const scb = this.scb;
     const n = fault.exception;
     if (n === EXC_MEMMANAGE && fault.address >= 0) {
@@ -156,6 +180,7 @@ export class ExceptionUnit {
     this.lockup = { pc: cpu.pc, reason };
     cpu.stopReason = 'lockup';
     cpu.requestAttention();
+    if (this.observer !== null) this.observer.lockedUp(this.lockup);
     this.onLockup(this.lockup);
   }
 
@@ -194,6 +219,7 @@ export class ExceptionUnit {
     } catch (e) {
       if (!(e instanceof BusError)) throw e;
       // Derived fault on stacking: the chip pends a BusFault (STKERR) and still takes `n`.
+      if (this.observer !== null) this.observer.faulted(new CpuFault(EXC_BUSFAULT, CFSR_STKERR), e);
       this.scb.cfsr |= CFSR_STKERR;
       this.nvic.pending[EXC_BUSFAULT] = 1;
       if (this.nvic.enabled[EXC_BUSFAULT] !== 1) this.scb.hfsr |= HFSR_FORCED;
@@ -221,6 +247,7 @@ export class ExceptionUnit {
     cpu.pc = cpu.nextPc = (vector & ~1) >>> 0;
     cpu.sleeping = false;
     cpu.requestAttention();
+    if (this.observer !== null) this.observer.entered(n, returnAddress);
     if (this.onSpinningHandler !== null) {
       const a = cpu.pc;
       if (bus.peek8(a) === 0xfe && bus.peek8(a + 1) === 0xe7) this.onSpinningHandler(n);
@@ -270,6 +297,8 @@ export class ExceptionUnit {
       if (extended) this.unstackFpContext(frame + 0x20);
     } catch (e) {
       if (!(e instanceof BusError)) throw e;
+      if (this.observer !== null)
+        this.observer.faulted(new CpuFault(EXC_BUSFAULT, CFSR_UNSTKERR), e);
       this.scb.cfsr |= CFSR_UNSTKERR;
       nvic.pending[EXC_BUSFAULT] = 1;
       cpu.requestAttention();
@@ -291,6 +320,7 @@ export class ExceptionUnit {
     }
     if (toThread && this.scb.scr & 2 && nvic.activeCount() === 0) cpu.sleeping = true; // SLEEPONEXIT
     cpu.requestAttention();
+    if (this.observer !== null) this.observer.returned(returning, cpu.nextPc);
   }
 
   /**

@@ -1,6 +1,9 @@
-/** Loads an image into a Machine, resets it, and wires semihosting when asked. */
+/**
+ * Loads an image into a Machine, resets it, and wires semihosting when asked; checks that what
+ * was loaded can boot at all.
+ */
 import { loadImage, type LoadedImage } from '../loader/image.js';
-import { Machine, SRAM_BASE, SRAM_SIZE } from './machine.js';
+import { BKPSRAM_BASE, Machine, SRAM_BASE, SRAM_SIZE } from './machine.js';
 import { SEMIHOSTING_BKPT, Semihosting, type SemihostingHost } from './semihosting.js';
 
 export interface BootOptions {
@@ -52,4 +55,75 @@ export function boot(machine: Machine, image: LoadedImage, options: BootOptions 
   }
   machine.reset();
   return { machine, image, semihosting };
+}
+
+export interface BootCheckOptions {
+  /** What the user called the image ("image.bin"), for the message. */
+  name?: string;
+  /** The image that was loaded: says where its data went when the vector table stayed empty. */
+  image?: LoadedImage;
+}
+
+const hex = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
+
+/**
+ * Whether the vector table the core boots from (address 0: main flash after reset) holds a
+ * plausible initial SP and reset vector. Returns null when it does, or one line saying why the
+ * machine cannot boot: erased flash, or data that is not Cortex-M firmware (a text file, an
+ * image linked elsewhere), rather than a lockup or a silent run off into the weeds later.
+ * Checks only what every Cortex-M image has, so any real firmware passes.
+ */
+export function checkBootable(machine: Machine, options: BootCheckOptions = {}): string | null {
+  const bus = machine.bus;
+  const word = (a: number): number | null => {
+    let v = 0;
+    for (let i = 3; i >= 0; i--) {
+      const b = bus.peek8(a + i);
+      if (b === undefined) return null;
+      v = (v << 8) | b;
+    }
+    return v >>> 0;
+  };
+  const sp = word(0);
+  const reset = word(4);
+  if (sp === null || reset === null) return 'nothing is mapped at address 0: nothing to boot';
+  const what = options.name ?? 'the image';
+  if (sp === 0xffffffff && reset === 0xffffffff) {
+    const segments = options.image?.segments ?? [];
+    if (segments.length === 0) return 'flash is erased: nothing to boot';
+    const first = segments.reduce((a, b) => (b.address < a.address ? b : a));
+    return (
+      `flash is erased at its vector table (0x08000000): nothing to boot; ` +
+      `${what} puts its data at ${hex(first.address)}, not in flash`
+    );
+  }
+  const not = `${what} is not Cortex-M firmware: its`;
+  const inside = (r: { base: number; size: number }, a: number, top: boolean) =>
+    a >= r.base && (top ? a <= r.base + r.size : a < r.base + r.size);
+  // A full descending stack starts at the top of RAM: one past the end is a valid initial SP.
+  const ram = [machine.sram, machine.ccm, { base: BKPSRAM_BASE, size: 4096 }];
+  if (!ram.some((r) => inside(r, sp, true))) {
+    return (
+      `${not} initial SP ${hex(sp)} (the word at 0) is outside RAM ` +
+      '(SRAM 0x20000000-0x20020000, CCM 0x10000000-0x10010000)'
+    );
+  }
+  const code = reset & ~1;
+  // Code runs from flash (and its alias at 0), SRAM and system memory; CCM is on the data bus.
+  const flashAlias = { base: 0, size: machine.flash.size };
+  const executable = [machine.flash, flashAlias, machine.sram, machine.systemMemory];
+  if (!executable.some((r) => inside(r, code, false))) {
+    return (
+      `${not} reset vector ${hex(reset)} (the word at 4) is outside executable memory ` +
+      '(flash 0x08000000-0x080fffff, SRAM 0x20000000-0x2001ffff, system memory 0x1fff0000)'
+    );
+  }
+  if ((reset & 1) === 0) {
+    return `${not} reset vector ${hex(reset)} has the Thumb bit (bit 0) clear`;
+  }
+  const inFlash = inside(machine.flash, code, false) || inside(flashAlias, code, false);
+  if (inFlash && word(code) === 0xffffffff) {
+    return `${what} cannot boot: its reset vector ${hex(reset)} points at erased flash`;
+  }
+  return null;
 }

@@ -136,6 +136,12 @@ export class Register {
 export class RegisterBlock implements MmioDevice {
   private readonly byOffset = new Map<number, Register>();
   private readonly warned = new Set<number>();
+  /**
+   * Sees every access to an offset no register answers (the warning above is only the first
+   * one's); a diagnostic log sets it. Only the unmodelled path checks it.
+   */
+  onUnmodelled: ((offset: number, size: AccessSize, write: boolean, value: number) => void) | null =
+    null;
 
   constructor(
     readonly name: string,
@@ -162,6 +168,7 @@ export class RegisterBlock implements MmioDevice {
   read(offset: number, size: AccessSize): number {
     const reg = this.byOffset.get(offset & ~3);
     if (!reg) {
+      if (this.onUnmodelled !== null) this.onUnmodelled(offset, size, false, 0);
       this.unmodelled(offset, 'read');
       return 0;
     }
@@ -173,6 +180,7 @@ export class RegisterBlock implements MmioDevice {
   write(offset: number, value: number, size: AccessSize): void {
     const reg = this.byOffset.get(offset & ~3);
     if (!reg) {
+      if (this.onUnmodelled !== null) this.onUnmodelled(offset, size, true, value);
       this.unmodelled(offset, 'write');
       return;
     }
