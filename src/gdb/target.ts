@@ -4,6 +4,7 @@
  * derives s0-s31 from the d registers.
  */
 import type { Cpu } from '../core/cpu.js';
+import { STM32F407_BLOCKS, STM32F407_MEMORIES } from '../machine/soc/stm32f407Map.js';
 
 export interface GdbRegister {
   name: string;
@@ -180,27 +181,34 @@ function flashBlocks(base: number): string[] {
 }
 
 /**
- * The memory map: flash (and its boot alias at 0) as flash, SRAM, CCM and the peripheral and
- * system regions as ram (GDB refuses accesses outside the map).
+ * The memory map, from the SoC table: flash (and its boot alias at 0) as flash in its sectors,
+ * system memory as rom, the RAMs, bit-band aliases and every block's registers as ram (GDB
+ * refuses accesses outside the map, and reads registers only when asked). Adjacent ram ranges
+ * are merged, so the map stays short; reserved gaps stay out of it, as they fault on the bus.
  */
 export function memoryMapXml(): string {
-  const ram = (start: number, length: number) =>
-    `<memory type="ram" start="${hex(start)}" length="${hex(length)}"/>`;
-  const rom = (start: number, length: number) =>
-    `<memory type="rom" start="${hex(start)}" length="${hex(length)}"/>`;
+  const ranges = [...STM32F407_MEMORIES, ...STM32F407_BLOCKS]
+    .map((r) => ({ kind: 'kind' in r ? r.kind : 'ram', start: r.base, end: r.base + r.size }))
+    .sort((a, b) => a.start - b.start);
+  const merged: typeof ranges = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && last.kind === 'ram' && r.kind === 'ram' && last.end === r.start) last.end = r.end;
+    else merged.push({ ...r });
+  }
+  const entries = merged.flatMap((r) => {
+    if (r.kind === 'flash') {
+      if (r.end - r.start !== 0x100000) throw new Error('flash sector layout is for 1 MB flash');
+      return flashBlocks(r.start);
+    }
+    return [`<memory type="${r.kind}" start="${hex(r.start)}" length="${hex(r.end - r.start)}"/>`];
+  });
   return (
     [
       '<?xml version="1.0"?>',
       '<!DOCTYPE memory-map PUBLIC "+//IDN gnu.org//DTD GDB Memory Map V1.0//EN" "http://sourceware.org/gdb/gdb-memory-map.dtd">',
       '<memory-map>',
-      ...flashBlocks(0),
-      ...flashBlocks(0x08000000),
-      ram(0x10000000, 0x10000), // CCM data RAM
-      rom(0x1fff0000, 0x7a10), // system memory, OTP, option bytes
-      ram(0x20000000, 0x20000), // SRAM1 + SRAM2
-      ram(0x22000000, 0x2000000), // SRAM bit-band alias
-      ram(0x40000000, 0x20000000), // peripherals, bit-band alias, AHB2
-      ram(0xe0000000, 0x100000), // private peripheral bus (SCS, DWT, ITM)
+      ...entries,
       '</memory-map>',
     ].join('\n') + '\n'
   );

@@ -23,20 +23,21 @@ import {
   type PeripheralContext,
   type ResetCause,
 } from '../peripherals/peripheral.js';
-import type { MemoryMode, Syscfg } from '../peripherals/syscfg/syscfg.js';
-import { stm32f407Peripherals } from './soc/stm32f407.js';
-import { PORTS, STM32F4DISCOVERY, type BoardDescription } from '../boards/stm32f4discovery.js';
-import type { Gpio } from '../peripherals/gpio/gpio.js';
+import type { MemoryMode } from '../peripherals/syscfg/syscfg.js';
+import { createStm32f407, type Stm32f407Soc } from './soc/stm32f407.js';
+import { STM32F407_MEMORY as MEMORY, socBlock } from './soc/stm32f407Map.js';
+import { STM32F4DISCOVERY, type BoardDescription } from '../boards/stm32f4discovery.js';
 import { Board } from './board.js';
 
-export const FLASH_BASE = 0x08000000;
-export const FLASH_SIZE = 1024 * 1024;
-export const SRAM_BASE = 0x20000000;
-export const SRAM_SIZE = 128 * 1024; // SRAM1 112 KB + SRAM2 16 KB, contiguous
-export const CCM_BASE = 0x10000000;
-export const CCM_SIZE = 64 * 1024;
-export const SYSTEM_MEMORY_BASE = 0x1fff0000;
-export const BKPSRAM_BASE = 0x40024000;
+// Addresses and sizes from the SoC table (./soc/stm32f407Map.ts).
+export const FLASH_BASE: number = MEMORY.flash.base;
+export const FLASH_SIZE: number = MEMORY.flash.size;
+export const SRAM_BASE: number = MEMORY.sram.base;
+export const SRAM_SIZE: number = MEMORY.sram.size;
+export const CCM_BASE: number = MEMORY.ccm.base;
+export const CCM_SIZE: number = MEMORY.ccm.size;
+export const SYSTEM_MEMORY_BASE: number = MEMORY.systemMemory.base;
+export const BKPSRAM_BASE: number = MEMORY.backupSram.base;
 
 export interface MachineOptions {
   /** The board around the chip (default: the STM32F4Discovery). */
@@ -84,7 +85,9 @@ export class Machine {
   readonly clocks = new ClockTree();
   /** LEDs and the user button of the board. */
   readonly board: Board;
-  /** STM32F407 peripherals, by name (e.g. 'USART2', 'GPIOD', 'RCC'). */
+  /** The STM32F407's peripherals, typed: `soc.rcc`, `soc.usarts[1]` (USART2), `soc.gpios[3]`. */
+  readonly soc: Stm32f407Soc;
+  /** The same peripherals by name (e.g. 'USART2', 'GPIOD', 'RCC'). */
   readonly peripherals = new Map<string, Peripheral>();
   /** Cause of the system reset requested for after the current instruction, if any. */
   private resetRequested: ResetCause | null = null;
@@ -96,24 +99,15 @@ export class Machine {
   constructor(options: MachineOptions = {}) {
     if (options.warn) this.bus.warn = options.warn;
     const bus = this.bus;
-    this.flash = bus.addRegion({
-      name: 'flash',
-      base: FLASH_BASE,
-      size: FLASH_SIZE,
-      writable: false,
-    });
+    this.flash = bus.addRegion({ ...MEMORY.flash, writable: false });
     this.flash.bytes.fill(0xff); // erased
-    this.bootAlias = bus.addAlias('flash (boot alias)', 0, this.flash);
-    this.sram = bus.addRegion({ name: 'SRAM', base: SRAM_BASE, size: SRAM_SIZE, writable: true });
-    this.ccm = bus.addRegion({ name: 'CCM RAM', base: CCM_BASE, size: CCM_SIZE, writable: true });
-    this.systemMemory = bus.addRegion({
-      name: 'system memory',
-      base: SYSTEM_MEMORY_BASE,
-      size: 0x10000,
-      writable: false,
-    });
+    this.bootAlias = bus.addAlias(MEMORY.bootAlias.name, MEMORY.bootAlias.base, this.flash);
+    this.sram = bus.addRegion({ ...MEMORY.sram, writable: true });
+    this.ccm = bus.addRegion({ ...MEMORY.ccm, writable: true });
+    this.systemMemory = bus.addRegion({ ...MEMORY.systemMemory, writable: false });
     this.systemMemory.bytes.fill(0xff);
-    bus.mapDevice(BKPSRAM_BASE, 4096, new RamDevice('backup SRAM', 4096));
+    const backup = MEMORY.backupSram; // 4 KB: smaller than a bus page, so behind a device window
+    bus.mapDevice(backup.base, backup.size, new RamDevice(backup.name, backup.size));
 
     this.cpu = new Cpu(bus, this.clock);
     // A peripheral that schedules an alarm inside the current batch ends the batch.
@@ -130,9 +124,14 @@ export class Machine {
     this.dwt.traceEnabled = () => (this.scb.demcr & (1 << 24)) !== 0;
     this.exc = new ExceptionUnit(cpu, this.nvic, this.scb);
     cpu.exc = this.exc;
-    bus.mapDevice(0xe000e000, 0x1000, this.scb);
-    bus.mapDevice(0xe0001000, 0x1000, this.dwt);
-    bus.mapDevice(0xe0000000, 0x1000, this.itm);
+    for (const [name, dev] of [
+      ['SCS', this.scb],
+      ['DWT', this.dwt],
+      ['ITM', this.itm],
+    ] as const) {
+      const b = socBlock(name);
+      bus.mapDevice(b.base, b.size, dev);
+    }
 
     // The STM32F407's peripherals on their RM0090 addresses; the core clock follows HCLK.
     const ctx: PeripheralContext = {
@@ -147,14 +146,13 @@ export class Machine {
       this.clock.setFrequency(this.clocks.hclk);
     });
     const board = options.board ?? STM32F4DISCOVERY;
-    for (const p of stm32f407Peripherals(ctx, { hseHz: board.hseHz })) {
+    this.soc = createStm32f407(ctx, { hseHz: board.hseHz });
+    for (const p of this.soc.all) {
       bus.mapDevice(p.base, p.size, p);
       this.peripherals.set(p.name, p);
     }
-    const gpios = [...PORTS].map((letter) => this.peripherals.get(`GPIO${letter}`) as Gpio);
-    this.board = new Board(board, gpios, this.clock);
-    const syscfg = this.peripherals.get('SYSCFG') as Syscfg | undefined;
-    if (syscfg) syscfg.onRemap = (mode) => this.remapBootMemory(mode);
+    this.board = new Board(board, this.soc.gpios, this.clock);
+    this.soc.syscfg.onRemap = (mode) => this.remapBootMemory(mode);
     // Like the DWT: the access completes, the machine stops after the instruction.
     bus.onWatchHit = (address, kind) => {
       this.watchHit = { address, kind };

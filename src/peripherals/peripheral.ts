@@ -59,16 +59,47 @@ export interface PeripheralContext {
   requestReset(cause: ResetCause): void;
 }
 
+/** The bus a block sits on; APB1 blocks run on PCLK1, APB2 blocks on PCLK2 (RM0090 figure 21). */
+export type SocBus = 'AHB1' | 'AHB2' | 'AHB3' | 'APB1' | 'APB2' | 'PPB';
+
+/**
+ * Where a block sits on the chip: one row of the SoC table (src/machine/soc/stm32f407Map.ts),
+ * handed to the model by the wiring, so the models carry no addresses or IRQ numbers of their own.
+ */
+export interface BlockPlacement {
+  readonly name: string;
+  readonly base: number;
+  /** Bytes of address space the block answers on. */
+  readonly size: number;
+  readonly bus: SocBus;
+  /** NVIC lines the block drives, by their RM0090 table 61 vector names. */
+  readonly irqs: Readonly<Record<string, number>>;
+}
+
+/**
+ * The NVIC line of `vector` in `block`. A row without it is a wiring error, reported when the
+ * model is built rather than as an interrupt that never arrives.
+ */
+export function irqLine(block: BlockPlacement, vector: string): number {
+  const irq = block.irqs[vector];
+  if (irq === undefined) throw new Error(`${block.name}: the SoC table gives it no ${vector} IRQ`);
+  return irq;
+}
+
 export abstract class Peripheral implements MmioDevice {
   readonly regs: RegisterBlock;
+  readonly name: string;
+  readonly base: number;
+  readonly size: number;
 
   constructor(
-    readonly name: string,
-    readonly base: number,
-    readonly size: number,
+    readonly placement: BlockPlacement,
     protected readonly ctx: PeripheralContext,
   ) {
-    this.regs = new RegisterBlock(name, ctx.warn);
+    this.name = placement.name;
+    this.base = placement.base;
+    this.size = placement.size;
+    this.regs = new RegisterBlock(placement.name, ctx.warn);
   }
 
   read(offset: number, size: AccessSize): number {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../machine/machine.js';
-import { UNIMPLEMENTED_BLOCKS } from './unimplemented.js';
+import { UNIMPLEMENTED_BLOCKS } from '../machine/soc/stm32f407Map.js';
+import { UnimplementedPeripheral } from './unimplemented.js';
 
 describe('blocks not modelled yet', () => {
   it('read as 0 and ignore writes, warning once per register with the block name', () => {
@@ -18,9 +19,13 @@ describe('blocks not modelled yet', () => {
 
   it('cover RM0090 blocks only: a reserved address still raises a bus error', () => {
     const m = new Machine({ warn: () => {} });
-    for (const [name, base] of UNIMPLEMENTED_BLOCKS) {
-      expect(m.peripherals.get(name)?.base, name).toBe(base);
+    for (const { name, base } of UNIMPLEMENTED_BLOCKS) {
+      const p = m.peripherals.get(name);
+      expect(p, name).toBeInstanceOf(UnimplementedPeripheral);
+      expect(p?.base, name).toBe(base);
     }
+    for (const name of ['SPI1', 'I2C1', 'CAN2', 'ADC1/2/3', 'SDIO', 'USB OTG FS', 'DCMI', 'FSMC'])
+      expect(m.peripherals.get(name), name).toBeInstanceOf(UnimplementedPeripheral);
     expect(() => m.bus.read32(0x40015000)).toThrow(); // reserved between TIM11 and GPIOA
   });
 });

@@ -1,44 +1,95 @@
-/** The STM32F407's peripherals, mapped at their RM0090 addresses. */
-import { dmaControllers } from '../../peripherals/dma/dma.js';
-import type { Peripheral, PeripheralContext } from '../../peripherals/peripheral.js';
-import type { Exti } from '../../peripherals/exti/exti.js';
+/**
+ * The STM32F407's peripherals, created on the blocks of the SoC table (./stm32f407Map.ts) and
+ * wired to each other, returned as a typed record: the machine and the front ends reach the RCC
+ * or USART2 as `soc.rcc`, `soc.usarts[1]`, with no lookup by name and no cast.
+ */
+import { DmaController, dmaControllers } from '../../peripherals/dma/dma.js';
 import { Iwdg } from '../../peripherals/iwdg/iwdg.js';
-import type { Pwr } from '../../peripherals/pwr/pwr.js';
-import type { Rcc } from '../../peripherals/rcc/rcc.js';
+import type { Peripheral, PeripheralContext } from '../../peripherals/peripheral.js';
 import { Rtc } from '../../peripherals/rtc/rtc.js';
+import {
+  UnimplementedPeripheral,
+  unimplementedPeripherals,
+} from '../../peripherals/unimplemented.js';
 import { Wwdg } from '../../peripherals/wwdg/wwdg.js';
-import { unimplementedPeripherals } from '../../peripherals/unimplemented.js';
-import { ioPeripherals } from './io.js';
-import { systemPeripherals, type SystemOptions } from './system.js';
+import { ioPeripherals, type IoBlocks } from './io.js';
+import { STM32F407_BLOCKS, UNIMPLEMENTED_BLOCKS, socBlock } from './stm32f407Map.js';
+import { systemPeripherals, type SystemBlocks, type SystemOptions } from './system.js';
 
-export function stm32f407Peripherals(
-  ctx: PeripheralContext,
-  options: SystemOptions = {},
-): Peripheral[] {
-  const peripherals = [...systemPeripherals(ctx, options), ...ioPeripherals(ctx)];
-  peripherals.push(...watchdogsAndRtc(ctx, peripherals));
-  return [...peripherals, ...dmaControllers(ctx, peripherals), ...unimplementedPeripherals(ctx)];
+export type { SystemOptions } from './system.js';
+
+export interface Stm32f407Soc extends SystemBlocks, IoBlocks {
+  readonly iwdg: Iwdg;
+  readonly wwdg: Wwdg;
+  readonly rtc: Rtc;
+  /** DMA1, DMA2. */
+  readonly dmas: readonly [DmaController, DmaController];
+  /** The table's 'unimplemented' blocks: read 0, ignore writes, warn once per register. */
+  readonly unimplemented: readonly UnimplementedPeripheral[];
+  /** Every peripheral above, modelled ones first, in the order they are created and reset. */
+  readonly all: readonly Peripheral[];
+}
+
+export function createStm32f407(ctx: PeripheralContext, options: SystemOptions = {}): Stm32f407Soc {
+  const system = systemPeripherals(ctx, options);
+  const io = ioPeripherals(ctx);
+  const { rcc, pwr } = system;
+  const exti = io.exti;
+  const iwdg = new Iwdg(socBlock('IWDG'), ctx, () => rcc.startLsi());
+  const wwdg = new Wwdg(socBlock('WWDG'), ctx);
+  // The RTC lives in the backup domain: clocked as RCC_BDCR selects, writable with PWR_CR.DBP,
+  // alarms, wakeup and tamper on EXTI lines 17/22/21.
+  const rtc = new Rtc(socBlock('RTC'), ctx, {
+    rtcClockHz: () => rcc.rtcClockHz(),
+    onBackupDomainChange: (l) => rcc.onBackupDomainChange(l),
+    backupWritable: () => pwr.cr.flag('DBP'),
+    setExtiLine: (line, level) => exti.setLine(line, level),
+  });
+  const dmas = dmaControllers([socBlock('DMA1'), socBlock('DMA2')], ctx, io.usarts);
+  const unimplemented = unimplementedPeripherals(UNIMPLEMENTED_BLOCKS, ctx);
+  const modelled: Peripheral[] = [
+    system.rcc,
+    system.flash,
+    system.pwr,
+    ...system.timers,
+    system.rng,
+    system.crc,
+    system.dbgmcu,
+    ...io.gpios,
+    io.syscfg,
+    io.exti,
+    ...io.usarts,
+    iwdg,
+    wwdg,
+    rtc,
+    ...dmas,
+  ];
+  checkAgainstTable(modelled);
+  return {
+    ...system,
+    ...io,
+    iwdg,
+    wwdg,
+    rtc,
+    dmas,
+    unimplemented,
+    all: [...modelled, ...unimplemented],
+  };
 }
 
 /**
- * IWDG (starts the RCC's LSI), WWDG, and the RTC in the backup domain: clocked as RCC_BDCR
- * selects, writable with PWR_CR.DBP, alarms and wakeup on EXTI lines 17/21/22.
+ * The models created here and the blocks the table marks 'modelled' must be the same set: a
+ * block marked modelled with no model would vanish from the bus (a BusFault where the firmware
+ * expects registers), a model the table does not list would go unnamed in the GDB map and logs.
  */
-function watchdogsAndRtc(ctx: PeripheralContext, peripherals: Peripheral[]): Peripheral[] {
-  const byName = (name: string) => peripherals.find((p) => p.name === name);
-  const rcc = byName('RCC') as Rcc | undefined;
-  const pwr = byName('PWR') as Pwr | undefined;
-  const exti = byName('EXTI') as Exti | undefined;
-  return [
-    new Iwdg(ctx, () => rcc?.startLsi()),
-    new Wwdg(ctx),
-    new Rtc(ctx, {
-      ...(rcc && {
-        rtcClockHz: () => rcc.rtcClockHz(),
-        onBackupDomainChange: (l) => rcc.onBackupDomainChange(l),
-      }),
-      ...(pwr && { backupWritable: () => pwr.cr.flag('DBP') }),
-      ...(exti && { setExtiLine: (line, level) => exti.setLine(line, level) }),
-    }),
-  ];
+function checkAgainstTable(modelled: readonly Peripheral[]): void {
+  const created = new Set(modelled.map((p) => p.name));
+  for (const b of STM32F407_BLOCKS) {
+    if (b.status === 'modelled' && !created.delete(b.name))
+      throw new Error(
+        `SoC table: ${b.name} is marked modelled but ./stm32f407.ts creates no model`,
+      );
+  }
+  for (const name of created)
+    throw new Error(`SoC table: a model of ${name} is created but the table marks it otherwise`);
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { testContext } from '../rcc/testing.js';
 import { Crc, crc32Word } from './crc.js';
 
 describe('CRC', () => {
   it('computes the STM32 CRC-32 (MSB first, no reflection) word by word', () => {
     const t = testContext();
-    t.attach(new Crc(t.ctx));
+    t.attach(new Crc(socBlock('CRC'), t.ctx));
     const rd = (o: number) => t.bus.read32(0x40023000 + o) >>> 0;
     expect(rd(0)).toBe(0xffffffff);
     t.bus.write32(0x40023000, 0x12345678);

@@ -5,10 +5,9 @@
  * write; a narrower write is taken as that word with its other bytes zero (with a warning).
  */
 import type { AccessSize } from '../../bus/bus.js';
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
 
-export const CRC_BASE = 0x40023000;
 const POLY = 0x04c11db7;
 
 /** Byte-at-a-time table for the MSB-first CRC. */
@@ -32,8 +31,8 @@ export function crc32Word(crc: number, word: number): number {
 export class Crc extends Peripheral {
   readonly dr: Register;
 
-  constructor(ctx: PeripheralContext) {
-    super('CRC', CRC_BASE, 0x400, ctx);
+  constructor(block: BlockPlacement, ctx: PeripheralContext) {
+    super(block, ctx);
     this.dr = this.regs.define({ name: 'DR', offset: 0x00, reset: 0xffffffff, access: 'ro' });
     this.regs.define({ name: 'IDR', offset: 0x04, fields: [{ name: 'IDR', bits: [7, 0] }] });
     this.regs.define({

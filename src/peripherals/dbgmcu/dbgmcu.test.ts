@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { testContext } from '../rcc/testing.js';
 import { Dbgmcu, writeChipIdentity } from './dbgmcu.js';
 
 describe('DBGMCU and chip identity', () => {
   it('identifies an STM32F407 with 1 MB of flash', () => {
     const t = testContext();
-    t.attach(new Dbgmcu(t.ctx));
+    t.attach(new Dbgmcu(socBlock('DBGMCU'), t.ctx));
     writeChipIdentity(t.bus);
     expect(t.bus.read32(0xe0042000) >>> 0).toBe(0x10076413);
     t.bus.write32(0xe0042000, 0);

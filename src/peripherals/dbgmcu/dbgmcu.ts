@@ -4,9 +4,8 @@
  * timers for a debugger), plus the factory data firmware reads to identify the part.
  */
 import type { Bus } from '../../bus/bus.js';
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 
-export const DBGMCU_BASE = 0xe0042000;
 /** DEV_ID 0x413 (STM32F405/407/415/417), REV_ID 0x1007 (revision 2). */
 export const DBGMCU_IDCODE = 0x10076413;
 /** Unique device ID (96 bits) and flash size (KB) addresses (RM0090 §39.1, §39.2). */
@@ -19,8 +18,8 @@ export const FLASH_SIZE_REG = 0x1fff7a22;
 export const UNIQUE_ID: readonly [number, number, number] = [0x002f0041, 0x45344617, 0x3130554d];
 
 export class Dbgmcu extends Peripheral {
-  constructor(ctx: PeripheralContext) {
-    super('DBGMCU', DBGMCU_BASE, 0x10, ctx);
+  constructor(block: BlockPlacement, ctx: PeripheralContext) {
+    super(block, ctx);
     const r = this.regs;
     r.define({ name: 'IDCODE', offset: 0x00, reset: DBGMCU_IDCODE, access: 'ro' });
     r.define({

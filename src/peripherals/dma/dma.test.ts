@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { testContext } from '../rcc/testing.js';
-import { USARTS, Usart } from '../usart/usart.js';
+import { USART_BLOCKS, socBlock } from '../../machine/soc/stm32f407Map.js';
+import { Usart } from '../usart/usart.js';
 import {
-  DMAS,
   DMA_USART_REQUESTS,
   DmaController,
   M2M_ITEM_CYCLES,
@@ -54,8 +54,8 @@ const DST = 0x20000400;
 
 function setup() {
   const t = testContext();
-  const dma1 = t.attach(new DmaController(DMAS[0]!, t.ctx));
-  const dma2 = t.attach(new DmaController(DMAS[1]!, t.ctx));
+  const dma1 = t.attach(new DmaController(socBlock('DMA1'), t.ctx));
+  const dma2 = t.attach(new DmaController(socBlock('DMA2'), t.ctx));
   const bytes = (addr: number, n: number) =>
     Array.from({ length: n }, (_, i) => t.bus.read8(addr + i));
   const fill = (addr: number, data: number[]) => data.forEach((b, i) => t.bus.write8(addr + i, b));
@@ -77,11 +77,11 @@ const pattern = (n: number) => Array.from({ length: n }, (_, i) => (i * 7 + 1) &
 
 describe('DMA controllers', () => {
   it('has the RM0090 addresses, interrupts and reset values', () => {
-    expect(DMAS.map((d) => [d.name, d.base, [...d.irqs]])).toEqual([
+    const t = setup();
+    expect([t.dma1, t.dma2].map((d) => [d.name, d.base, [...d.streamIrqs]])).toEqual([
       ['DMA1', DMA1, [11, 12, 13, 14, 15, 16, 17, 47]],
       ['DMA2', DMA2, [56, 57, 58, 59, 60, 68, 69, 70]],
     ]);
-    const t = setup();
     for (const base of [DMA1, DMA2]) {
       expect(t.bus.read32(base + LISR)).toBe(0);
       expect(t.bus.read32(base + HISR)).toBe(0);
@@ -367,20 +367,15 @@ describe('DMA controllers', () => {
 describe('DMA with the USARTs', () => {
   function usartSetup() {
     const t = setup();
-    const usart2 = t.attach(
-      new Usart(
-        USARTS.find((u) => u.name === 'USART2')!,
-        t.ctx,
-      ),
-    );
+    const usart2 = t.attach(new Usart(socBlock('USART2'), t.ctx));
     connectUsartDma([t.dma1, t.dma2], [usart2]);
     return { ...t, usart2 };
   }
 
   it('dmaControllers creates DMA1/DMA2 wired to the USARTs given', () => {
     const t = testContext();
-    const usarts = USARTS.map((c) => new Usart(c, t.ctx));
-    const dmas = dmaControllers(t.ctx, usarts);
+    const usarts = USART_BLOCKS.map((name) => new Usart(socBlock(name), t.ctx));
+    const dmas = dmaControllers([socBlock('DMA1'), socBlock('DMA2')], t.ctx, usarts);
     expect(dmas.map((d) => d.name)).toEqual(['DMA1', 'DMA2']);
     // USART1 TXE is set at reset: with DMAT its request reaches DMA2 stream 7 channel 4.
     usarts[0]!.write(0x14, 1 << 7, 4);

@@ -13,9 +13,9 @@
  * Requests: a peripheral drives a level-based request line of (stream, channel), from
  * `requestLine()`; `dmaControllers()` wires the USARTs per RM0090 tables 42/43.
  */
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
-import { Usart } from '../usart/usart.js';
+import type { Usart } from '../usart/usart.js';
 import {
   CR_WRITABLE_WHILE_ENABLED,
   DMDIS,
@@ -36,18 +36,6 @@ import {
 
 export { M2M_ITEM_CYCLES, REQUEST_CYCLES } from './dmaStream.js';
 
-export interface DmaConfig {
-  name: 'DMA1' | 'DMA2';
-  base: number;
-  /** NVIC line of each stream. */
-  irqs: readonly number[];
-}
-
-export const DMAS: readonly DmaConfig[] = [
-  { name: 'DMA1', base: 0x40026000, irqs: [11, 12, 13, 14, 15, 16, 17, 47] },
-  { name: 'DMA2', base: 0x40026400, irqs: [56, 57, 58, 59, 60, 68, 69, 70] },
-];
-
 /** A level-based DMA request input, driven by a peripheral. */
 export interface DmaRequestLine {
   set(level: boolean): void;
@@ -65,11 +53,13 @@ export class DmaController extends Peripheral {
   private readonly irqLevels: boolean[] = [];
   private readonly warned = new Set<string>();
 
-  constructor(
-    readonly config: DmaConfig,
-    ctx: PeripheralContext,
-  ) {
-    super(config.name, config.base, 0x400, ctx);
+  /** NVIC line of each stream (vectors DMAn_Stream0...7, RM0090 table 61). */
+  readonly streamIrqs: readonly number[];
+
+  constructor(block: BlockPlacement, ctx: PeripheralContext) {
+    super(block, ctx);
+    const name = block.name;
+    this.streamIrqs = Array.from({ length: 8 }, (_, x) => irqLine(block, `${name}_Stream${x}`));
     const r = this.regs;
     this.lisr = r.define({ name: 'LISR', offset: 0x00, access: 'ro' });
     this.hisr = r.define({ name: 'HISR', offset: 0x04, access: 'ro' });
@@ -86,8 +76,9 @@ export class DmaController extends Peripheral {
       onWrite: (_v, _p, written) => this.clearFlags(this.hisr, written),
     });
     const host: StreamHost = {
-      name: config.name,
-      memoryToMemory: config.name === 'DMA2',
+      name,
+      // Only DMA2 has the AHB port that reaches memory as a source (RM0090 10.3.6).
+      memoryToMemory: name === 'DMA2',
       ctx,
       setFlags: (stream, flags) => this.setFlags(stream, flags),
       warnOnce: (key, message) => this.warnOnce(key, message),
@@ -134,7 +125,7 @@ export class DmaController extends Peripheral {
           (f & FEIF && s.regs.fcr.value & FEIE)) !== 0;
       if (level !== this.irqLevels[x]) {
         this.irqLevels[x] = level;
-        this.ctx.setIrq(this.config.irqs[x]!, level);
+        this.ctx.setIrq(this.streamIrqs[x]!, level);
       }
     }
   }
@@ -291,16 +282,16 @@ export function connectUsartDma(dmas: readonly DmaController[], usarts: readonly
   }
 }
 
-/**
- * Creates DMA1 and DMA2 and wires the request outputs of the peripherals already created (the
- * USARTs, found by name among `peripherals`) to them.
- */
+/** Creates DMA1 and DMA2 on `blocks` and wires the USARTs' request outputs to them. */
 export function dmaControllers(
+  blocks: readonly [BlockPlacement, BlockPlacement],
   ctx: PeripheralContext,
-  peripherals: readonly Peripheral[],
-): DmaController[] {
-  const dmas = DMAS.map((config) => new DmaController(config, ctx));
-  const usarts = peripherals.filter((p): p is Usart => p instanceof Usart);
+  usarts: readonly Usart[],
+): [DmaController, DmaController] {
+  const dmas: [DmaController, DmaController] = [
+    new DmaController(blocks[0], ctx),
+    new DmaController(blocks[1], ctx),
+  ];
   connectUsartDma(dmas, usarts);
   return dmas;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GPIO_BLOCKS, socBlock } from '../../machine/soc/stm32f407Map.js';
 import { Bus } from '../../bus/bus.js';
 import { Clock } from '../../clock/clock.js';
 import { Gpio } from '../gpio/gpio.js';
@@ -23,9 +24,9 @@ function setup() {
     warn: () => {},
     requestReset: () => {},
   };
-  const gpios = Array.from({ length: 9 }, (_, port) => new Gpio(port, ctx));
-  const syscfg = new Syscfg(ctx);
-  const exti = new Exti(ctx, syscfg, gpios);
+  const gpios = GPIO_BLOCKS.map((name) => new Gpio(socBlock(name), ctx));
+  const syscfg = new Syscfg(socBlock('SYSCFG'), ctx);
+  const exti = new Exti(socBlock('EXTI'), ctx, syscfg, gpios);
   return { exti, syscfg, gpios, irqs, irq: (n: number) => irqs.get(n) === true };
 }
 

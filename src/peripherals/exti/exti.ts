@@ -1,5 +1,5 @@
 /**
- * STM32F407 external interrupt/event controller (RM0090 section 12) at 0x40013C00: 23 lines.
+ * STM32F407 external interrupt/event controller (RM0090 section 12): 23 lines.
  * Lines 0-15 follow the GPIO pin SYSCFG_EXTICR selects; 16 PVD, 17 RTC alarm, 18 USB OTG FS
  * wakeup, 19 Ethernet wakeup, 20 USB OTG HS wakeup, 21 RTC tamper/time stamp, 22 RTC wakeup are
  * raised by other peripherals through `setLine` / `pulse`.
@@ -10,30 +10,32 @@
  * which also clears SWIER. EMR (events for WFE) is stored, not delivered.
  */
 import type { Gpio } from '../gpio/gpio.js';
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
 import type { Syscfg } from '../syscfg/syscfg.js';
 
-export const EXTI_BASE = 0x40013c00;
 export const EXTI_LINES = 23;
 const LINE_MASK = (1 << EXTI_LINES) - 1;
 
-/** NVIC interrupt of each line group: [lines mask, IRQ number]. */
-const IRQ_GROUPS: [number, number][] = [
-  [1 << 0, 6],
-  [1 << 1, 7],
-  [1 << 2, 8],
-  [1 << 3, 9],
-  [1 << 4, 10],
-  [0x3e0, 23], // lines 5-9
-  [0xfc00, 40], // lines 10-15
-  [1 << 16, 1], // PVD
-  [1 << 17, 41], // RTC alarm
-  [1 << 18, 42], // USB OTG FS wakeup
-  [1 << 19, 62], // Ethernet wakeup
-  [1 << 20, 76], // USB OTG HS wakeup
-  [1 << 21, 2], // tamper and time stamp
-  [1 << 22, 3], // RTC wakeup
+/**
+ * The NVIC interrupt each group of lines drives: [lines mask, RM0090 table 61 vector]; the
+ * vector's IRQ number comes from the SoC table.
+ */
+const IRQ_GROUPS: readonly [number, string][] = [
+  [1 << 0, 'EXTI0'],
+  [1 << 1, 'EXTI1'],
+  [1 << 2, 'EXTI2'],
+  [1 << 3, 'EXTI3'],
+  [1 << 4, 'EXTI4'],
+  [0x3e0, 'EXTI9_5'], // lines 5-9
+  [0xfc00, 'EXTI15_10'], // lines 10-15
+  [1 << 16, 'PVD'],
+  [1 << 17, 'RTC_Alarm'],
+  [1 << 18, 'OTG_FS_WKUP'],
+  [1 << 19, 'ETH_WKUP'],
+  [1 << 20, 'OTG_HS_WKUP'],
+  [1 << 21, 'TAMP_STAMP'],
+  [1 << 22, 'RTC_WKUP'],
 ];
 
 export class Exti extends Peripheral {
@@ -47,13 +49,17 @@ export class Exti extends Peripheral {
   private lineLevels = 0;
   /** Last level driven on each IRQ group's NVIC line, to touch the NVIC only on changes. */
   private readonly irqLevels = new Uint8Array(IRQ_GROUPS.length);
+  /** [lines mask, NVIC line] of each group. */
+  private readonly irqGroups: readonly [number, number][];
 
   constructor(
+    block: BlockPlacement,
     ctx: PeripheralContext,
     private readonly syscfg?: Syscfg,
     private readonly gpios: readonly Gpio[] = [],
   ) {
-    super('EXTI', EXTI_BASE, 0x400, ctx);
+    super(block, ctx);
+    this.irqGroups = IRQ_GROUPS.map(([mask, vector]) => [mask, irqLine(block, vector)]);
     const r = this.regs;
     const lines = (name: string, offset: number, access: 'rw' | 'w1s' | 'w1c') =>
       r.define({
@@ -119,8 +125,8 @@ export class Exti extends Peripheral {
 
   override updateIrq(): void {
     const active = this.pr.value & this.imr.value;
-    for (let i = 0; i < IRQ_GROUPS.length; i++) {
-      const [mask, irq] = IRQ_GROUPS[i]!;
+    for (let i = 0; i < this.irqGroups.length; i++) {
+      const [mask, irq] = this.irqGroups[i]!;
       const level = (active & mask) !== 0 ? 1 : 0;
       if (level !== this.irqLevels[i]) {
         this.irqLevels[i] = level;

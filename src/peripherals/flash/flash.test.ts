@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { BusError } from '../../bus/bus.js';
 import { testContext } from '../rcc/testing.js';
 import { FLASH_KEY1, FLASH_KEY2, FLASH_OPTKEY1, FLASH_OPTKEY2, FlashInterface } from './flash.js';
@@ -21,7 +22,7 @@ const PSIZE32 = 2 << 8;
 
 function setup() {
   const t = testContext();
-  const flash = t.attach(new FlashInterface(t.ctx));
+  const flash = t.attach(new FlashInterface(socBlock('FLASH'), t.ctx));
   const rd = (a: number) => t.bus.read32(a) >>> 0;
   const unlock = () => {
     t.bus.write32(KEYR, FLASH_KEY1);

@@ -18,11 +18,9 @@
  */
 import { BusError, type AccessSize, type Bus } from '../../bus/bus.js';
 import type { Alarm } from '../../clock/clock.js';
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
 
-export const FLASH_IF_BASE = 0x40023c00;
-export const FLASH_IRQ = 4;
 export const FLASH_MEMORY_BASE = 0x08000000;
 export const FLASH_MEMORY_SIZE = 1024 * 1024;
 /** One-time programmable area (512 bytes) and its 16 lock bytes, in system memory. */
@@ -74,6 +72,8 @@ const OPTCR_RESET = 0x0fffaaed;
 export type FlashChangeListener = (offset: number, length: number) => void;
 
 export class FlashInterface extends Peripheral {
+  /** NVIC line of the FLASH global interrupt (EOP, OPERR). */
+  readonly irq: number;
   readonly acr: Register;
   readonly sr: Register;
   readonly cr: Register;
@@ -92,8 +92,9 @@ export class FlashInterface extends Peripheral {
   private optionBytes = OPTCR_RESET & ~(OPTLOCK | OPTSTRT);
   private readonly listeners: FlashChangeListener[] = [];
 
-  constructor(ctx: PeripheralContext) {
-    super('FLASH', FLASH_IF_BASE, 0x400, ctx);
+  constructor(block: BlockPlacement, ctx: PeripheralContext) {
+    super(block, ctx);
+    this.irq = irqLine(block, 'FLASH');
     this.bus = ctx.bus;
     const region = ctx.bus.regionAt(FLASH_MEMORY_BASE);
     if (!region) throw new Error('FLASH interface: no flash memory mapped at 0x08000000');
@@ -208,7 +209,7 @@ export class FlashInterface extends Peripheral {
     const sr = this.sr.value;
     const cr = this.cr.value;
     this.ctx.setIrq(
-      FLASH_IRQ,
+      this.irq,
       (sr & EOP && cr & EOPIE) || (sr & OPERR && cr & ERRIE) ? true : false,
     );
   }
@@ -237,7 +238,7 @@ export class FlashInterface extends Peripheral {
 
   private key(k: number): void {
     if (this.lockedUntilReset)
-      throw new BusError(FLASH_IF_BASE + 4, true, 'FLASH_KEYR locked until reset');
+      throw new BusError(this.base + 4, true, 'FLASH_KEYR locked until reset');
     if (!(this.cr.value & LOCK)) return;
     if (this.keyStep === 0 && k === FLASH_KEY1) this.keyStep = 1;
     else if (this.keyStep === 1 && k === FLASH_KEY2) {
@@ -245,13 +246,13 @@ export class FlashInterface extends Peripheral {
       this.cr.value = (this.cr.value & ~LOCK) >>> 0;
     } else {
       this.lockedUntilReset = true;
-      throw new BusError(FLASH_IF_BASE + 4, true, 'wrong FLASH_KEYR sequence');
+      throw new BusError(this.base + 4, true, 'wrong FLASH_KEYR sequence');
     }
   }
 
   private optionKey(k: number): void {
     if (this.lockedUntilReset)
-      throw new BusError(FLASH_IF_BASE + 8, true, 'FLASH_OPTKEYR locked until reset');
+      throw new BusError(this.base + 8, true, 'FLASH_OPTKEYR locked until reset');
     if (!(this.optcr.value & OPTLOCK)) return;
     if (this.optKeyStep === 0 && k === FLASH_OPTKEY1) this.optKeyStep = 1;
     else if (this.optKeyStep === 1 && k === FLASH_OPTKEY2) {
@@ -259,7 +260,7 @@ export class FlashInterface extends Peripheral {
       this.optcr.value = (this.optcr.value & ~OPTLOCK) >>> 0;
     } else {
       this.lockedUntilReset = true;
-      throw new BusError(FLASH_IF_BASE + 8, true, 'wrong FLASH_OPTKEYR sequence');
+      throw new BusError(this.base + 8, true, 'wrong FLASH_OPTKEYR sequence');
     }
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GPIO_BLOCKS, socBlock } from '../../machine/soc/stm32f407Map.js';
 import { Bus } from '../../bus/bus.js';
 import { Clock } from '../../clock/clock.js';
 import { ClockTree, type PeripheralContext } from '../peripheral.js';
@@ -29,13 +30,13 @@ const AFRH = 0x24;
 describe('GPIO', () => {
   it('has RM0090 reset values (debug pins on GPIOA/GPIOB)', () => {
     const ctx = context();
-    const a = new Gpio(0, ctx);
-    const b = new Gpio(1, ctx);
-    const d = new Gpio(3, ctx);
+    const a = new Gpio(socBlock(GPIO_BLOCKS[0]), ctx);
+    const b = new Gpio(socBlock(GPIO_BLOCKS[1]), ctx);
+    const d = new Gpio(socBlock(GPIO_BLOCKS[3]), ctx);
     expect(a.name).toBe('GPIOA');
     expect(a.base).toBe(0x40020000);
     expect(d.base).toBe(0x40020c00);
-    expect(new Gpio(8, ctx).base).toBe(0x40022000);
+    expect(new Gpio(socBlock(GPIO_BLOCKS[8]), ctx).base).toBe(0x40022000);
     expect(a.read(MODER, 4)).toBe(0xa8000000);
     expect(a.read(OSPEEDR, 4)).toBe(0x0c000000);
     expect(a.read(PUPDR, 4)).toBe(0x64000000);
@@ -51,7 +52,7 @@ describe('GPIO', () => {
   });
 
   it('drives output pins from ODR and BSRR, set winning over reset', () => {
-    const d = new Gpio(3, context());
+    const d = new Gpio(socBlock(GPIO_BLOCKS[3]), context());
     const changes: [number, boolean][] = [];
     d.onOutputChange((pin, level) => changes.push([pin, level]));
     d.write(MODER, 0x55000000, 4); // PD12-15 outputs
@@ -77,7 +78,7 @@ describe('GPIO', () => {
   });
 
   it('reads inputs from the host, else their pulls', () => {
-    const a = new Gpio(0, context());
+    const a = new Gpio(socBlock(GPIO_BLOCKS[0]), context());
     const pins: [number, boolean][] = [];
     a.onPinChange((pin, level) => pins.push([pin, level]));
     expect(a.read(IDR, 4) & 1).toBe(0); // PA0 floating
@@ -107,7 +108,7 @@ describe('GPIO', () => {
   });
 
   it('models open-drain outputs', () => {
-    const c = new Gpio(2, context());
+    const c = new Gpio(socBlock(GPIO_BLOCKS[2]), context());
     c.write(MODER, 1, 4);
     c.write(OTYPER, 1, 4);
     c.write(ODR, 1, 4); // released
@@ -123,7 +124,7 @@ describe('GPIO', () => {
   });
 
   it('locks the configuration of pins after the LCKR key sequence', () => {
-    const e = new Gpio(4, context());
+    const e = new Gpio(socBlock(GPIO_BLOCKS[4]), context());
     e.write(MODER, 0x5, 4);
     e.write(AFRL, 0x77, 4);
     // A wrong sequence does not lock.
@@ -151,7 +152,7 @@ describe('GPIO', () => {
   });
 
   it('handles byte writes to MODER and ODR', () => {
-    const d = new Gpio(3, context());
+    const d = new Gpio(socBlock(GPIO_BLOCKS[3]), context());
     d.write(MODER + 3, 0x55, 1);
     expect(d.read(MODER, 4)).toBe(0x55000000);
     d.write(ODR + 1, 0xf0, 1);

@@ -1,5 +1,5 @@
 /**
- * STM32F407 general-purpose I/O port (RM0090 section 8): GPIOA..GPIOI at 0x40020000 + 0x400 * n.
+ * STM32F407 general-purpose I/O port (RM0090 section 8): GPIOA..GPIOI, where the SoC table puts them.
  *
  * Each pin's level is computed from its mode and what drives it: an output drives ODR (an
  * open-drain output driving 1 releases the line: the host's level, else its pull), an input,
@@ -11,7 +11,7 @@
  * announced to the pin listeners (EXTI) and, for pins in output mode, to the output listeners
  * (the board's LEDs).
  */
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
 
 export type PinListener = (pin: number, level: boolean) => void;
@@ -21,12 +21,6 @@ const RESET: Record<string, { moder?: number; ospeedr?: number; pupdr?: number }
   GPIOA: { moder: 0xa8000000, ospeedr: 0x0c000000, pupdr: 0x64000000 },
   GPIOB: { moder: 0x00000280, ospeedr: 0x000000c0, pupdr: 0x00000100 },
 };
-
-export const GPIO_PORTS = 'ABCDEFGHI';
-
-export function gpioBase(port: number): number {
-  return 0x40020000 + 0x400 * port;
-}
 
 const MODE_INPUT = 0;
 const MODE_OUTPUT = 1;
@@ -59,13 +53,9 @@ export class Gpio extends Peripheral {
   private readonly pinListeners: PinListener[] = [];
   private readonly outputListeners: PinListener[] = [];
 
-  constructor(
-    readonly port: number,
-    ctx: PeripheralContext,
-  ) {
-    const name = `GPIO${GPIO_PORTS[port]!}`;
-    super(name, gpioBase(port), 0x400, ctx);
-    const reset = RESET[name] ?? {};
+  constructor(block: BlockPlacement, ctx: PeripheralContext) {
+    super(block, ctx);
+    const reset = RESET[block.name] ?? {};
     const r = this.regs;
     const config = (v: number, previous: number, reg: Register, bitsPerPin: 1 | 2) => {
       if (this.locked !== 0) {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { Rcc } from '../rcc/rcc.js';
 import { testContext } from '../rcc/testing.js';
-import { IWDG_BASE, Iwdg } from './iwdg.js';
+import { Iwdg } from './iwdg.js';
+
+const IWDG_BASE = socBlock('IWDG').base;
 
 const KR = 0x00;
 const PR = 0x04;
@@ -10,8 +13,8 @@ const SR = 0x0c;
 
 function setup() {
   const t = testContext();
-  const rcc = t.attach(new Rcc(t.ctx));
-  const iwdg = t.attach(new Iwdg(t.ctx, () => rcc.startLsi()));
+  const rcc = t.attach(new Rcc(socBlock('RCC'), t.ctx));
+  const iwdg = t.attach(new Iwdg(socBlock('IWDG'), t.ctx, () => rcc.startLsi()));
   const rd = (off: number) => t.bus.read32(IWDG_BASE + off) >>> 0;
   const wr = (off: number, v: number) => t.bus.write32(IWDG_BASE + off, v);
   return { ...t, rcc, iwdg, rd, wr };

@@ -11,10 +11,14 @@
  */
 import type { Alarm } from '../../clock/clock.js';
 import { LSI_HZ } from '../rcc/rcc.js';
-import { Peripheral, type PeripheralContext, type ResetCause } from '../peripheral.js';
+import {
+  Peripheral,
+  type BlockPlacement,
+  type PeripheralContext,
+  type ResetCause,
+} from '../peripheral.js';
 import type { Register } from '../registers.js';
 
-export const IWDG_BASE = 0x40003000;
 /** LSI periods PVU/RVU stay busy after a PR/RLR write (RM0090 21.4.4: up to 5 periods). */
 export const IWDG_UPDATE_LSI_PERIODS = 5;
 
@@ -43,10 +47,11 @@ export class Iwdg extends Peripheral {
 
   /** `startLsi`: switches the RCC's LSI on when the watchdog starts (RCC_CSR LSION/LSIRDY). */
   constructor(
+    block: BlockPlacement,
     ctx: PeripheralContext,
     private readonly startLsi: () => void = () => {},
   ) {
-    super('IWDG', IWDG_BASE, 0x400, ctx);
+    super(block, ctx);
     this.alarm = ctx.clock.createAlarm(() => this.expire());
     const r = this.regs;
     r.define({

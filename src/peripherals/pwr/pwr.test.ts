@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { testContext } from '../rcc/testing.js';
 import { Pwr } from './pwr.js';
 
@@ -6,7 +7,7 @@ describe('PWR', () => {
   it('has the RM0090 reset values and stores CR', () => {
     const t = testContext();
     let pll = false;
-    t.attach(new Pwr(t.ctx, () => pll));
+    t.attach(new Pwr(socBlock('PWR'), t.ctx, () => pll));
     const rd = (o: number) => t.bus.read32(0x40007000 + o) >>> 0;
     expect(rd(0)).toBe(0x4000);
     expect(rd(4)).toBe(0);

@@ -4,10 +4,8 @@
  * output scale as ready once the main PLL runs (voltage scaling takes effect with the PLL on);
  * BRR follows BRE at once.
  */
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
-
-export const PWR_BASE = 0x40007000;
 
 export class Pwr extends Peripheral {
   readonly cr: Register;
@@ -15,10 +13,11 @@ export class Pwr extends Peripheral {
 
   /** `pllReady`: the RCC's PLLRDY (drives VOSRDY); without it VOSRDY reads 1. */
   constructor(
+    block: BlockPlacement,
     ctx: PeripheralContext,
     private readonly pllReady: () => boolean = () => true,
   ) {
-    super('PWR', PWR_BASE, 0x400, ctx);
+    super(block, ctx);
     this.cr = this.regs.define({
       name: 'CR',
       offset: 0x00,

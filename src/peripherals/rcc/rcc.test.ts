@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { HSE_STARTUP_CYCLES, PLL_LOCK_CYCLES, Rcc } from './rcc.js';
 import { testContext } from './testing.js';
 
@@ -11,7 +12,7 @@ const CSR = RCC + 0x74;
 
 function setup() {
   const t = testContext();
-  const rcc = t.attach(new Rcc(t.ctx));
+  const rcc = t.attach(new Rcc(socBlock('RCC'), t.ctx));
   return { ...t, rcc };
 }
 

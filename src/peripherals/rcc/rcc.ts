@@ -7,16 +7,18 @@
  * are always clocked in this model.
  */
 import type { Alarm } from '../../clock/clock.js';
-import { Peripheral, type PeripheralContext, type ResetCause } from '../peripheral.js';
+import {
+  Peripheral,
+  irqLine,
+  type BlockPlacement,
+  type PeripheralContext,
+  type ResetCause,
+} from '../peripheral.js';
 export type { ResetCause } from '../peripheral.js';
 import type { Register } from '../registers.js';
 
-export const RCC_BASE = 0x40023800;
 export const HSI_HZ = 16_000_000;
 export const LSI_HZ = 32_000;
-/** RCC global interrupt (CIR ready flags). */
-export const RCC_IRQ = 5;
-
 /**
  * Oscillator start-up delays in HCLK cycles. The datasheet's typical times (HSE crystal ~2 ms,
  * PLL lock ~100 µs) are scaled down: firmware only polls the ready flags, and short delays keep
@@ -67,6 +69,8 @@ export interface RccOptions {
 }
 
 export class Rcc extends Peripheral {
+  /** NVIC line of the RCC global interrupt (CIR ready flags). */
+  readonly irq: number;
   readonly hseHz: number;
   readonly cr: Register;
   readonly pllcfgr: Register;
@@ -89,8 +93,9 @@ export class Rcc extends Peripheral {
   /** Whether backup-domain registers (BDCR) take writes: PWR_CR.DBP, wired by the SoC. */
   backupWritable: () => boolean = () => true;
 
-  constructor(ctx: PeripheralContext, options: RccOptions = {}) {
-    super('RCC', RCC_BASE, 0x400, ctx);
+  constructor(block: BlockPlacement, ctx: PeripheralContext, options: RccOptions = {}) {
+    super(block, ctx);
+    this.irq = irqLine(block, 'RCC');
     this.hseHz = options.hseHz ?? 8_000_000;
     const clock = ctx.clock;
     this.hseAlarm = clock.createAlarm(() => this.oscillatorReady('HSE'));
@@ -333,7 +338,7 @@ export class Rcc extends Peripheral {
 
   override updateIrq(): void {
     const v = this.cir.value;
-    this.ctx.setIrq(RCC_IRQ, (v & (v >>> 8) & 0x3f) !== 0);
+    this.ctx.setIrq(this.irq, (v & (v >>> 8) & 0x3f) !== 0);
   }
 
   private raiseReady(flag: number): void {

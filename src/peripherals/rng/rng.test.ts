@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { testContext } from '../rcc/testing.js';
 import { Rng } from './rng.js';
 
@@ -6,7 +7,7 @@ const RNG = 0x50060800;
 
 function setup(seed?: number) {
   const t = testContext();
-  const rng = t.attach(new Rng(t.ctx, seed));
+  const rng = t.attach(new Rng(socBlock('RNG'), t.ctx, seed));
   const rd = (o: number) => t.bus.read32(RNG + o) >>> 0;
   return { ...t, rng, rd };
 }

@@ -5,12 +5,10 @@
  * Clock and seed errors (CECS/SECS) never occur.
  */
 import type { Alarm } from '../../clock/clock.js';
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
 
-export const RNG_BASE = 0x50060800;
 /** HASH_RNG global interrupt. */
-export const RNG_IRQ = 80;
 export const RNG_DEFAULT_SEED = 0x2545f491;
 const RNG_CLOCK_HZ = 48_000_000;
 const RNGEN = 1 << 2;
@@ -24,11 +22,16 @@ export class Rng extends Peripheral {
   private data = 0;
   private readonly alarm: Alarm;
 
+  /** NVIC line HASH_RNG. */
+  readonly irq: number;
+
   constructor(
+    block: BlockPlacement,
     ctx: PeripheralContext,
     private readonly seed = RNG_DEFAULT_SEED,
   ) {
-    super('RNG', RNG_BASE, 0x400, ctx);
+    super(block, ctx);
+    this.irq = irqLine(block, 'HASH_RNG');
     this.state = seed >>> 0 || 1;
     this.alarm = ctx.clock.createAlarm(() => this.generate());
     this.cr = this.regs.define({
@@ -73,7 +76,7 @@ export class Rng extends Peripheral {
 
   override updateIrq(): void {
     const sr = this.sr.value;
-    this.ctx.setIrq(RNG_IRQ, (this.cr.value & IE) !== 0 && (sr & (DRDY | 0x60)) !== 0);
+    this.ctx.setIrq(this.irq, (this.cr.value & IE) !== 0 && (sr & (DRDY | 0x60)) !== 0);
   }
 
   /** Restarts the sequence from `seed` (or the constructor's). */

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { Exti } from '../exti/exti.js';
 import { Pwr } from '../pwr/pwr.js';
 import { LSE_STARTUP_CYCLES, Rcc } from '../rcc/rcc.js';
 import { testContext } from '../rcc/testing.js';
 import { daysFromDate, dateFromDays } from './calendar.js';
-import { RTC_BASE, Rtc } from './rtc.js';
+import { Rtc } from './rtc.js';
+
+const RTC_BASE = socBlock('RTC').base;
 
 const TR = 0x00;
 const DR = 0x04;
@@ -26,11 +29,11 @@ const SECOND = 16_000_000;
 
 function setup(options: { lse?: boolean } = {}) {
   const t = testContext();
-  const rcc = t.attach(new Rcc(t.ctx));
-  const pwr = t.attach(new Pwr(t.ctx));
-  const exti = t.attach(new Exti(t.ctx));
+  const rcc = t.attach(new Rcc(socBlock('RCC'), t.ctx));
+  const pwr = t.attach(new Pwr(socBlock('PWR'), t.ctx));
+  const exti = t.attach(new Exti(socBlock('EXTI'), t.ctx));
   const rtc = t.attach(
-    new Rtc(t.ctx, {
+    new Rtc(socBlock('RTC'), t.ctx, {
       rtcClockHz: () => rcc.rtcClockHz(),
       onBackupDomainChange: (l) => rcc.onBackupDomainChange(l),
       backupWritable: () => pwr.cr.flag('DBP'),

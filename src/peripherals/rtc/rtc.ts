@@ -20,7 +20,12 @@
  * ticks during init mode; ADD1H/SUB1H move the calendar at once.
  */
 import type { Alarm } from '../../clock/clock.js';
-import { Peripheral, type PeripheralContext, type ResetCause } from '../peripheral.js';
+import {
+  Peripheral,
+  type BlockPlacement,
+  type PeripheralContext,
+  type ResetCause,
+} from '../peripheral.js';
 import type { Register } from '../registers.js';
 import {
   SECONDS_PER_DAY,
@@ -33,7 +38,6 @@ import {
   timeRegister,
 } from './calendar.js';
 
-export const RTC_BASE = 0x40002800;
 /** EXTI lines of the RTC (RM0090 12.2.5). */
 export const RTC_ALARM_EXTI_LINE = 17;
 export const RTC_TAMPER_EXTI_LINE = 21;
@@ -112,8 +116,8 @@ export class Rtc extends Peripheral {
   private readonly backupWritable: () => boolean;
   private readonly setExtiLine: (line: number, level: boolean) => void;
 
-  constructor(ctx: PeripheralContext, wiring: RtcWiring = {}) {
-    super('RTC', RTC_BASE, 0x400, ctx);
+  constructor(block: BlockPlacement, ctx: PeripheralContext, wiring: RtcWiring = {}) {
+    super(block, ctx);
     this.clockHz = wiring.rtcClockHz ?? (() => LSE_HZ);
     this.backupWritable = wiring.backupWritable ?? (() => true);
     this.setExtiLine = wiring.setExtiLine ?? (() => {});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { Bus } from '../../bus/bus.js';
 import { Clock } from '../../clock/clock.js';
 import { ClockTree, type PeripheralContext } from '../peripheral.js';
@@ -17,7 +18,7 @@ function context(): PeripheralContext {
 
 describe('SYSCFG', () => {
   it('reports MEM_MODE changes through onRemap, back to flash on reset', () => {
-    const s = new Syscfg(context());
+    const s = new Syscfg(socBlock('SYSCFG'), context());
     expect(s.base).toBe(0x40013800);
     const modes: number[] = [];
     s.onRemap = (m) => modes.push(m);
@@ -33,7 +34,7 @@ describe('SYSCFG', () => {
   });
 
   it('stores PMC.MII_RMII_SEL and the EXTICR port selections', () => {
-    const s = new Syscfg(context());
+    const s = new Syscfg(socBlock('SYSCFG'), context());
     const selected: [number, number][] = [];
     s.onExtiSelect((line, port) => selected.push([line, port]));
     s.write(0x04, 0xffffffff, 4);
@@ -53,7 +54,7 @@ describe('SYSCFG', () => {
   });
 
   it('sets CMPCR.READY when the compensation cell is powered', () => {
-    const s = new Syscfg(context());
+    const s = new Syscfg(socBlock('SYSCFG'), context());
     s.write(0x20, 0x101, 4);
     expect(s.read(0x20, 4)).toBe(0x101);
     s.write(0x20, 0, 4);

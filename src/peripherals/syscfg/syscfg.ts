@@ -6,10 +6,8 @@
  * The remap itself belongs to the bus: `onRemap(mode)` tells the machine which memory to show
  * at 0 (0 main flash, 1 system memory, 2 FSMC bank 1, 3 SRAM1).
  */
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
-
-export const SYSCFG_BASE = 0x40013800;
 
 export type MemoryMode = 0 | 1 | 2 | 3;
 
@@ -22,8 +20,8 @@ export class Syscfg extends Peripheral {
   onRemap: (mode: MemoryMode) => void = () => {};
   private readonly exticrListeners: ((line: number, port: number) => void)[] = [];
 
-  constructor(ctx: PeripheralContext) {
-    super('SYSCFG', SYSCFG_BASE, 0x400, ctx);
+  constructor(block: BlockPlacement, ctx: PeripheralContext) {
+    super(block, ctx);
     const r = this.regs;
     // Reset MEM_MODE follows the BOOT pins; the Discovery board boots from main flash (00).
     this.memrmp = r.define({

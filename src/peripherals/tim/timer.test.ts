@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock, type BlockName } from '../../machine/soc/stm32f407Map.js';
 import { testContext } from '../rcc/testing.js';
-import { TIMERS, Timer } from './timer.js';
+import { Timer } from './timer.js';
 
 const CR1 = 0x00;
 const DIER = 0x0c;
@@ -10,13 +11,12 @@ const CNT = 0x24;
 const PSC = 0x28;
 const ARR = 0x2c;
 
-function setup(name: string) {
+function setup(name: BlockName) {
   const t = testContext();
-  const spec = TIMERS.find((s) => s.name === name)!;
-  const tim = t.attach(new Timer(t.ctx, spec));
-  const rd = (off: number) => t.bus.read32(spec.base + off) >>> 0;
-  const wr = (off: number, v: number) => t.bus.write32(spec.base + off, v);
-  return { ...t, tim, spec, rd, wr };
+  const tim = t.attach(new Timer(socBlock(name), t.ctx));
+  const rd = (off: number) => t.bus.read32(tim.base + off) >>> 0;
+  const wr = (off: number, v: number) => t.bus.write32(tim.base + off, v);
+  return { ...t, tim, spec: tim.spec, rd, wr };
 }
 
 describe('TIM2-TIM7 time base', () => {

@@ -13,12 +13,11 @@
  * modelled.
  */
 import type { Alarm } from '../../clock/clock.js';
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
 
 export interface TimerSpec {
   name: string;
-  base: number;
   irq: number;
   /** Counter width: TIM2/TIM5 are 32-bit, the others 16-bit. */
   bits: 16 | 32;
@@ -26,14 +25,18 @@ export interface TimerSpec {
   basic: boolean;
 }
 
-export const TIMERS: TimerSpec[] = [
-  { name: 'TIM2', base: 0x40000000, irq: 28, bits: 32, basic: false },
-  { name: 'TIM3', base: 0x40000400, irq: 29, bits: 16, basic: false },
-  { name: 'TIM4', base: 0x40000800, irq: 30, bits: 16, basic: false },
-  { name: 'TIM5', base: 0x40000c00, irq: 50, bits: 32, basic: false },
-  { name: 'TIM6', base: 0x40001000, irq: 54, bits: 16, basic: true },
-  { name: 'TIM7', base: 0x40001400, irq: 55, bits: 16, basic: true },
-];
+/**
+ * What differs between the timers modelled (RM0090 18.1, 20.1), by block name; their address
+ * and IRQ come from the SoC table. `vector`: the RM0090 table 61 name of the update interrupt.
+ */
+const TIMER_KINDS: Readonly<Record<string, { bits: 16 | 32; basic: boolean; vector: string }>> = {
+  TIM2: { bits: 32, basic: false, vector: 'TIM2' },
+  TIM3: { bits: 16, basic: false, vector: 'TIM3' },
+  TIM4: { bits: 16, basic: false, vector: 'TIM4' },
+  TIM5: { bits: 32, basic: false, vector: 'TIM5' },
+  TIM6: { bits: 16, basic: true, vector: 'TIM6_DAC' },
+  TIM7: { bits: 16, basic: true, vector: 'TIM7' },
+};
 
 const CEN = 1 << 0;
 const UDIS = 1 << 1;
@@ -70,11 +73,14 @@ export class Timer extends Peripheral {
   private updateCycle = 0;
   private running = false;
 
-  constructor(
-    ctx: PeripheralContext,
-    readonly spec: TimerSpec,
-  ) {
-    super(spec.name, spec.base, 0x400, ctx);
+  readonly spec: TimerSpec;
+
+  constructor(block: BlockPlacement, ctx: PeripheralContext) {
+    super(block, ctx);
+    const kind = TIMER_KINDS[block.name];
+    if (!kind) throw new Error(`${block.name}: not a timer f4emu models (TIM2-TIM7)`);
+    const spec = { name: block.name, irq: irqLine(block, kind.vector), ...kind };
+    this.spec = spec;
     this.max = spec.bits === 32 ? 0xffffffff : 0xffff;
     this.alarm = ctx.clock.createAlarm(() => this.overflow());
     this.compareAlarm = ctx.clock.createAlarm(() => this.compareMatch());

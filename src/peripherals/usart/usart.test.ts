@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Bus } from '../../bus/bus.js';
 import { Clock } from '../../clock/clock.js';
 import { ClockTree, type PeripheralContext } from '../peripheral.js';
-import { USARTS, Usart } from './usart.js';
+import { USART_BLOCKS, socBlock, type BlockName } from '../../machine/soc/stm32f407Map.js';
+import { Usart } from './usart.js';
 
 const SR = 0x00;
 const DR = 0x04;
@@ -25,7 +26,7 @@ const TCIE = 1 << 6;
 const RXNEIE = 1 << 5;
 const IDLEIE = 1 << 4;
 
-function setup(name = 'USART2') {
+function setup(name: BlockName = 'USART2') {
   const clock = new Clock();
   const clocks = new ClockTree();
   const irqs = new Map<number, boolean>();
@@ -37,10 +38,7 @@ function setup(name = 'USART2') {
     warn: () => {},
     requestReset: () => {},
   };
-  const usart = new Usart(
-    USARTS.find((u) => u.name === name)!,
-    ctx,
-  );
+  const usart = new Usart(socBlock(name), ctx);
   const tx: [number, number][] = [];
   usart.onTx = (b) => tx.push([b, clock.cycles]);
   /** Advances virtual time by `n` cycles, firing alarms on the way. */
@@ -70,7 +68,8 @@ const CHAR_115200 = 1390;
 
 describe('USART', () => {
   it('has the RM0090 addresses, interrupts and reset values', () => {
-    expect(USARTS.map((u) => [u.name, u.base, u.irq, u.apb])).toEqual([
+    const configs = USART_BLOCKS.map((name) => setup(name).usart.config);
+    expect(configs.map((u) => [u.name, u.base, u.irq, u.apb])).toEqual([
       ['USART1', 0x40011000, 37, 2],
       ['USART2', 0x40004400, 38, 1],
       ['USART3', 0x40004800, 39, 1],

@@ -18,7 +18,7 @@
  * clears RXNE). Synchronous, LIN, smartcard and IrDA bits are stored only.
  */
 import type { Alarm } from '../../clock/clock.js';
-import { Peripheral, type PeripheralContext } from '../peripheral.js';
+import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
 
 export interface UsartConfig {
@@ -28,15 +28,6 @@ export interface UsartConfig {
   /** APB bus whose PCLK clocks the baud generator. */
   apb: 1 | 2;
 }
-
-export const USARTS: readonly UsartConfig[] = [
-  { name: 'USART1', base: 0x40011000, irq: 37, apb: 2 },
-  { name: 'USART2', base: 0x40004400, irq: 38, apb: 1 },
-  { name: 'USART3', base: 0x40004800, irq: 39, apb: 1 },
-  { name: 'UART4', base: 0x40004c00, irq: 52, apb: 1 },
-  { name: 'UART5', base: 0x40005000, irq: 53, apb: 1 },
-  { name: 'USART6', base: 0x40011400, irq: 71, apb: 2 },
-];
 
 // SR bits
 const PE = 1 << 0;
@@ -102,11 +93,13 @@ export class Usart extends Peripheral {
   /** Virtual nanosecond at which the host's previous byte finished arriving. */
   private rxLineFree = 0;
 
-  constructor(
-    readonly config: UsartConfig,
-    ctx: PeripheralContext,
-  ) {
-    super(config.name, config.base, 0x400, ctx);
+  readonly config: UsartConfig;
+
+  constructor(block: BlockPlacement, ctx: PeripheralContext) {
+    super(block, ctx);
+    // The vector carries the block's name (USART1...UART5, RM0090 table 61).
+    const irq = irqLine(block, block.name);
+    this.config = { name: block.name, base: block.base, irq, apb: block.bus === 'APB2' ? 2 : 1 };
     const clock = ctx.clock;
     this.txAlarm = clock.createAlarm(() => this.txDone());
     this.idleAlarm = clock.createAlarm(() => this.idleDetected());

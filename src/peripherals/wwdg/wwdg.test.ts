@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { testContext } from '../rcc/testing.js';
-import { WWDG_BASE, WWDG_IRQ, Wwdg } from './wwdg.js';
+import { Wwdg } from './wwdg.js';
+
+const WWDG_BASE = socBlock('WWDG').base;
+const WWDG_IRQ = 0; // RM0090 table 61
 
 const CR = 0x00;
 const CFR = 0x04;
@@ -8,7 +12,7 @@ const SR = 0x08;
 
 function setup() {
   const t = testContext();
-  const wwdg = t.attach(new Wwdg(t.ctx));
+  const wwdg = t.attach(new Wwdg(socBlock('WWDG'), t.ctx));
   const rd = (off: number) => t.bus.read32(WWDG_BASE + off) >>> 0;
   const wr = (off: number, v: number) => t.bus.write32(WWDG_BASE + off, v);
   return { ...t, wwdg, rd, wr };

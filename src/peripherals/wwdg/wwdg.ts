@@ -9,11 +9,14 @@
  * The counter is computed from virtual cycles; alarms sit at the 0x40 and 0x3F crossings only.
  */
 import type { Alarm } from '../../clock/clock.js';
-import { Peripheral, type PeripheralContext, type ResetCause } from '../peripheral.js';
+import {
+  Peripheral,
+  irqLine,
+  type BlockPlacement,
+  type PeripheralContext,
+  type ResetCause,
+} from '../peripheral.js';
 import type { Register } from '../registers.js';
-
-export const WWDG_BASE = 0x40002c00;
-export const WWDG_IRQ = 0;
 
 const WDGA = 1 << 7;
 const T6 = 0x40;
@@ -33,8 +36,12 @@ export class Wwdg extends Peripheral {
   /** HCLK cycles per counter tick in force since `baseCycle`. */
   private cpt = 4096;
 
-  constructor(ctx: PeripheralContext) {
-    super('WWDG', WWDG_BASE, 0x400, ctx);
+  /** NVIC line of the early wakeup interrupt (WWDG). */
+  readonly irq: number;
+
+  constructor(block: BlockPlacement, ctx: PeripheralContext) {
+    super(block, ctx);
+    this.irq = irqLine(block, 'WWDG');
     this.ewiAlarm = ctx.clock.createAlarm(() => this.earlyWakeup());
     this.resetAlarm = ctx.clock.createAlarm(() => this.ctx.requestReset('wwdg'));
     const r = this.regs;
@@ -91,7 +98,7 @@ export class Wwdg extends Peripheral {
   }
 
   override updateIrq(): void {
-    this.ctx.setIrq(WWDG_IRQ, (this.sr.value & EWIF) !== 0 && (this.cfr.value & EWI) !== 0);
+    this.ctx.setIrq(this.irq, (this.sr.value & EWIF) !== 0 && (this.cfr.value & EWI) !== 0);
   }
 
   get enabled(): boolean {
