@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { USAGE, UsageError, parseRunArgs } from './options.js';
 import { EXIT_USAGE } from './report.js';
 import { run } from './run.js';
+import { logHelp } from '../diagnostics/log.js';
 
 export { EXIT_USAGE, EXIT_FAULT, EXIT_LIMIT, EXIT_EXPECT } from './report.js';
 
@@ -45,6 +46,10 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     throw e;
+  }
+  if (options.log?.help) {
+    process.stdout.write(logHelp() + '\n');
+    return 0;
   }
   if (options.help) {
     process.stdout.write(USAGE + '\n');

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { parseGdbAddress, type GdbAddress } from '../host/gdbTcp.js';
 import { parseSerialOption, serialPortName, type SerialTarget } from '../host/console.js';
 import type { Speed } from '../machine/runner.js';
+import { parseLogSpec, type LogSpec } from '../diagnostics/log.js';
 
 export const USAGE = `usage: f4emu run <image.elf|.bin|.hex> [options]
        f4emu run --flash-file PATH [options]    boot what a saved flash file holds
@@ -65,7 +66,7 @@ export interface RunOptions {
   expectTimeout: number;
   speed: Speed | null;
   flashFile: string | null;
-  log: string | null;
+  log: LogSpec | null;
   logFile: string | null;
   help: boolean;
 }
@@ -109,6 +110,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     }
     return n;
   };
+  const logItems: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const [key, inline] =
@@ -201,7 +203,7 @@ export function parseRunArgs(args: string[]): RunOptions {
         o.flashFile = text();
         break;
       case '--log':
-        o.log = o.log === null ? text() : `${o.log},${text()}`;
+        logItems.push(text());
         break;
       case '--log-file':
         o.logFile = text();
@@ -211,6 +213,14 @@ export function parseRunArgs(args: string[]): RunOptions {
         if (o.image) throw new UsageError(`more than one image given ('${o.image}', '${a}')`);
         o.image = a;
     }
+  }
+  if (logItems.length > 0) {
+    try {
+      o.log = parseLogSpec(logItems.join(','));
+    } catch (e) {
+      throw new UsageError(`--log: ${(e as Error).message}`);
+    }
+    if (o.log.help) return o;
   }
   if (o.help) return o;
   if (!o.image && o.flashFile === null) throw new UsageError('no image given');

@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import { Machine } from '../machine/machine.js';
-import { boot } from '../machine/firmware.js';
+import { boot, checkBootable } from '../machine/firmware.js';
+import { attachLog } from '../diagnostics/log.js';
 import { Runner, type RunEnd, type ScriptStep } from '../machine/runner.js';
 import { describeAwaited } from '../machine/transcript.js';
 import { ImageError, parseImage, type LoadedImage } from '../loader/image.js';
@@ -107,6 +108,8 @@ export async function run(o: RunOptions): Promise<number> {
         : null,
       cmdline: o.cmdline,
     });
+    const why = checkBootable(machine, { name: o.image || o.flashFile || undefined, image });
+    if (why !== null) throw new SetupError(why);
     flashFile?.start();
     if (o.logFile !== null) {
       logFd = openOutputFile(o.logFile, 'create', { hint: 'remove it or choose another name' });
@@ -116,7 +119,8 @@ export async function run(o: RunOptions): Promise<number> {
       say.err(`${o.image}: ${e.message}`);
       return EXIT_USAGE;
     }
-    if (e instanceof FlashFileError || e instanceof OutputFileError) {
+    if (e instanceof FlashFileError || e instanceof OutputFileError || e instanceof SetupError) {
+      flashFile?.close();
       say.err(e.message);
       return EXIT_USAGE;
     }
@@ -139,6 +143,14 @@ export async function run(o: RunOptions): Promise<number> {
       ? (pc) => sink.line(`${describeAddress(symbols, pc)}: ${machine.cpu.fetchForTrace(pc)}`)
       : null,
   });
+  if (o.log !== null) {
+    try {
+      attachLog(machine, o.log, (line) => sink.line(line), symbols);
+    } catch (e) {
+      say.err(`--log: ${(e as Error).message}`);
+      return EXIT_USAGE;
+    }
+  }
   const ctx: RunContext = {
     o,
     machine,
@@ -207,6 +219,7 @@ export async function run(o: RunOptions): Promise<number> {
       await b.firstClient;
     }
     runner.push(...o.script.map((s) => scriptStep(s, o.expectTimeout * 1e9)));
+    await terminal.ready;
     end = await runner.run();
   } catch (e) {
     await closeAll();

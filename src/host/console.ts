@@ -121,6 +121,7 @@ export interface TerminalConsoleIo {
 }
 
 const SEMIHOSTING_KEEP = 1 << 20;
+const FIRST_INPUT_WAIT_MS = 200;
 
 /**
  * The terminal: the console USART's output to stdout, stdin to the console's receiver (and to
@@ -142,6 +143,12 @@ export class Terminal implements SerialBackend {
   private semihostingQueue: number[] = [];
   /** The last byte written to the output (a message starts on a fresh line after it). */
   private lastByte = 0x0a;
+  /**
+   * Resolves once piped or redirected input has delivered its first bytes (or ended, or 200 ms
+   * passed): a run flat out would otherwise be virtual seconds ahead before Node reads the pipe.
+   */
+  readonly ready: Promise<void>;
+  private settle: () => void = () => {};
 
   constructor(
     private readonly runner: Runner,
@@ -156,6 +163,14 @@ export class Terminal implements SerialBackend {
       this.out.push(b);
     };
     this.closeInput = runner.openInput();
+    this.ready = new Promise<void>((resolve) => {
+      if (this.tty) return resolve();
+      const timer = setTimeout(resolve, FIRST_INPUT_WAIT_MS);
+      this.settle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
     if (this.tty) {
       this.input.setRawMode!(true);
       process.once('exit', this.restore);
@@ -172,6 +187,7 @@ export class Terminal implements SerialBackend {
   };
 
   private readonly onData = (chunk: Buffer | string) => {
+    this.settle();
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     let data: Iterable<number> = bytes;
     if (this.tty) {
@@ -188,6 +204,7 @@ export class Terminal implements SerialBackend {
   };
 
   private readonly onEnd = () => {
+    this.settle();
     this.ended = true;
     this.closeInput?.();
     this.closeInput = null;

@@ -87,8 +87,11 @@ export interface RunnerOptions {
 export const SERIAL_PORTS = ['USART1', 'USART2', 'USART3', 'UART4', 'UART5', 'USART6'];
 const SLICE_INSTRUCTIONS = 2_000_000;
 const TRACE_SLICE = 20_000;
-/** Pacing never lets the guest catch up more than this after the host stalled (ns). */
-const MAX_CATCH_UP_NS = 50e6;
+/**
+ * Pacing never lets the guest catch up more than this much wall time (ms) after the host
+ * stalled or could not keep up: beyond it the guest's clock falls behind instead of bursting.
+ */
+const MAX_CATCH_UP_MS = 200;
 
 type Tick = { kind: 'continue' } | { kind: 'wait'; ms: number } | { kind: 'end'; end: RunEnd };
 const CONTINUE: Tick = { kind: 'continue' };
@@ -232,6 +235,8 @@ export class Runner {
   async run(): Promise<RunEnd> {
     const host = this.host;
     if (host === null) throw new Error('Runner.run needs a host (use runSync without one)');
+    this.paceWall = host.now(); // pacing starts with the run, not with the set-up before it
+    this.paceNs = this.machine.clock.nanos;
     for (;;) {
       const t = this.tick(true);
       if (t.kind === 'end') return t.end;
@@ -300,11 +305,12 @@ export class Runner {
     const factor = this.speed === 'max' ? 0 : this.speed === 'realtime' ? 1 : this.speed;
     if (factor > 0 && this.host !== null) {
       let allowedNs = (now - this.paceWall) * 1e6 * factor - (clock.nanos - this.paceNs);
-      if (allowedNs > MAX_CATCH_UP_NS) {
-        // The host stalled (or the guest was held): don't burst to catch up.
+      const maxCatchUpNs = MAX_CATCH_UP_MS * 1e6 * factor;
+      if (allowedNs > maxCatchUpNs) {
+        // The host stalled or cannot keep up: don't burst to catch up.
         this.paceWall = now;
-        this.paceNs = clock.nanos - MAX_CATCH_UP_NS;
-        allowedNs = MAX_CATCH_UP_NS;
+        this.paceNs = clock.nanos - maxCatchUpNs;
+        allowedNs = maxCatchUpNs;
       }
       if (allowedNs <= 0) {
         return { kind: 'wait', ms: Math.min(20, Math.max(1, -allowedNs / 1e6 / factor)) };

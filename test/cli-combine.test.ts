@@ -1,0 +1,261 @@
+/**
+ * Options combine: the console, scripts, --serial, --gdb, --trace, --log-file and --speed in
+ * one run, as a user tries them — each case here failed before the one Runner (issue 9).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'bin', 'f4emu.js');
+const DEMO = path.join(ROOT, 'firmware/prebuilt/demo.elf');
+const ECHO = path.join(ROOT, 'firmware/prebuilt/console-echo.elf');
+const haveGdb = spawnSync('gdb-multiarch', ['--version']).status === 0;
+
+function f4emu(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    timeout: 90_000,
+    input,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'f4emu-combine-'));
+
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of running.splice(0)) if (c.exitCode === null) c.kill();
+});
+
+/** Starts f4emu in the background; `waitFor(re)` resolves with the match on its stderr. */
+function background(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const waitFor = (re: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const m = re.exec(stderr);
+        if (m) {
+          child.stderr!.off('data', check);
+          resolve(m);
+        }
+      };
+      child.stderr!.on('data', check);
+      check();
+      void exit.then(() => reject(new Error(`f4emu exited first: ${stderr}`)));
+    });
+  return { child, exit, waitFor, out: () => stdout, err: () => stderr };
+}
+
+describe('options combine', () => {
+  it('--gdb keeps the console and the script: the banner arrives and --expect ends the run', () => {
+    const r = f4emu(['run', DEMO, '--gdb', '0', '--expect', 'board demo', '--timeout', '30']);
+    expect(r.stdout).toMatch(/f4emu board demo/);
+    expect(r.stderr).toMatch(/GDB server listening on 127\.0\.0\.1:\d+/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('--trace keeps the console, the script and --serial files', () => {
+    const dir = tmp();
+    const u3 = path.join(dir, 'u3.txt');
+    const log = path.join(dir, 'trace.txt');
+    const r = f4emu([
+      'run',
+      DEMO,
+      '--trace',
+      '--log-file',
+      log,
+      '--serial',
+      `usart3=file:${u3}`,
+      '--expect',
+      'board demo',
+      '--timeout',
+      '60',
+    ]);
+    expect(r.stdout).toMatch(/f4emu board demo/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.existsSync(u3)).toBe(true);
+    const trace = fs.readFileSync(log, 'utf8');
+    expect(trace).toMatch(/^0x08[0-9a-f]{6} <Reset_Handler[^>]*>: /m);
+    expect(trace.split('\n').length).toBeGreaterThan(100_000);
+  });
+
+  it('all at once: console + --gdb + --expect/--send + --serial + --trace + --speed realtime', () => {
+    const dir = tmp();
+    const r = f4emu([
+      'run',
+      DEMO,
+      '--gdb',
+      '0',
+      '--trace',
+      '--log-file',
+      path.join(dir, 'trace.txt'),
+      '--serial',
+      `usart3=file:${path.join(dir, 'u3.txt')}`,
+      '--speed',
+      'realtime',
+      '--expect',
+      'Enter for status',
+      '--send',
+      '\\r',
+      '--expect-re',
+      'uptime \\d+\\.\\d s',
+      '--stats',
+      '--timeout',
+      '60',
+    ]);
+    expect(r.stdout).toMatch(/uptime 0\.\d s$/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('piped stdin feeds the console, with --semihosting too', () => {
+    const r = f4emu(
+      ['run', ECHO, '--semihosting', '--expect', 'you said: HELLO', '--timeout', '20'],
+      'hello\r',
+    );
+    expect(r.stdout).toMatch(/echo ready\r\n> hello\r\nyou said: HELLO/);
+    expect(r.code, r.stderr).toBe(0);
+    // The board demo (no semihosting): typed characters echo, Enter prints its status line.
+    const demo = f4emu(['run', DEMO, '--expect', 'B1 is up', '--timeout', '20'], 'hi\r');
+    expect(demo.stdout).toMatch(
+      /hi\r\nuptime \d+\.\d s, LD4 green lit, B1 pressed 0 time\(s\), B1 is up/,
+    );
+    expect(demo.code, demo.stderr).toBe(0);
+  });
+
+  it('an --expect that never comes ends after 10 virtual seconds without --timeout', () => {
+    const r = f4emu(['run', DEMO, '--expect', 'never printed']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(
+      /expected 'never printed' on the console, but it did not appear within 10\.000 virtual seconds/,
+    );
+    expect(r.stderr).toMatch(/\| LEDs LD4 LD3 LD5 LD6 take turns/);
+    const quick = f4emu(['run', DEMO, '--expect', 'never', '--expect-timeout', '0.5']);
+    expect(quick.stderr).toMatch(/within 0\.500 virtual seconds/);
+  });
+
+  it("f4emu's own messages start on a fresh line after the guest's output", () => {
+    // stdout and stderr into one pipe: the echo firmware's prompt '> ' has no newline.
+    const r = spawnSync(
+      '/bin/sh',
+      ['-c', `"${process.execPath}" "${CLI}" run "${ECHO}" --semihosting --timeout 1 2>&1`],
+      { encoding: 'latin1', input: '' },
+    );
+    expect(r.stdout).toMatch(/echo ready\r\n> \nf4emu: stopped: timeout \(1 s\)/);
+  });
+});
+
+describe('virtual time on the command line', () => {
+  it('--speed realtime keeps virtual time with the wall clock across the PLL switch', () => {
+    const r = f4emu(['run', DEMO, '--speed', 'realtime', '--timeout', '2', '--stats']);
+    expect(r.code).toBe(4);
+    const virtual = Number(/virtual=([\d.]+)s/.exec(r.stderr)![1]);
+    // Node's start-up is not virtual time: a little less than the wall time, never more.
+    expect(virtual).toBeGreaterThan(1);
+    expect(virtual).toBeLessThanOrEqual(2.02);
+  });
+
+  it('--speed N paces virtual time at N times the wall clock', () => {
+    // Slower than the wall clock, so a loaded host keeps up: 2 wall seconds, 1 virtual second.
+    const r = f4emu(['run', DEMO, '--speed', '0.5', '--timeout', '2', '--stats']);
+    const virtual = Number(/virtual=([\d.]+)s/.exec(r.stderr)![1]);
+    expect(virtual).toBeGreaterThan(0.6);
+    expect(virtual).toBeLessThanOrEqual(1.02);
+  });
+});
+
+describe('tcp serial ports', () => {
+  it('wait for the first client by default, and keep what the guest sent before (,nowait)', async () => {
+    // The echo console on USART2 served over TCP; the guest runs before anybody connects.
+    const e = background([
+      'run',
+      ECHO,
+      '--semihosting',
+      '--serial',
+      'usart2=tcp:127.0.0.1:0,nowait',
+      '--timeout',
+      '30',
+    ]);
+    const [, port] = await e.waitFor(/USART2 on tcp:127\.0\.0\.1:(\d+)/);
+    await new Promise((r) => setTimeout(r, 500)); // the banner is sent to nobody meanwhile
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let got = '';
+    socket.on('data', (d) => (got += d.toString('latin1')));
+    while (!got.includes('> ')) await new Promise((r) => setTimeout(r, 20));
+    expect(got).toBe('echo ready\r\n> ');
+    socket.write('abc\r');
+    while (!got.includes('you said: ABC')) await new Promise((r) => setTimeout(r, 20));
+    socket.destroy();
+    e.child.kill();
+
+    const w = background(['run', ECHO, '--semihosting', '--serial', 'usart2=tcp:0']);
+    const [, port2] = await w.waitFor(/USART2 on tcp:127\.0\.0\.1:(\d+): waiting for a client/);
+    const client = net.connect(Number(port2), '127.0.0.1');
+    let got2 = '';
+    client.on('data', (d) => (got2 += d.toString('latin1')));
+    while (!got2.includes('> ')) await new Promise((r) => setTimeout(r, 20));
+    expect(got2).toBe('echo ready\r\n> ');
+    client.destroy();
+    w.child.kill();
+  });
+});
+
+describe.skipIf(!haveGdb)('GDB and the console together', () => {
+  it('the console prints and the script runs while gdb-multiarch debugs', async () => {
+    const e = background([
+      'run',
+      DEMO,
+      '--gdb',
+      '127.0.0.1:0',
+      '--wait-gdb',
+      '--expect',
+      'Enter for status',
+      '--send',
+      '\\r',
+      '--expect',
+      'B1 is up',
+      '--timeout',
+      '60',
+    ]);
+    const [, port] = await e.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+    const g = spawn(
+      'gdb-multiarch',
+      [
+        '-batch',
+        '-nx',
+        '-ex',
+        `target remote 127.0.0.1:${port}`,
+        '-ex',
+        'break main',
+        '-ex',
+        'continue',
+        '-ex',
+        'print $pc',
+        '-ex',
+        'continue',
+        DEMO,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    running.push(g);
+    const gdbExit = new Promise((r) => g.on('exit', r));
+    let out = '';
+    g.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    g.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await e.exit;
+    await gdbExit;
+    expect(out).toMatch(/Breakpoint 1, 0x[0-9a-f]+ in main \(\)/);
+    expect(e.out()).toMatch(/f4emu board demo on STM32F4Discovery/);
+    expect(e.out()).toMatch(/uptime \d+\.\d s, LD4 green lit/);
+    expect(code, e.err()).toBe(0);
+  });
+});
