@@ -14,6 +14,7 @@
 import type { StopReason } from '../core/cpu.js';
 import type { Machine } from './machine.js';
 import { Transcript, type Awaited } from './transcript.js';
+import { USART_BLOCKS } from './soc/stm32f407Map.js';
 
 export interface RunnerHost {
   /** Monotonic wall-clock milliseconds. */
@@ -84,7 +85,6 @@ export interface RunnerOptions {
   trace?: ((pc: number) => void) | null;
 }
 
-export const SERIAL_PORTS = ['USART1', 'USART2', 'USART3', 'UART4', 'UART5', 'USART6'];
 const SLICE_INSTRUCTIONS = 2_000_000;
 const TRACE_SLICE = 20_000;
 /**
@@ -140,7 +140,7 @@ export class Runner {
     this.expectTimeoutNs = options.expectTimeoutNs ?? 10e9;
     this.consolePort = options.console ?? null;
     const reserved = new Set(options.reservedPorts ?? []);
-    for (const name of SERIAL_PORTS) {
+    for (const name of USART_BLOCKS) {
       const port = machine.peripherals.get(name) as unknown as SerialPortLike | undefined;
       if (!port || typeof port.send !== 'function') continue;
       this.ports.set(name, port);
