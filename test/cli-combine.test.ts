@@ -259,3 +259,69 @@ describe.skipIf(!haveGdb)('GDB and the console together', () => {
     expect(code, e.err()).toBe(0);
   });
 });
+
+describe('the command line itself', () => {
+  it('--version, run --help, and a one-line hint instead of a stack trace before a build', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(f4emu(['--version']).stdout).toBe(`f4emu ${pkg.version}\n`);
+    const help = f4emu(['run', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--expect-re REGEX/);
+    expect(help.stdout).toMatch(/Every option combines with every other/);
+    // A fresh clone: bin/ without dist/.
+    const dir = tmp();
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.copyFileSync(CLI, path.join(dir, 'bin', 'f4emu.js'));
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+    const r = spawnSync(process.execPath, [path.join(dir, 'bin', 'f4emu.js'), '--help'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("f4emu: not built yet: run 'npm run build' (or 'npm start') first\n");
+  });
+
+  it('says when the data is not firmware, before running it', () => {
+    const file = path.join(tmp(), 'notes.bin');
+    fs.writeFileSync(file, 'Hello, these are my notes\n');
+    const r = f4emu(['run', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/notes\.bin is not Cortex-M firmware: its initial SP 0x6c6c6548/);
+  });
+
+  it('--log shows interrupts and register accesses by name, to --log-file', () => {
+    const log = path.join(tmp(), 'log.txt');
+    const r = f4emu([
+      'run',
+      DEMO,
+      '--log',
+      'int,mmio=USART2',
+      '--log-file',
+      log,
+      '--expect',
+      'Enter for status',
+      '--press-button',
+      '--expect',
+      'B1 pressed',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = fs.readFileSync(log, 'utf8');
+    expect(text).toMatch(/^\[0\.\d{9}\] mmio: USART2\.BRR write 0x0000016d/m);
+    expect(text).toMatch(
+      /int: EXTI0 \(IRQ 6\) taken at pc 0x[0-9a-f]{8} <[^>]+>, handler 0x[0-9a-f]{8} <EXTI0_IRQHandler>/,
+    );
+    expect(text).toMatch(/int: SysTick taken/);
+    // The log file is never overwritten.
+    const again = f4emu([
+      'run',
+      DEMO,
+      '--log',
+      'int',
+      '--log-file',
+      log,
+      '--max-instructions',
+      '10',
+    ]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists \(\d+ bytes\) and is not f4emu's to overwrite/);
+  });
+});
