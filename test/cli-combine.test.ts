@@ -5,26 +5,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, ROOT, f4emu, tmpDir } from './helpers/cli.js';
 
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'bin', 'f4emu.js');
 const DEMO = path.join(ROOT, 'firmware/prebuilt/demo.elf');
 const ECHO = path.join(ROOT, 'firmware/prebuilt/console-echo.elf');
 const haveGdb = spawnSync('gdb-multiarch', ['--version']).status === 0;
-
-function f4emu(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    timeout: 90_000,
-    input,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'f4emu-combine-'));
+const tmp = () => tmpDir('f4emu-combine-');
 
 const running: ChildProcess[] = [];
 afterEach(() => {

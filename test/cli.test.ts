@@ -1,17 +1,12 @@
 /** The f4emu command as a user meets it: the demo, exit codes, and one-line errors. */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { ROOT, f4emu as run } from './helpers/cli.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'bin', 'f4emu.js');
-
-function f4emu(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** `f4emu ARGS...` to completion. */
+const f4emu = (...args: string[]) => run(args);
 
 function tmpFile(name: string, bytes: Uint8Array | string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'f4emu-cli-'));

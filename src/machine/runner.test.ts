@@ -1,25 +1,12 @@
 /** The one run loop: pacing on virtual nanoseconds, script steps, input, debugger, trace. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseImage } from '../loader/image.js';
-import { boot } from './firmware.js';
+import { bootPrebuilt } from '../../test/helpers/prebuilt.js';
 import { ConsoleOnlyHost } from './semihosting.js';
 import { Machine } from './machine.js';
 import { Runner, type DebugEndpoint, type RunnerHost } from './runner.js';
 import { nodeRunnerHost } from '../host/runnerHost.js';
 
-const PREBUILT = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../firmware/prebuilt',
-);
-
-function booted(name: string): Machine {
-  const m = new Machine({ warn: () => {} });
-  boot(m, parseImage(fs.readFileSync(path.join(PREBUILT, name)), name));
-  return m;
-}
+const booted = (name: string): Machine => bootPrebuilt(name);
 
 /**
  * A host whose wall clock moves only when the runner waits on a timer (and by `perYield` ms at
@@ -110,9 +97,7 @@ describe('Runner script steps', () => {
 
 describe('Runner input and sleep', () => {
   it('delivers input queued from the host to the console', async () => {
-    const m = new Machine({ warn: () => {} });
-    const image = fs.readFileSync(path.join(PREBUILT, 'console-echo.elf'));
-    boot(m, parseImage(image, 'echo'), { semihosting: new ConsoleOnlyHost(() => {}) });
+    const m = bootPrebuilt('console-echo.elf', { semihosting: new ConsoleOnlyHost(() => {}) });
     const runner = new Runner(m, { host: nodeRunnerHost });
     runner.push({ expect: 'echo ready\r\n> ' });
     expect(await runner.run()).toEqual({ kind: 'script-done' });

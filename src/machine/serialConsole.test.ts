@@ -1,22 +1,9 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseImage } from '../loader/image.js';
-import { boot } from './firmware.js';
-import { Machine } from './machine.js';
+import { bootPrebuilt } from '../../test/helpers/prebuilt.js';
+import type { Machine } from './machine.js';
 import { ExpectError, SerialConsole } from './serialConsole.js';
 
-const PREBUILT = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../firmware/prebuilt',
-);
-
-function booted(name: string): Machine {
-  const m = new Machine({ warn: () => {} });
-  boot(m, parseImage(fs.readFileSync(path.join(PREBUILT, name)), name));
-  return m;
-}
+const booted = (name: string): Machine => bootPrebuilt(name);
 
 describe('SerialConsole (the scripting API)', () => {
   it('waits for texts in order and types into the console, on virtual time', () => {
