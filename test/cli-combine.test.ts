@@ -313,3 +313,47 @@ describe('the command line itself', () => {
     expect(again.stderr).toMatch(/exists \(\d+ bytes\) and is not f4emu's to overwrite/);
   });
 });
+
+describe('a terminal', () => {
+  // A pseudo-terminal from Python's standard pty module: f4emu sees a real TTY.
+  const PY = '/usr/bin/python3';
+  const havePty = spawnSync(PY, ['-c', 'import pty']).status === 0;
+
+  it.skipIf(!havePty)(
+    'is raw with --semihosting too: typed text reaches USART2, Ctrl-A X quits',
+    () => {
+      const script = `
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b''
+def pump(until, seconds):
+    global out
+    end = time.time() + seconds
+    while until not in out and time.time() < end:
+        if select.select([fd], [], [], 0.05)[0]:
+            try: out += os.read(fd, 4096)
+            except OSError: return
+pump(b'> ', 30)
+os.write(fd, b'hi\\r')
+pump(b'you said: HI', 30)
+os.write(fd, b'\\x01x')
+status = None
+end = time.time() + 20
+while status is None and time.time() < end:
+    pump(b'\\0', 0.05)
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p: status = os.waitstatus_to_exitcode(st)
+sys.stdout.write(repr(out) + '\\nexit %s\\n' % status)
+`;
+      const r = spawnSync(
+        PY,
+        ['-c', script, process.execPath, CLI, 'run', ECHO, '--semihosting', '--speed', 'max'],
+        { encoding: 'utf8', timeout: 90_000 },
+      );
+      expect(r.stdout).toMatch(/> hi\\r\\r?\\nyou said: HI/);
+      expect(r.stdout).toMatch(/exit 0\n$/);
+    },
+  );
+});

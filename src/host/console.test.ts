@@ -113,16 +113,6 @@ describe('the terminal', () => {
     expect(t.semihosting.read(4)!.length).toBe(0); // end of input
     await t.close();
   });
-
-  it('writes semihosting newlines as CR LF on a raw terminal', async () => {
-    const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode() {} });
-    const output = new PassThrough();
-    const { runner } = recordingRunner();
-    const t = new Terminal(runner, { input, output });
-    t.semihosting.write(1, Buffer.from('a\nb\r\n'));
-    expect(output.read()?.toString()).toBe('a\r\nb\r\n');
-    await t.close();
-  });
 });
 
 describe('serial backends', () => {

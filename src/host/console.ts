@@ -126,8 +126,7 @@ const FIRST_INPUT_WAIT_MS = 200;
 /**
  * The terminal: the console USART's output to stdout, stdin to the console's receiver (and to
  * semihosting's console reads, which see the same bytes). On a TTY the terminal is raw (Ctrl-C
- * reaches the guest) with QEMU's Ctrl-A escapes, restored by `close()` or at exit; newlines the
- * guest writes through semihosting get their carriage return there.
+ * reaches the guest) with QEMU's Ctrl-A escapes, restored by `close()` or at exit.
  */
 export class Terminal implements SerialBackend {
   readonly description: string;
@@ -214,17 +213,11 @@ export class Terminal implements SerialBackend {
   readonly semihosting: TerminalConsoleIo = {
     write: (fd, data) => {
       this.out.flush();
-      let bytes = data;
-      if (this.tty && fd === 1 && data.includes(0x0a)) {
-        // A raw terminal does not turn \n into \r\n: do what the tty's ONLCR would.
-        bytes = Buffer.from(
-          Buffer.from(data).toString('latin1').replace(/\r?\n/g, '\r\n'),
-          'latin1',
-        );
-      }
-      if (bytes.length > 0) this.lastByte = bytes[bytes.length - 1]!;
-      if (fd === 2) fs.writeSync(2, bytes);
-      else this.output.write(Buffer.from(bytes));
+      // After the console's pending output, in order. (A raw terminal keeps ONLCR in libuv's
+      // raw mode, so newlines need no help.)
+      if (data.length > 0) this.lastByte = data[data.length - 1]!;
+      if (fd === 2) fs.writeSync(2, data);
+      else this.output.write(Buffer.from(data));
     },
     read: (max) => {
       if (this.semihostingQueue.length > 0) {
