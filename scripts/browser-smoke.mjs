@@ -25,7 +25,7 @@ const ESM = 'dist/browser/f4emu.js';
 const IIFE = 'dist/browser/f4emu.iife.js';
 const META = 'dist/browser/f4emu.meta.json';
 const DEMO = 'firmware/prebuilt/demo.elf';
-const API = ['Machine', 'boot', 'parseImage', 'SerialConsole'];
+const API = ['Machine', 'boot', 'parseImage', 'SerialConsole', 'Runner'];
 /** Node's globals a browser does not have; each must be undefined inside the context. */
 const NODE_ONLY = [
   'process',
@@ -119,6 +119,17 @@ function main() {
   banner += con.expect('Enter for status\r\n');
   con.send('\r'); // the demo answers Enter with a status line; checks the receive path too
   const status = con.expect(' time(s), B1 is ') + con.expect('\n');
+  // The Runner itself, as a worker drives it: console output byte by byte, a script step.
+  const other = new F4emu.Machine();
+  F4emu.boot(other, F4emu.parseImage(bytes, 'demo.elf'));
+  const runner = new F4emu.Runner(other);
+  let printed = '';
+  runner.onConsoleOutput = (b) => (printed += String.fromCharCode(b));
+  runner.push({ expect: 'Enter for status' });
+  const end = runner.runSync();
+  if (end.kind !== 'script-done' || !printed.includes('SYSCLK 168 MHz')) {
+    fail(`the Runner did not run the demo to its prompt: ${JSON.stringify(end)}`);
+  }
   const t2 = performance.now();
 
   for (const line of (banner + status).split(/\r?\n/)) if (line.trim()) console.log(`  | ${line}`);

@@ -7,6 +7,10 @@
  *   boot(machine, parseImage(bytes, 'demo.elf'));
  *   new SerialConsole(machine).expect('f4emu board demo on STM32F4Discovery');
  *
+ * A page's worker drives the machine with the same Runner as the command line: `new
+ * Runner(machine, { host, speed: 'realtime' })` with a host giving `now()`, `setTimer()` and
+ * `yield()` (a MessageChannel), `runner.onConsoleOutput` for its terminal, `runner.input()`.
+ *
  * Only the layers that run in a browser may be imported here (DESIGN.md: core, bus, clock,
  * peripherals, boards, machine, net, gdb, loader, diagnostics); tsconfig.browser.json compiles
  * them without Node's types and scripts/browser-smoke.mjs boots the demo from the bundle with
@@ -21,6 +25,15 @@ export {
   type ExpectOptions,
 } from './machine/serialConsole.js';
 export { type SemihostingHost } from './machine/semihosting.js';
+export {
+  Runner,
+  type RunnerHost,
+  type RunnerOptions,
+  type RunEnd,
+  type ScriptStep,
+  type DebugEndpoint,
+  type Speed,
+} from './machine/runner.js';
 export { parseImage, parseBinary, parseIntelHex, ImageError } from './loader/image.js';
 export type { LoadedImage } from './loader/image.js';
 export { parseElf } from './loader/elf.js';
