@@ -41,14 +41,11 @@ function elfNames(kind: 'tests' | 'bench' | 'fpu'): string[] {
 
 function runF4emu(elf: string, maxInstructions: number): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [
-      BIN,
-      'run',
-      elf,
-      '--semihosting',
-      '--max-instructions',
-      String(maxInstructions),
-    ]);
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', elf, '--semihosting', '--max-instructions', String(maxInstructions)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ); // no console input: none is waited for
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

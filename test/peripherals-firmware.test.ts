@@ -60,14 +60,11 @@ function runInProcess(name: string, setup: (m: Machine) => void = () => {}): Run
 
 function runCli(elf: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [
-      BIN,
-      'run',
-      elf,
-      '--semihosting',
-      '--max-instructions',
-      String(MAX_INSTRUCTIONS),
-    ]);
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', elf, '--semihosting', '--max-instructions', String(MAX_INSTRUCTIONS)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ); // no console input: none is waited for
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
