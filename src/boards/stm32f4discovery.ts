@@ -3,7 +3,9 @@
  * STM32F407VGT6 with an 8 MHz HSE crystal, four user LEDs on port D (LD3 orange PD13, LD4 green
  * PD12, LD5 red PD14, LD6 blue PD15, lit when the pin is high), the blue user button B1 on PA0
  * (high while pressed, an external pull-down holds it low otherwise), USART2 (PA2/PA3) as the
- * console NuttX's configurations use, and the Ethernet baseboard's LAN8720 PHY at address 0.
+ * console NuttX's configurations use, and the Ethernet baseboard's (STM32F4DIS-BB) LAN8720 PHY at
+ * address 0 and microSD card-detect switch on PB15 (NuttX's stm32f4discovery.h: GPIO_SDIO_NCD, a
+ * floating input: the baseboard's pull-up holds it high while the slot is empty).
  */
 
 /** GPIO port letters, index = port number in the machine (GPIOA = 0). */
@@ -26,6 +28,14 @@ export interface ButtonDescription {
   pressedLevel: boolean;
 }
 
+export interface CardDetectDescription {
+  /** GPIO port number (0 = A) and pin of the SD slot's card-detect switch. */
+  port: number;
+  pin: number;
+  /** Level the board's pull resistor holds the pin at while no card is in the slot. */
+  noCardLevel: boolean;
+}
+
 export interface BoardDescription {
   name: string;
   /** HSE crystal in Hz. */
@@ -37,9 +47,12 @@ export interface BoardDescription {
   console: string;
   /** MDIO address of the Ethernet PHY. */
   phyAddress: number;
+  /** The SD slot's card-detect pin, if the board has a slot. */
+  cardDetect?: CardDetectDescription;
 }
 
 const PORT_A = 0;
+const PORT_B = 1;
 const PORT_D = 3;
 
 export const STM32F4DISCOVERY: BoardDescription = {
@@ -54,4 +67,5 @@ export const STM32F4DISCOVERY: BoardDescription = {
   button: { name: 'B1', port: PORT_A, pin: 0, pressedLevel: true },
   console: 'USART2',
   phyAddress: 0,
+  cardDetect: { port: PORT_B, pin: 15, noCardLevel: true },
 };

@@ -1,6 +1,7 @@
 /**
  * The board around the chip, live: LED states read from their GPIO pins, the user button
- * driven onto its pin (the board's pull resistor holds the released level), and a timed press
+ * driven onto its pin (the board's pull resistor holds the released level), the SD slot's
+ * card-detect pin held at its no-card level by the board's pull resistor, and a timed press
  * on virtual time, so a scripted or typed press is deterministic.
  */
 import type { BoardDescription, LedDescription } from '../boards/stm32f4discovery.js';
@@ -30,6 +31,10 @@ export class Board {
     }
     this.releaseAlarm = clock.createAlarm(() => this.setButton(false));
     this.setButton(false);
+    // An empty SD slot: the board's pull-up holds card-detect at its no-card level. Like the
+    // button's pull-down it outlasts every chip and GPIO reset (the host keeps driving it).
+    const cd = description.cardDetect;
+    if (cd) this.gpio(cd.port).setInput(cd.pin, cd.noCardLevel);
   }
 
   private gpio(port: number): Gpio {
