@@ -4,6 +4,7 @@
  * or USART2 as `soc.rcc`, `soc.usarts[1]`, with no lookup by name and no cast.
  */
 import { DmaController, dmaControllers } from '../../peripherals/dma/dma.js';
+import { EthernetMac } from '../../peripherals/eth/mac.js';
 import { Iwdg } from '../../peripherals/iwdg/iwdg.js';
 import type { Peripheral, PeripheralContext } from '../../peripherals/peripheral.js';
 import { Rtc } from '../../peripherals/rtc/rtc.js';
@@ -24,6 +25,8 @@ export interface Stm32f407Soc extends SystemBlocks, IoBlocks {
   readonly rtc: Rtc;
   /** DMA1, DMA2. */
   readonly dmas: readonly [DmaController, DmaController];
+  /** The Ethernet MAC and its DMA; the board's PHY attaches with `eth.attachPhy(address, phy)`. */
+  readonly eth: EthernetMac;
   /** The table's 'unimplemented' blocks: read 0, ignore writes, warn once per register. */
   readonly unimplemented: readonly UnimplementedPeripheral[];
   /** Every peripheral above, modelled ones first, in the order they are created and reset. */
@@ -46,6 +49,9 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
     setExtiLine: (line, level) => exti.setLine(line, level),
   });
   const dmas = dmaControllers([socBlock('DMA1'), socBlock('DMA2')], ctx, io.usarts);
+  const eth = new EthernetMac(socBlock('ETH'), ctx, {
+    rmii: () => io.syscfg.pmc.flag('MII_RMII_SEL'),
+  });
   const unimplemented = unimplementedPeripherals(UNIMPLEMENTED_BLOCKS, ctx);
   const modelled: Peripheral[] = [
     system.rcc,
@@ -63,6 +69,7 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
     wwdg,
     rtc,
     ...dmas,
+    eth,
   ];
   checkAgainstTable(modelled);
   return {
@@ -72,6 +79,7 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
     wwdg,
     rtc,
     dmas,
+    eth,
     unimplemented,
     all: [...modelled, ...unimplemented],
   };

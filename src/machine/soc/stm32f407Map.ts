@@ -111,7 +111,7 @@ const BLOCKS = [
     DMA2_Stream0: 56, DMA2_Stream1: 57, DMA2_Stream2: 58, DMA2_Stream3: 59,
     DMA2_Stream4: 60, DMA2_Stream5: 68, DMA2_Stream6: 69, DMA2_Stream7: 70,
   }, M),
-  block('ETH',       0x40028000, 0x1400,  'AHB1', { ETH: 61 }, U), // wakeup: EXTI line 19
+  block('ETH',       0x40028000, 0x1400,  'AHB1', { ETH: 61 }, M), // wakeup: EXTI line 19
   block('USB OTG HS', 0x40040000, 0x40000, 'AHB1', { OTG_HS_EP1_OUT: 74, OTG_HS_EP1_IN: 75, OTG_HS: 77 }, U),
   // AHB2
   block('USB OTG FS', 0x50000000, 0x40000, 'AHB2', { OTG_FS: 67 }, U),
