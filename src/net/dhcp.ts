@@ -124,10 +124,13 @@ export class DhcpServer {
 
   constructor(readonly config: DhcpServerConfig) {}
 
-  /** Answers one client message (the UDP data sent to port 67), or null for no answer. */
-  handle(data: Uint8Array): DhcpReply | null {
+  /**
+   * Answers one client message (the UDP data sent to port 67): a reply, null when none is due
+   * (RELEASE, a request meant for another server), or 'malformed'.
+   */
+  handle(data: Uint8Array): DhcpReply | null | 'malformed' {
     const m = parseDhcp(data);
-    if (!m || m.op !== BOOTREQUEST) return null;
+    if (!m || m.op !== BOOTREQUEST) return 'malformed';
     const c = this.config;
     switch (dhcpMessageType(m)) {
       case DHCPDISCOVER:
@@ -155,7 +158,7 @@ export class DhcpServer {
         this.leasedTo = null;
         return null;
       default:
-        return null;
+        return 'malformed'; // no or unknown message type: BOOTP, which we do not serve
     }
   }
 
