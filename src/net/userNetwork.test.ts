@@ -1,0 +1,549 @@
+import { describe, expect, it } from 'vitest';
+import { formatIpv4, internetChecksum, transportChecksum } from './checksum.js';
+import {
+  arpPacket,
+  arpRequestFrame,
+  BROADCAST,
+  DHCP,
+  dhcpFrame,
+  dhcpMessage,
+  ethernet,
+  FakeScheduler,
+  GUEST_MAC,
+  GW_MAC,
+  icmpEcho,
+  ip,
+  ipv4Frame,
+  ipv4Packet,
+  tcpSegment,
+  udpDatagram,
+} from './testing.js';
+import {
+  UserModeNetwork,
+  type TcpSegmentReceiver,
+  type UserModeNetworkOptions,
+} from './userNetwork.js';
+
+const hex = (b: ArrayLike<number>) =>
+  Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
+const u32 = (b: Uint8Array, o: number) =>
+  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+
+function setup(options: Partial<UserModeNetworkOptions> = {}) {
+  const scheduler = new FakeScheduler();
+  const net = new UserModeNetwork({ scheduler, createTcp: null, ...options });
+  const out: Uint8Array[] = [];
+  net.onFrame = (f) => out.push(f);
+  const exchange = (frame: Uint8Array): Uint8Array[] => {
+    out.length = 0;
+    net.receiveFrame(frame);
+    scheduler.advance(1_000_000);
+    return out.splice(0);
+  };
+  return { scheduler, net, out, exchange };
+}
+
+/** The IPv4 view of a frame to the guest, with every header check a receiver makes. */
+function ipv4Of(frame: Uint8Array) {
+  expect(u16(frame, 12)).toBe(0x0800);
+  expect(frame[14]).toBe(0x45);
+  const total = u16(frame, 16);
+  expect(14 + total).toBeLessThanOrEqual(frame.length);
+  expect(internetChecksum(frame, 14, 20)).toBe(0);
+  return {
+    src: formatIpv4(u32(frame, 26)),
+    dst: formatIpv4(u32(frame, 30)),
+    protocol: frame[23],
+    ttl: frame[22],
+    payload: frame.subarray(34, 14 + total),
+  };
+}
+
+describe('UserModeNetwork: ARP', () => {
+  it('answers ARP for the static gateway 10.0.0.1 from a guest at 10.0.0.2, after a delay', () => {
+    const { net, out, scheduler } = setup();
+    net.receiveFrame(arpRequestFrame('10.0.0.2', '10.0.0.1'));
+    expect(out).toHaveLength(0); // never synchronously inside the guest's transmit
+    scheduler.advance(1_000_000);
+    expect(out).toHaveLength(1);
+    const r = out[0]!;
+    expect(r.length).toBe(60);
+    expect(hex(r.subarray(0, 6))).toBe(GUEST_MAC);
+    expect(hex(r.subarray(6, 12))).toBe(GW_MAC);
+    expect(u16(r, 12)).toBe(0x0806);
+    expect(Array.from(r.subarray(14, 42))).toEqual(
+      arpPacket(2, GW_MAC, '10.0.0.1', GUEST_MAC, '10.0.0.2'),
+    );
+    expect(formatIpv4(net.guestIp)).toBe('10.0.0.2');
+    expect(hex(net.guestMac!)).toBe(GUEST_MAC);
+    expect(net.stats.arpReplies).toBe(1);
+  });
+
+  it('does not answer probes, gratuitous ARP, or requests for the guest’s own address', () => {
+    const { net, exchange } = setup();
+    expect(exchange(arpRequestFrame('0.0.0.0', '10.0.2.15'))).toHaveLength(0); // RFC 5227 probe
+    expect(net.guestIp).toBe(0);
+    expect(net.stats.dropped.malformed).toBe(0); // a probe is no error
+    expect(exchange(arpRequestFrame('10.0.2.15', '10.0.2.15'))).toHaveLength(0); // announcement
+    expect(formatIpv4(net.guestIp)).toBe('10.0.2.15');
+    const reply = ethernet(
+      GW_MAC,
+      GUEST_MAC,
+      0x0806,
+      arpPacket(2, GUEST_MAC, '10.0.2.15', GW_MAC, '10.0.2.2'),
+    );
+    expect(exchange(reply)).toHaveLength(0);
+    expect(exchange(arpRequestFrame('10.0.2.16', '10.0.2.2'))).toHaveLength(1);
+    expect(net.stats.arpReplies).toBe(1);
+  });
+});
+
+describe('UserModeNetwork: ICMP echo', () => {
+  const data = Array.from({ length: 56 }, (_, i) => (i * 7 + 3) & 0xff);
+
+  for (const [guest, gateway, arpFirst] of [
+    ['10.0.0.2', '10.0.0.1', true],
+    ['10.0.0.2', '10.0.2.2', false],
+    ['10.0.2.15', '10.0.2.2', true],
+    ['10.0.2.15', '10.0.2.3', false],
+  ] as const) {
+    it(`answers a ping from ${guest} to ${gateway}`, () => {
+      const { net, exchange } = setup();
+      if (arpFirst) expect(exchange(arpRequestFrame(guest, gateway))).toHaveLength(1);
+      const replies = exchange(ipv4Frame(guest, gateway, 1, icmpEcho(0x1234, 7, data)));
+      expect(replies).toHaveLength(1);
+      const r = replies[0]!;
+      expect(hex(r.subarray(0, 6))).toBe(GUEST_MAC);
+      expect(hex(r.subarray(6, 12))).toBe(GW_MAC);
+      const p = ipv4Of(r);
+      expect([p.src, p.dst, p.protocol]).toEqual([gateway, guest, 1]);
+      expect(internetChecksum(p.payload)).toBe(0);
+      expect(Array.from(p.payload)).toEqual(icmpEcho(0x1234, 7, data, 0));
+      expect(net.stats.icmpEchoReplies).toBe(1);
+    });
+  }
+
+  it('does not answer pings beyond the link, nor echo replies', () => {
+    const { net, exchange } = setup();
+    expect(exchange(ipv4Frame('10.0.0.2', '8.8.8.8', 1, icmpEcho(1, 1, [1, 2, 3])))).toHaveLength(
+      0,
+    );
+    expect(net.stats.dropped.noRoute).toBe(1);
+    // 10.0.0.1 was never claimed by an ARP reply: not one of the gateway's addresses.
+    expect(exchange(ipv4Frame('10.0.0.2', '10.0.0.1', 1, icmpEcho(1, 1, [1])))).toHaveLength(0);
+    expect(exchange(ipv4Frame('10.0.0.2', '10.0.2.2', 1, icmpEcho(1, 1, [1], 0)))).toHaveLength(0);
+    expect(net.stats.dropped.noRoute).toBe(2);
+    expect(net.stats.dropped.unsupported).toBe(1);
+  });
+});
+
+/** The DHCP options of a reply as code → bytes. */
+function dhcpReplyOf(frame: Uint8Array) {
+  const p = ipv4Of(frame);
+  expect(p.protocol).toBe(17);
+  const udp = p.payload;
+  expect([u16(udp, 0), u16(udp, 2)]).toEqual([67, 68]);
+  expect(transportChecksum(ip(p.src), ip(p.dst), 17, udp, 0, udp.length)).toBe(0);
+  const m = udp.subarray(8);
+  expect(m[0]).toBe(2); // BOOTREPLY
+  expect(u32(m, 236)).toBe(0x63825363);
+  const options = new Map<number, number[]>();
+  for (let i = 240; m[i] !== 255;) {
+    if (m[i] === 0) {
+      i++;
+      continue;
+    }
+    options.set(m[i]!, Array.from(m.subarray(i + 2, i + 2 + m[i + 1]!)));
+    i += 2 + m[i + 1]!;
+  }
+  return {
+    ...p,
+    xid: u32(m, 4),
+    ciaddr: formatIpv4(u32(m, 12)),
+    yiaddr: formatIpv4(u32(m, 16)),
+    chaddr: hex(m.subarray(28, 34)),
+    type: options.get(53)?.[0],
+    options,
+  };
+}
+
+describe('UserModeNetwork: DHCP', () => {
+  it('leases 10.0.2.15 with router, DNS, mask and lease time (DISCOVER, OFFER, REQUEST, ACK)', () => {
+    const { net, exchange } = setup();
+    const params = [55, 1, 3, 6, 51];
+    const [offer] = exchange(dhcpFrame(dhcpMessage(0xcafe0001, [[53, DHCP.DISCOVER], params])));
+    expect(offer).toBeDefined();
+    const o = dhcpReplyOf(offer!);
+    expect(o.type).toBe(DHCP.OFFER);
+    expect(o.xid).toBe(0xcafe0001);
+    expect(o.yiaddr).toBe('10.0.2.15');
+    expect(o.chaddr).toBe(GUEST_MAC);
+    expect(o.src).toBe('10.0.2.2');
+    expect(o.dst).toBe('10.0.2.15'); // unicast: the client did not set the broadcast bit
+    expect(hex(offer!.subarray(0, 6))).toBe(GUEST_MAC);
+    expect(o.options.get(54)).toEqual([10, 0, 2, 2]);
+    expect(o.options.get(1)).toEqual([255, 255, 255, 0]);
+    expect(o.options.get(3)).toEqual([10, 0, 2, 2]);
+    expect(o.options.get(6)).toEqual([10, 0, 2, 3]);
+    expect(o.options.get(51)).toEqual([0, 1, 0x51, 0x80]); // 86400 s
+
+    const request = dhcpMessage(
+      0xcafe0002,
+      [[53, DHCP.REQUEST], [50, 10, 0, 2, 15], [54, 10, 0, 2, 2], params],
+      { broadcast: true },
+    );
+    const [ack] = exchange(dhcpFrame(request));
+    const a = dhcpReplyOf(ack!);
+    expect(a.type).toBe(DHCP.ACK);
+    expect(a.xid).toBe(0xcafe0002);
+    expect(a.yiaddr).toBe('10.0.2.15');
+    expect(a.dst).toBe('255.255.255.255'); // the broadcast bit asked for it
+    expect(hex(ack!.subarray(0, 6))).toBe(BROADCAST);
+    expect(a.options.get(3)).toEqual([10, 0, 2, 2]);
+    expect(a.options.get(6)).toEqual([10, 0, 2, 3]);
+    expect(a.options.get(1)).toEqual([255, 255, 255, 0]);
+    expect(a.options.get(51)).toEqual([0, 1, 0x51, 0x80]);
+    expect(formatIpv4(net.guestIp)).toBe('10.0.2.15');
+    expect(net.stats.dhcpReplies).toBe(2);
+  });
+
+  it('NAKs a request for another address, ignores requests to other servers, ACKs INFORM without a lease', () => {
+    const { net, exchange } = setup();
+    const [nak] = exchange(
+      dhcpFrame(
+        dhcpMessage(1, [
+          [53, DHCP.REQUEST],
+          [50, 192, 168, 1, 9],
+        ]),
+      ),
+    );
+    const n = dhcpReplyOf(nak!);
+    expect(n.type).toBe(DHCP.NAK);
+    expect(n.dst).toBe('255.255.255.255');
+    expect(
+      exchange(
+        dhcpFrame(
+          dhcpMessage(2, [
+            [53, DHCP.REQUEST],
+            [50, 10, 0, 2, 15],
+            [54, 10, 0, 2, 9],
+          ]),
+        ),
+      ),
+    ).toHaveLength(0);
+    const inform = dhcpMessage(3, [[53, DHCP.INFORM]], { ciaddr: '10.0.2.15' });
+    const [ack] = exchange(dhcpFrame(inform, '10.0.2.15', '10.0.2.2', GW_MAC));
+    const a = dhcpReplyOf(ack!);
+    expect(a.type).toBe(DHCP.ACK);
+    expect(a.yiaddr).toBe('0.0.0.0');
+    expect(a.dst).toBe('10.0.2.15');
+    expect(a.options.has(51)).toBe(false);
+    expect(a.options.get(3)).toEqual([10, 0, 2, 2]);
+    // RENEWING: ciaddr, no requested address, unicast to the server.
+    const renew = dhcpMessage(4, [[53, DHCP.REQUEST]], { ciaddr: '10.0.2.15' });
+    const r = dhcpReplyOf(exchange(dhcpFrame(renew, '10.0.2.15', '10.0.2.2', GW_MAC))[0]!);
+    expect([r.type, r.dst, r.yiaddr]).toEqual([DHCP.ACK, '10.0.2.15', '10.0.2.15']);
+    expect(
+      exchange(
+        dhcpFrame(
+          dhcpMessage(5, [[53, DHCP.RELEASE]], { ciaddr: '10.0.2.15' }),
+          '10.0.2.15',
+          '10.0.2.2',
+          GW_MAC,
+        ),
+      ),
+    ).toHaveLength(0);
+    expect(net.stats.dropped.malformed).toBe(0);
+    // Plain BOOTP (no message type) is not served.
+    expect(exchange(dhcpFrame(dhcpMessage(6, [])))).toHaveLength(0);
+    expect(net.stats.dropped.malformed).toBe(1);
+  });
+});
+
+describe('UserModeNetwork: UDP', () => {
+  it('answers UDP to an unserved gateway port (DNS) with ICMP port unreachable quoting the datagram', () => {
+    const { net, exchange } = setup();
+    const query = udpDatagram('10.0.2.15', '10.0.2.3', 5353, 53, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const packet = ipv4Packet('10.0.2.15', '10.0.2.3', 17, query);
+    const [r] = exchange(ethernet(GW_MAC, GUEST_MAC, 0x0800, packet));
+    const p = ipv4Of(r!);
+    expect([p.src, p.dst, p.protocol]).toEqual(['10.0.2.3', '10.0.2.15', 1]);
+    expect([p.payload[0], p.payload[1]]).toEqual([3, 3]);
+    expect(internetChecksum(p.payload)).toBe(0);
+    expect(Array.from(p.payload.subarray(8))).toEqual(packet.slice(0, 28));
+    expect(net.stats.icmpUnreachables).toBe(1);
+    expect(exchange(ipv4Frame('10.0.2.15', '1.1.1.1', 17, query.slice()))).toHaveLength(0);
+  });
+});
+
+describe('UserModeNetwork: TCP dispatch', () => {
+  function withFakeTcp() {
+    const got: { src: string; dst: string; segment: number[] }[] = [];
+    let send: ((s: number, d: number, seg: Uint8Array) => void) | null = null;
+    const t = setup({
+      createTcp: (o) => {
+        send = o.send;
+        const engine: TcpSegmentReceiver = {
+          receive: (src, dst, segment) =>
+            got.push({ src: formatIpv4(src), dst: formatIpv4(dst), segment: Array.from(segment) }),
+        };
+        return engine;
+      },
+    });
+    return {
+      ...t,
+      got,
+      send: (s: string, d: string, seg: number[]) => send!(ip(s), ip(d), Uint8Array.from(seg)),
+    };
+  }
+
+  it('passes verified segments to the engine and frames what it sends', () => {
+    const { net, got, send, exchange, scheduler, out } = withFakeTcp();
+    const syn = tcpSegment('10.0.0.2', '10.0.0.1', 40000, 80, 1000, 0x02, [], [2, 4, 0x02, 0x18]);
+    expect(exchange(ipv4Frame('10.0.0.2', '10.0.0.1', 6, syn))).toHaveLength(0);
+    expect(got).toEqual([{ src: '10.0.0.2', dst: '10.0.0.1', segment: syn }]);
+    const bad = syn.slice();
+    bad[4]! ^= 1;
+    exchange(ipv4Frame('10.0.0.2', '10.0.0.1', 6, bad));
+    expect(got).toHaveLength(1);
+    expect(net.stats.dropped.checksum).toBe(1);
+
+    const synAck = tcpSegment('10.0.0.1', '10.0.0.2', 80, 40000, 5000, 0x12);
+    send('10.0.0.1', '10.0.0.2', synAck);
+    expect(out).toHaveLength(0);
+    scheduler.advance(1_000_000);
+    expect(out).toHaveLength(1);
+    const p = ipv4Of(out[0]!);
+    expect([p.src, p.dst, p.protocol, p.ttl]).toEqual(['10.0.0.1', '10.0.0.2', 6, 64]);
+    expect(Array.from(p.payload)).toEqual(synAck);
+    expect(hex(out[0]!.subarray(0, 6))).toBe(GUEST_MAC);
+    expect(net.stats.tcpSegmentsIn).toBe(1);
+    expect(net.stats.tcpSegmentsOut).toBe(1);
+  });
+
+  it('resolves the guest’s MAC with ARP when the engine sends before the guest has spoken', () => {
+    const { net, send, out, scheduler } = withFakeTcp();
+    send('10.0.2.2', '10.0.2.15', tcpSegment('10.0.2.2', '10.0.2.15', 5000, 80, 1, 0x02));
+    scheduler.advance(1_000_000);
+    expect(out).toHaveLength(1);
+    expect(u16(out[0]!, 12)).toBe(0x0806);
+    expect(Array.from(out[0]!.subarray(14, 42))).toEqual(
+      arpPacket(1, GW_MAC, '10.0.2.2', '00:00:00:00:00:00', '10.0.2.15'),
+    );
+    out.length = 0;
+    net.receiveFrame(
+      ethernet(GW_MAC, GUEST_MAC, 0x0806, arpPacket(2, GUEST_MAC, '10.0.2.15', GW_MAC, '10.0.2.2')),
+    );
+    scheduler.advance(1_000_000);
+    expect(out).toHaveLength(1);
+    expect(hex(out[0]!.subarray(0, 6))).toBe(GUEST_MAC);
+    expect(ipv4Of(out[0]!).protocol).toBe(6);
+  });
+
+  it('with the real engine (restrict on), a SYN to a closed port gets a reset', () => {
+    const { exchange } = setup({ createTcp: undefined });
+    const [r] = exchange(
+      ipv4Frame(
+        '10.0.2.15',
+        '10.0.2.2',
+        6,
+        tcpSegment('10.0.2.15', '10.0.2.2', 40000, 81, 1, 0x02),
+      ),
+    );
+    const p = ipv4Of(r!);
+    expect(p.protocol).toBe(6);
+    expect(transportChecksum(ip(p.src), ip(p.dst), 6, p.payload, 0, p.payload.length)).toBe(0);
+    expect(p.payload[13]! & 0x04).toBe(0x04); // RST
+  });
+});
+
+describe('UserModeNetwork: robustness', () => {
+  const ping = () => ipv4Frame('10.0.2.15', '10.0.2.2', 1, icmpEcho(9, 9, [1, 2, 3, 4]));
+
+  it('drops and counts malformed frames without answering or throwing', () => {
+    const { net, exchange } = setup();
+    const cases: [string, Uint8Array, keyof typeof net.stats.dropped][] = [];
+    cases.push(['runt', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 'runt']);
+    cases.push(['oversized', new Uint8Array(1600), 'oversized']);
+    const ipv6 = ping();
+    ipv6[12] = 0x86;
+    ipv6[13] = 0xdd;
+    cases.push(['IPv6 EtherType', ipv6, 'unsupported']);
+    const truncated = ping().subarray(0, 14 + 12);
+    cases.push(['truncated IPv4 header', truncated, 'malformed']);
+    const badSum = ping();
+    badSum[14 + 10]! ^= 0x40;
+    cases.push(['IPv4 header checksum', badSum, 'checksum']);
+    const long = ping();
+    long[16] = 0x05; // total length 1280+ > frame
+    cases.push(['total length beyond the frame', long, 'malformed']);
+    const ihl = ping();
+    ihl[14] = 0x44;
+    cases.push(['header length 16', ihl, 'malformed']);
+    const v6 = ping();
+    v6[14] = 0x65;
+    cases.push(['IP version 6 in an IPv4 frame', v6, 'malformed']);
+    const icmpSum = ping();
+    icmpSum[14 + 20 + 9]! ^= 1;
+    cases.push(['ICMP checksum', icmpSum, 'checksum']);
+    const frag = ethernet(
+      GW_MAC,
+      GUEST_MAC,
+      0x0800,
+      ipv4Packet('10.0.2.15', '10.0.2.2', 1, icmpEcho(1, 1, [1]), { flagsFragment: 0x2000 }),
+    );
+    cases.push(['first fragment', frag, 'fragment']);
+    const ttl0 = ethernet(
+      GW_MAC,
+      GUEST_MAC,
+      0x0800,
+      ipv4Packet('10.0.2.15', '10.0.2.2', 1, icmpEcho(1, 1, [1]), { ttl: 0 }),
+    );
+    cases.push(['TTL 0', ttl0, 'ttl']);
+    const udpSum = ipv4Frame(
+      '10.0.2.15',
+      '10.0.2.2',
+      17,
+      udpDatagram('10.0.2.15', '10.0.2.2', 1, 2, [5, 6]),
+    );
+    udpSum[14 + 20 + 8]! ^= 1;
+    cases.push(['UDP checksum', udpSum, 'checksum']);
+    cases.push([
+      'other MAC',
+      ipv4Frame('10.0.2.15', '10.0.2.2', 1, icmpEcho(1, 1, [1]), '02:00:00:00:00:01'),
+      'notForUs',
+    ]);
+    const arpShort = arpRequestFrame('10.0.0.2', '10.0.0.1').subarray(0, 30);
+    cases.push(['truncated ARP', arpShort, 'malformed']);
+    cases.push([
+      'IGMP',
+      ipv4Frame('10.0.2.15', '10.0.2.2', 2, [0x11, 0, 0xee, 0xff, 0, 0, 0, 0]),
+      'unsupported',
+    ]);
+    for (const [name, frame, reason] of cases) {
+      const before = net.stats.dropped[reason];
+      expect(exchange(frame), name).toHaveLength(0);
+      expect(net.stats.dropped[reason], name).toBe(before + 1);
+    }
+    expect(net.stats.framesIn).toBe(cases.length);
+    expect(net.stats.framesOut).toBe(0);
+    // The same frames well-formed still work afterwards.
+    expect(exchange(ping())).toHaveLength(1);
+  });
+
+  it('survives 2000 random mutations of valid frames', () => {
+    const { net, scheduler, out } = setup({ createTcp: undefined });
+    const valid = [
+      ping(),
+      arpRequestFrame('10.0.0.2', '10.0.0.1'),
+      dhcpFrame(
+        dhcpMessage(7, [
+          [53, DHCP.DISCOVER],
+          [55, 1, 3, 6],
+        ]),
+      ),
+      dhcpFrame(
+        dhcpMessage(8, [
+          [53, DHCP.REQUEST],
+          [50, 10, 0, 2, 15],
+          [54, 10, 0, 2, 2],
+        ]),
+      ),
+      ipv4Frame(
+        '10.0.2.15',
+        '10.0.2.3',
+        17,
+        udpDatagram('10.0.2.15', '10.0.2.3', 1000, 53, [1, 2, 3]),
+      ),
+      ipv4Frame(
+        '10.0.2.15',
+        '10.0.2.2',
+        6,
+        tcpSegment('10.0.2.15', '10.0.2.2', 40000, 80, 1, 0x02),
+      ),
+    ];
+    let seed = 0x2545f491;
+    const rand = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    for (let i = 0; i < 2000; i++) {
+      let f = valid[rand(valid.length)]!.slice();
+      const edits = 1 + rand(4);
+      for (let e = 0; e < edits; e++) {
+        const kind = rand(4);
+        if (kind === 0 && f.length > 0) f[rand(f.length)] = rand(256);
+        else if (kind === 1) f = f.slice(0, rand(f.length + 1));
+        else if (kind === 2) f[14 + rand(Math.min(20, Math.max(1, f.length - 14)))] = rand(256);
+        else {
+          const g = new Uint8Array(f.length + rand(64));
+          g.set(f);
+          f = g;
+        }
+      }
+      expect(() => net.receiveFrame(f)).not.toThrow();
+      if (i % 50 === 0) scheduler.advance(1_000_000);
+    }
+    scheduler.advance(10_000_000);
+    expect(net.stats.framesIn).toBe(2000);
+    // Everything sent back is well-formed Ethernet + (ARP or valid IPv4).
+    expect(out.length).toBeGreaterThan(0);
+    for (const f of out) {
+      expect(f.length).toBeGreaterThanOrEqual(60);
+      if (u16(f, 12) === 0x0800) expect(internetChecksum(f, 14, 20)).toBe(0);
+      else expect(u16(f, 12)).toBe(0x0806);
+    }
+  });
+
+  it('bounds the queue to the guest and counts what it drops', () => {
+    const { net, scheduler, out } = setup({ maxQueuedFrames: 4 });
+    for (let i = 0; i < 10; i++) net.receiveFrame(ping());
+    expect(net.queuedFrames).toBe(4);
+    scheduler.advance(1_000_000);
+    expect(out).toHaveLength(4);
+    expect(net.stats.dropped.queueFull).toBe(6);
+    expect(net.stats.icmpEchoReplies).toBe(10);
+  });
+
+  it('spaces frames by their wire time at 100 Mb/s and keeps their order', () => {
+    const { net, scheduler } = setup({ latencyNs: 10_000 });
+    const times: number[] = [];
+    const ids: number[] = [];
+    net.onFrame = (f) => {
+      times.push(scheduler.nanos());
+      ids.push(u16(f, 34 + 6));
+    };
+    const big = Array.from({ length: 1000 }, (_, i) => i & 0xff);
+    for (let seq = 0; seq < 3; seq++) {
+      net.receiveFrame(ipv4Frame('10.0.2.15', '10.0.2.2', 1, icmpEcho(1, seq, big)));
+    }
+    scheduler.advance(10_000);
+    expect(times).toHaveLength(0);
+    scheduler.advance(1_000_000);
+    expect(ids).toEqual([0, 1, 2]);
+    const wire = ((14 + 20 + 8 + 1000 + 24) * 8 * 1e9) / 100e6; // 85.28 µs
+    expect(times[0]).toBeCloseTo(10_000 + wire, 3);
+    expect(times[1]! - times[0]!).toBeCloseTo(wire, 3);
+    expect(times[2]! - times[1]!).toBeCloseTo(wire, 3);
+  });
+
+  it('taps every frame both ways at its virtual time, and stops on close', () => {
+    const { net, scheduler } = setup();
+    const tapped: [string, number, number][] = [];
+    net.onTap = (f, t, d) => tapped.push([d, t, f.length]);
+    scheduler.advance(5000);
+    net.receiveFrame(ping());
+    scheduler.advance(1_000_000);
+    expect(tapped.map((t) => t[0])).toEqual(['fromGuest', 'toGuest']);
+    expect(tapped[0]![1]).toBe(5000);
+    expect(tapped[1]![1]).toBeGreaterThan(5000);
+    net.receiveFrame(ping());
+    net.close();
+    expect(scheduler.pending).toBe(0);
+    net.receiveFrame(ping());
+    expect(tapped).toHaveLength(3);
+  });
+});

@@ -1,0 +1,529 @@
+/**
+ * The user-mode network (QEMU's slirp, frame for frame): a virtual gateway, DNS address and DHCP
+ * server on the other end of the guest's Ethernet cable, needing no TAP device and no root. The
+ * guest's side is frames only — `receiveFrame` takes what the MAC transmitted, `onFrame` hands
+ * frames to the MAC's receive path — and the host's side is the `HostSockets` adapter, used by
+ * the TCP engine that terminates guest connections and splices them to host sockets.
+ *
+ * Addressing follows slirp: network 10.0.2.0/24, gateway and host 10.0.2.2, DNS 10.0.2.3, the
+ * guest 10.0.2.15 by DHCP. Firmware with a static address works too (NuttX's default
+ * 10.0.0.2/24 with gateway 10.0.0.1): the gateway answers ARP for any address the guest asks
+ * about other than its own — proxy ARP, all at one made-up MAC — and learns the guest's
+ * address and MAC from its ARP and IPv4 traffic.
+ *
+ * ICMP echo is answered for the gateway's own addresses: 10.0.2.2, 10.0.2.3 (slirp answers
+ * both) and every address the gateway has claimed by answering ARP for it, since a station
+ * that answers ARP for an address but not pings to it looks broken to the guest. Echo to
+ * addresses beyond the link (routed through the gateway) is not answered: that would need raw
+ * or ping sockets on the host, and answering on the Internet's behalf would lie.
+ *
+ * UDP: the network serves DHCP itself and answers other UDP to its addresses (DNS included)
+ * with ICMP port unreachable; no UDP reaches the host yet (udp forwards are parsed, not served).
+ *
+ * Everything the guest sends is checked before it is trusted; what fails is dropped and
+ * counted in `stats.dropped` by reason, never thrown. Frames to the guest go through the
+ * scheduler (virtual time): a small latency plus the 100 Mb/s wire time of each frame, in a
+ * bounded queue, so the guest's interrupt handler never runs inside its own transmit call.
+ */
+import { internetChecksum, transportChecksum } from './checksum.js';
+import { ARP_REPLY, ARP_REQUEST, buildArpFrame, parseArp } from './arp.js';
+import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, DHCPACK, DhcpServer } from './dhcp.js';
+import {
+  BROADCAST_MAC,
+  ETH_HEADER_LENGTH,
+  ETH_MAX_FRAME,
+  ETH_MIN_FRAME,
+  ETH_MTU,
+  etherTypeOf,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  isBroadcastMac,
+  isGroupMac,
+  macEquals,
+  parseMac,
+} from './ethernet.js';
+import type { HostSockets } from './hostSockets.js';
+import {
+  allocateIpv4Frame,
+  buildUdp,
+  ICMP_ECHO_REQUEST,
+  ICMP_PORT_UNREACHABLE,
+  icmpEchoReply,
+  icmpUnreachable,
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPV4_MIN_HEADER,
+  IPV4_PAYLOAD_OFFSET,
+  isUnicastIpv4,
+  parseIpv4Header,
+  parseUdp,
+  type Ipv4Header,
+} from './ipv4.js';
+import type { ForwardSpec } from './options.js';
+import { TcpEngine, type TcpEngineOptions } from './tcp.js';
+
+/** Virtual time from the machine's clock (the CLI builds it); delays are relative. */
+export interface NetScheduler {
+  nanos(): number;
+  /** Runs `fn` `ns` nanoseconds from now; returns a function that cancels it. */
+  schedule(ns: number, fn: () => void): () => void;
+}
+
+/**
+ * The part of the TCP engine (src/net/tcp.ts) the network calls; tests may give a fake of this
+ * shape through `createTcp`.
+ */
+export interface TcpSegmentReceiver {
+  /** A checksum-verified TCP segment from the guest (a copy the engine may keep). */
+  receive(srcIp: number, dstIp: number, segment: Uint8Array): void;
+  /** Starts the listeners of the TCP forwards. */
+  addForwards?(forwards: ForwardSpec[]): Promise<void>;
+  close?(): void;
+}
+
+export const USER_NET_ADDRESS = 0x0a000200; // 10.0.2.0
+export const USER_NET_MASK = 0xffffff00; // /24
+export const USER_NET_GATEWAY = 0x0a000202; // 10.0.2.2
+export const USER_NET_DNS = 0x0a000203; // 10.0.2.3
+export const USER_NET_GUEST = 0x0a00020f; // 10.0.2.15
+/** Locally administered (bit 1 of the first octet), as slirp's 52:55:0a:00:02:02. */
+export const GATEWAY_MAC: Uint8Array = parseMac('52:55:0a:00:02:02')!;
+
+export type DropReason =
+  /**
+   * Shorter than an Ethernet header. Frames of 14-59 bytes are accepted: the STM32 MAC pads to
+   * 60 unless the driver sets TDES0.DP, and refusing them would only hide a MAC-model detail.
+   */
+  | 'runt'
+  /** Longer than 1518 bytes (1500-byte payload + header + 802.1Q tag or FCS). */
+  | 'oversized'
+  /** A truncated or inconsistent header (Ethernet source, ARP, IPv4, ICMP, UDP, TCP, DHCP). */
+  | 'malformed'
+  /** A bad IPv4 header, ICMP, UDP or TCP checksum. */
+  | 'checksum'
+  /** An EtherType other than IPv4 and ARP (IPv6, VLAN), an IP protocol or ICMP type we do not speak. */
+  | 'unsupported'
+  /** IPv4 fragments: not reassembled (the guest's stacks send none below the 1500-byte MTU). */
+  | 'fragment'
+  /** IPv4 time to live 0. */
+  | 'ttl'
+  /** Sent to another MAC, a multicast MAC, or an IP broadcast/multicast the network does not serve. */
+  | 'notForUs'
+  /** ICMP echo or UDP to an address beyond the link: nothing on the host side answers those. */
+  | 'noRoute'
+  /** TCP while no TCP engine is attached. */
+  | 'noTcp'
+  /** A packet to the guest larger than the 1500-byte MTU. */
+  | 'tooBig'
+  /** A packet to the guest while its MAC is unknown and the queue awaiting ARP is full. */
+  | 'noGuest'
+  /** The queue of frames to the guest is full. */
+  | 'queueFull';
+
+export interface UserNetworkStats {
+  framesIn: number;
+  bytesIn: number;
+  framesOut: number;
+  bytesOut: number;
+  arpReplies: number;
+  icmpEchoReplies: number;
+  icmpUnreachables: number;
+  dhcpReplies: number;
+  tcpSegmentsIn: number;
+  tcpSegmentsOut: number;
+  dropped: Record<DropReason, number>;
+}
+
+export interface UserModeNetworkOptions {
+  scheduler: NetScheduler;
+  /** Host sockets for the TCP engine; without them no host connection is possible. */
+  host?: HostSockets;
+  forwards?: readonly ForwardSpec[];
+  /** Default true: the guest reaches nothing on the host but the forwards. */
+  restrict?: boolean;
+  /** Builds the TCP engine; default `new TcpEngine(o)`; null: none (TCP dropped as noTcp). */
+  createTcp?: ((options: TcpEngineOptions) => TcpSegmentReceiver) | null;
+  /** DHCP lease time; slirp's is 24 hours. */
+  leaseSeconds?: number;
+  /** Delay before a frame starts arriving at the guest; default 10 µs. */
+  latencyNs?: number;
+  /** Wire speed for the serialization delay; default 100 Mb/s (the LAN8720), 0 for none. */
+  bitsPerSecond?: number;
+  /** Frames waiting for delivery to the guest; more are dropped (queueFull). Default 512. */
+  maxQueuedFrames?: number;
+}
+
+export type TapDirection = 'fromGuest' | 'toGuest';
+
+/** At most this many addresses claimed by proxy ARP are remembered (oldest forgotten first). */
+const MAX_CLAIMED = 64;
+/** Packets held while the guest's MAC is being resolved. */
+const MAX_AWAITING_ARP = 16;
+/** Preamble + start delimiter (8), FCS (4) and inter-frame gap (12) around each frame. */
+const WIRE_OVERHEAD = 24;
+
+const NO_HOST: HostSockets = {
+  listenTcp: () => Promise.reject(new Error('this network has no host sockets')),
+  connectTcp: (_host, _port, onConnect) => onConnect(null, 'this network has no host sockets'),
+};
+
+export class UserModeNetwork {
+  /** Frames to the guest (connect the MAC's receiveFrame). */
+  onFrame: (frame: Uint8Array) => void = () => {};
+  /** Every frame in both directions at its virtual time (for --pcap); null when nobody taps. */
+  onTap: ((frame: Uint8Array, nanos: number, direction: TapDirection) => void) | null = null;
+  readonly stats: UserNetworkStats = {
+    framesIn: 0,
+    bytesIn: 0,
+    framesOut: 0,
+    bytesOut: 0,
+    arpReplies: 0,
+    icmpEchoReplies: 0,
+    icmpUnreachables: 0,
+    dhcpReplies: 0,
+    tcpSegmentsIn: 0,
+    tcpSegmentsOut: 0,
+    dropped: {
+      runt: 0,
+      oversized: 0,
+      malformed: 0,
+      checksum: 0,
+      unsupported: 0,
+      fragment: 0,
+      ttl: 0,
+      notForUs: 0,
+      noRoute: 0,
+      noTcp: 0,
+      tooBig: 0,
+      noGuest: 0,
+      queueFull: 0,
+    },
+  };
+  readonly restrict: boolean;
+  readonly forwards: readonly ForwardSpec[];
+  readonly dhcp: DhcpServer;
+  /** The guest's address and MAC as last seen in its traffic (0 / null until then). */
+  guestIp = 0;
+  guestMac: Uint8Array | null = null;
+
+  private readonly scheduler: NetScheduler;
+  private readonly tcp: TcpSegmentReceiver | null;
+  private readonly latencyNs: number;
+  private readonly bitsPerSecond: number;
+  private readonly maxQueuedFrames: number;
+  private readonly claimed = new Set<number>();
+  private readonly queue: { frame: Uint8Array; due: number }[] = [];
+  private readonly awaitingArp: Uint8Array[] = [];
+  private lastDue = 0;
+  private cancelDelivery: (() => void) | null = null;
+  private ipId = 0;
+  private closed = false;
+
+  constructor(options: UserModeNetworkOptions) {
+    this.scheduler = options.scheduler;
+    this.restrict = options.restrict ?? true;
+    this.forwards = options.forwards ?? [];
+    this.latencyNs = options.latencyNs ?? 10_000;
+    this.bitsPerSecond = options.bitsPerSecond ?? 100e6;
+    this.maxQueuedFrames = options.maxQueuedFrames ?? 512;
+    this.dhcp = new DhcpServer({
+      serverIp: USER_NET_GATEWAY,
+      leaseIp: USER_NET_GUEST,
+      subnetMask: USER_NET_MASK,
+      router: USER_NET_GATEWAY,
+      dns: USER_NET_DNS,
+      leaseSeconds: options.leaseSeconds ?? 86400,
+    });
+    const createTcp =
+      options.createTcp === undefined
+        ? (o: TcpEngineOptions) => new TcpEngine(o)
+        : options.createTcp;
+    this.tcp =
+      createTcp?.({
+        send: (srcIp, dstIp, segment) => {
+          this.stats.tcpSegmentsOut++;
+          this.sendIpv4(srcIp, dstIp, IPPROTO_TCP, segment);
+        },
+        scheduler: this.scheduler,
+        host: options.host ?? NO_HOST,
+        restrict: this.restrict,
+        guestIp: () => (this.guestIp === 0 ? null : this.guestIp),
+        gatewayIps: (ip) => this.isGatewayAddress(ip),
+      }) ?? null;
+  }
+
+  /** A frame the guest transmitted (connect the MAC's onFrame). Never throws on bad input. */
+  receiveFrame(frame: Uint8Array): void {
+    if (this.closed) return;
+    this.stats.framesIn++;
+    this.stats.bytesIn += frame.length;
+    this.onTap?.(frame, this.scheduler.nanos(), 'fromGuest');
+    if (frame.length < ETH_HEADER_LENGTH) return this.drop('runt');
+    if (frame.length > ETH_MAX_FRAME) return this.drop('oversized');
+    // A group address is never a frame's source (IEEE 802.3 §3.2.3).
+    if (isGroupMac(frame, 6)) return this.drop('malformed');
+    if (!macEquals(frame, 0, GATEWAY_MAC) && !isBroadcastMac(frame, 0)) {
+      return this.drop('notForUs');
+    }
+    switch (etherTypeOf(frame)) {
+      case ETHERTYPE_ARP:
+        return this.receiveArp(frame);
+      case ETHERTYPE_IPV4:
+        return this.receiveIpv4(frame);
+      default:
+        return this.drop('unsupported');
+    }
+  }
+
+  /**
+   * Opens the host listeners of the TCP forwards; rejects naming a forward that could not
+   * listen. (UDP forwards are parsed but not served: no UDP reaches the host yet.)
+   */
+  startForwards(): Promise<void> {
+    const tcp = this.forwards.filter((f) => f.proto === 'tcp');
+    return this.tcp?.addForwards?.(tcp) ?? Promise.resolve();
+  }
+
+  /** Stops delivery and closes the TCP engine; later frames are ignored. */
+  close(): void {
+    this.closed = true;
+    this.cancelDelivery?.();
+    this.cancelDelivery = null;
+    this.queue.length = 0;
+    this.tcp?.close?.();
+  }
+
+  /** Frames waiting for delivery to the guest. */
+  get queuedFrames(): number {
+    return this.queue.length;
+  }
+
+  /** The gateway's own addresses: 10.0.2.2, 10.0.2.3, and those it answered ARP for. */
+  isGatewayAddress(ip: number): boolean {
+    if (ip === this.guestIp) return false;
+    return ip === USER_NET_GATEWAY || ip === USER_NET_DNS || this.claimed.has(ip);
+  }
+
+  private drop(reason: DropReason): void {
+    this.stats.dropped[reason]++;
+  }
+
+  private learn(ip: number, mac: Uint8Array): void {
+    if (ip !== 0 && isUnicastIpv4(ip) && ip !== this.guestIp) {
+      this.guestIp = ip;
+      this.claimed.delete(ip);
+    }
+    if (!this.guestMac || !macEquals(mac, 0, this.guestMac)) this.guestMac = mac.slice(0, 6);
+    // Packets that waited for the guest's MAC go now.
+    for (const frame of this.awaitingArp.splice(0)) {
+      frame.set(this.guestMac, 0);
+      this.enqueue(frame);
+    }
+  }
+
+  // ARP (RFC 826)
+
+  private receiveArp(frame: Uint8Array): void {
+    const arp = parseArp(frame);
+    if (!arp || isGroupMac(arp.senderMac)) return this.drop('malformed');
+    const target = arp.targetIp;
+    // A probe (RFC 5227: sender 0.0.0.0) asks whether anyone else uses an address the guest
+    // wants: it is never answered (answering would be a conflict), and teaches no address.
+    if (arp.senderIp === 0) return;
+    if (!isUnicastIpv4(arp.senderIp)) return this.drop('malformed');
+    this.learn(arp.senderIp, arp.senderMac);
+    // Replies (to our requests) and gratuitous ARP (sender = target) only teach.
+    if (arp.op !== ARP_REQUEST || target === arp.senderIp || !isUnicastIpv4(target)) return;
+    if (!this.claimed.has(target)) {
+      if (this.claimed.size >= MAX_CLAIMED)
+        this.claimed.delete(this.claimed.values().next().value!);
+      this.claimed.add(target);
+    }
+    this.stats.arpReplies++;
+    this.enqueue(
+      buildArpFrame(arp.senderMac, {
+        op: ARP_REPLY,
+        senderMac: GATEWAY_MAC,
+        senderIp: target,
+        targetMac: arp.senderMac,
+        targetIp: arp.senderIp,
+      }),
+    );
+  }
+
+  // IPv4 (RFC 791)
+
+  private receiveIpv4(frame: Uint8Array): void {
+    const ip = parseIpv4Header(frame, ETH_HEADER_LENGTH, frame.length - ETH_HEADER_LENGTH);
+    if (typeof ip === 'string') return this.drop(ip === 'checksum' ? 'checksum' : 'malformed');
+    if (ip.moreFragments || ip.fragmentOffset !== 0) return this.drop('fragment');
+    if (ip.ttl === 0) return this.drop('ttl');
+    // The datagram without the Ethernet padding after it.
+    const packet = frame.subarray(ETH_HEADER_LENGTH, ETH_HEADER_LENGTH + ip.totalLength);
+    const payload = packet.subarray(ip.headerLength);
+    if (ip.src !== 0) {
+      if (!isUnicastIpv4(ip.src)) return this.drop('malformed');
+      this.learn(ip.src, frame.subarray(6, 12));
+    } else if (ip.protocol !== IPPROTO_UDP) {
+      return this.drop('malformed'); // only a DHCP client may send from 0.0.0.0
+    }
+    switch (ip.protocol) {
+      case IPPROTO_ICMP:
+        return this.receiveIcmp(ip, payload);
+      case IPPROTO_UDP:
+        return this.receiveUdp(ip, packet, payload);
+      case IPPROTO_TCP:
+        return this.receiveTcp(ip, payload);
+      default:
+        return this.drop('unsupported');
+    }
+  }
+
+  /** Frames an IPv4 packet to the guest (from the gateway's MAC) and queues it. */
+  private sendIpv4(src: number, dst: number, protocol: number, payload: Uint8Array): void {
+    if (IPV4_MIN_HEADER + payload.length > ETH_MTU) return this.drop('tooBig');
+    const frame = this.ipv4Frame(this.guestMac ?? BROADCAST_MAC, src, dst, protocol, payload);
+    if (this.guestMac) return this.enqueue(frame);
+    // The guest has not spoken yet (a forward's first SYN racing the guest's first frame):
+    // ask for its MAC and hold the packet until it answers.
+    if (this.awaitingArp.length >= MAX_AWAITING_ARP) return this.drop('noGuest');
+    this.awaitingArp.push(frame);
+    this.enqueue(
+      buildArpFrame(BROADCAST_MAC, {
+        op: ARP_REQUEST,
+        senderMac: GATEWAY_MAC,
+        senderIp: src,
+        targetMac: new Uint8Array(6),
+        targetIp: dst,
+      }),
+    );
+  }
+
+  private ipv4Frame(
+    dstMac: Uint8Array,
+    src: number,
+    dst: number,
+    protocol: number,
+    payload: Uint8Array,
+  ): Uint8Array {
+    const frame = allocateIpv4Frame({
+      dstMac,
+      srcMac: GATEWAY_MAC,
+      src,
+      dst,
+      protocol,
+      id: this.ipId++,
+      payloadLength: payload.length,
+    });
+    frame.set(payload, IPV4_PAYLOAD_OFFSET);
+    return frame;
+  }
+
+  // ICMP (RFC 792)
+
+  private receiveIcmp(ip: Ipv4Header, message: Uint8Array): void {
+    if (message.length < 8) return this.drop('malformed');
+    if (internetChecksum(message) !== 0) return this.drop('checksum');
+    if (message[0] !== ICMP_ECHO_REQUEST || message[1] !== 0) return this.drop('unsupported');
+    if (!this.isGatewayAddress(ip.dst)) return this.drop('noRoute');
+    this.stats.icmpEchoReplies++;
+    this.sendIpv4(ip.dst, ip.src, IPPROTO_ICMP, icmpEchoReply(message));
+  }
+
+  // UDP (RFC 768) and DHCP (RFC 2131)
+
+  private receiveUdp(ip: Ipv4Header, packet: Uint8Array, payload: Uint8Array): void {
+    const udp = parseUdp(ip.src, ip.dst, payload);
+    if (typeof udp === 'string') return this.drop(udp);
+    if (
+      udp.dstPort === DHCP_SERVER_PORT &&
+      (ip.dst === 0xffffffff || this.isGatewayAddress(ip.dst))
+    ) {
+      return this.receiveDhcp(udp.data);
+    }
+    if (ip.src === 0) return this.drop('malformed');
+    if (this.isGatewayAddress(ip.dst)) {
+      // Nothing listens on the gateway's UDP ports (DNS included): say so at once (RFC 1122
+      // §3.2.2.1) so the guest's resolver fails fast instead of timing out.
+      this.stats.icmpUnreachables++;
+      const message = icmpUnreachable(ICMP_PORT_UNREACHABLE, packet, ip.headerLength);
+      return this.sendIpv4(ip.dst, ip.src, IPPROTO_ICMP, message);
+    }
+    return this.drop(ip.dst === 0xffffffff ? 'notForUs' : 'noRoute');
+  }
+
+  private receiveDhcp(message: Uint8Array): void {
+    const reply = this.dhcp.handle(message);
+    if (reply === 'malformed') return this.drop('malformed');
+    if (!reply) return;
+    if (reply.type === DHCPACK && reply.yiaddr !== 0) {
+      // A forward may connect before the guest sends anything from its new address.
+      this.learn(reply.yiaddr, reply.mac);
+    }
+    this.stats.dhcpReplies++;
+    const dst = reply.broadcast ? 0xffffffff : reply.ip;
+    const udp = buildUdp(USER_NET_GATEWAY, dst, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, reply.message);
+    const mac = reply.broadcast ? BROADCAST_MAC : reply.mac;
+    this.enqueue(this.ipv4Frame(mac, USER_NET_GATEWAY, dst, IPPROTO_UDP, udp));
+  }
+
+  // TCP: verified here, handled by the engine
+
+  private receiveTcp(ip: Ipv4Header, segment: Uint8Array): void {
+    if (segment.length < 20) return this.drop('malformed');
+    const dataOffset = (segment[12]! >> 4) * 4;
+    if (dataOffset < 20 || dataOffset > segment.length) return this.drop('malformed');
+    if (!isUnicastIpv4(ip.dst)) return this.drop('notForUs');
+    if (transportChecksum(ip.src, ip.dst, IPPROTO_TCP, segment, 0, segment.length) !== 0) {
+      return this.drop('checksum');
+    }
+    if (!this.tcp) return this.drop('noTcp');
+    this.stats.tcpSegmentsIn++;
+    this.tcp.receive(ip.src, ip.dst, segment.slice());
+  }
+
+  // Delivery to the guest, on virtual time
+
+  private enqueue(frame: Uint8Array): void {
+    if (this.closed) return;
+    if (this.queue.length >= this.maxQueuedFrames) return this.drop('queueFull');
+    const now = this.scheduler.nanos();
+    const wireNs =
+      this.bitsPerSecond > 0
+        ? ((Math.max(frame.length, ETH_MIN_FRAME) + WIRE_OVERHEAD) * 8 * 1e9) / this.bitsPerSecond
+        : 0;
+    // Frames follow each other on the wire: one starts when the previous has arrived.
+    const due = Math.max(now + this.latencyNs, this.lastDue) + wireNs;
+    this.lastDue = due;
+    this.queue.push({ frame, due });
+    this.scheduleDelivery();
+  }
+
+  private scheduleDelivery(): void {
+    if (this.cancelDelivery || this.closed) return;
+    const head = this.queue[0];
+    if (!head) return;
+    this.cancelDelivery = this.scheduler.schedule(
+      Math.max(0, head.due - this.scheduler.nanos()),
+      this.deliver,
+    );
+  }
+
+  private readonly deliver = (): void => {
+    this.cancelDelivery = null;
+    const now = this.scheduler.nanos();
+    // The head is due (that is what the alarm was for, whatever the rounding of nanos); the
+    // frames behind it go as well when their time has come.
+    let first = true;
+    while (this.queue.length > 0 && !this.closed && (first || this.queue[0]!.due <= now)) {
+      first = false;
+      const { frame } = this.queue.shift()!;
+      this.stats.framesOut++;
+      this.stats.bytesOut += frame.length;
+      this.onTap?.(frame, now, 'toGuest');
+      this.onFrame(frame);
+    }
+    this.scheduleDelivery();
+  };
+}
