@@ -484,6 +484,16 @@ describe('TcpEngine: host → guest forwards', () => {
     expect(h.take()).toMatchObject([{ flags: RST | ACK }]);
   });
 
+  it('bounds the send queue: a host socket that ignores pause() is reset', async () => {
+    const h = setup({ limits: { maxBufferBytes: 4096 } });
+    const c = await established(h, 536, 0); // the guest's window is shut
+    for (let i = 0; i < 12 && !c.client.destroyed; i++) c.client.onData(bytes(1024));
+    expect(c.client.pauses).toBe(1);
+    expect(c.client.destroyed).toBe(true);
+    expect(h.take().at(-1)).toMatchObject({ flags: RST | ACK });
+    expect(h.engine.stats).toMatchObject({ active: 0, dropped: 1 });
+  });
+
   it('names the forward whose host port is taken', async () => {
     const h = setup();
     h.host.taken.add(8080);
@@ -533,6 +543,19 @@ describe('TcpEngine: guest → host connections', () => {
     h.guest(40000, 8001, { seq: 5, flags: SYN });
     h.host.outgoing[0]!.done(null);
     expect(h.take()).toMatchObject([{ flags: RST | ACK, ack: 6 }]);
+    expect(h.engine.stats.active).toBe(0);
+  });
+
+  it('a guest RST while the host connects withdraws the SYN; the late host socket is closed', () => {
+    const h = setup({ restrict: false });
+    h.guest(40000, 8002, { seq: 5, flags: SYN });
+    h.guest(40000, 8002, { seq: 5, flags: SYN }); // retransmitted meanwhile: no second connect
+    expect(h.host.outgoing.length).toBe(1);
+    h.guest(40000, 8002, { seq: 6, flags: RST });
+    const late = new FakeConnection();
+    h.host.outgoing[0]!.done(late);
+    expect(late.destroyed).toBe(true);
+    expect(h.take()).toEqual([]);
     expect(h.engine.stats.active).toBe(0);
   });
 
