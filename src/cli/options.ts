@@ -4,6 +4,7 @@ import { parseGdbAddress, type GdbAddress } from '../host/gdbTcp.js';
 import { parseSerialOption, serialPortName, type SerialTarget } from '../host/console.js';
 import type { Speed } from '../machine/runner.js';
 import { parseLogSpec, type LogSpec } from '../diagnostics/log.js';
+import { parseNetOption, type UserNetOptions } from '../net/options.js';
 
 export const USAGE = `usage: f4emu run <image.elf|.bin|.hex> [options]
        f4emu run --flash-file PATH [options]    boot what a saved flash file holds
@@ -29,6 +30,12 @@ options:
                           as fast, or run flat out (default otherwise)
   --gdb [tcp:][HOST:]PORT serve the GDB remote protocol (HOST defaults to 127.0.0.1)
   --wait-gdb              halt at reset until a debugger attaches (needs --gdb)
+  --net user[,hostfwd=tcp:[HOST]:HPORT-[GUEST]:GPORT][,restrict=on|off]
+                          the board's Ethernet on a user-mode network (no root, no TAP):
+                          DHCP gives 10.0.2.15, the gateway is 10.0.2.2 (or whatever gateway
+                          the firmware uses); each hostfwd listens on HOST (127.0.0.1) and
+                          connects to the guest; restrict=off lets the guest reach the host
+  --pcap PATH             record every Ethernet frame (both directions) to a new pcap file
   --trace                 print every executed instruction to stderr
   --log LIST              log events to stderr: int, exc, unimp, guest_errors, mmio[=BLOCK]
                           (comma-separated; --log help lists them)
@@ -68,6 +75,8 @@ export interface RunOptions {
   flashFile: string | null;
   log: LogSpec | null;
   logFile: string | null;
+  net: UserNetOptions | null;
+  pcap: string | null;
   help: boolean;
 }
 
@@ -101,6 +110,8 @@ export function parseRunArgs(args: string[]): RunOptions {
     waitGdb: false,
     log: null,
     logFile: null,
+    net: null,
+    pcap: null,
     help: false,
   };
   const number = (name: string, v: string | undefined): number => {
@@ -208,6 +219,16 @@ export function parseRunArgs(args: string[]): RunOptions {
       case '--log-file':
         o.logFile = text();
         break;
+      case '--net':
+        try {
+          o.net = parseNetOption(text());
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        break;
+      case '--pcap':
+        o.pcap = text();
+        break;
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}' (see f4emu run --help)`);
         if (o.image) throw new UsageError(`more than one image given ('${o.image}', '${a}')`);
@@ -225,6 +246,7 @@ export function parseRunArgs(args: string[]): RunOptions {
   if (o.help) return o;
   if (!o.image && o.flashFile === null) throw new UsageError('no image given');
   if (o.waitGdb && o.gdb === null) throw new UsageError('--wait-gdb needs --gdb PORT');
+  if (o.pcap !== null && o.net === null) throw new UsageError('--pcap needs --net user,...');
   if (o.semihostingDir !== null && !fs.existsSync(o.semihostingDir)) {
     throw new UsageError(`semihosting directory '${o.semihostingDir}' does not exist`);
   }

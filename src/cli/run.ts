@@ -25,6 +25,10 @@ import {
 import { BoardStatusLine } from '../host/boardStatus.js';
 import { openOutputFile, OutputFileError } from '../host/outputFile.js';
 import { nodeRunnerHost } from '../host/runnerHost.js';
+import { nodeHostSockets } from '../host/netSockets.js';
+import { attachUserNetwork, type AttachedNetwork } from '../machine/network.js';
+import { pcapHeader, pcapRecord } from '../net/pcap.js';
+import { formatIpv4 } from '../net/checksum.js';
 import { describeAddress } from '../diagnostics/faultReport.js';
 import type { RunOptions, ScriptItem } from './options.js';
 import { EXIT_EXPECT, EXIT_USAGE, stopExitCode, type RunContext } from './report.js';
@@ -89,6 +93,7 @@ export async function run(o: RunOptions): Promise<number> {
   };
   let flashFile: FlashFile | null = null;
   let logFd = 2;
+  let pcapFd: number | null = null;
   let booted;
   try {
     if (o.flashFile !== null) {
@@ -114,6 +119,9 @@ export async function run(o: RunOptions): Promise<number> {
     if (o.logFile !== null) {
       logFd = openOutputFile(o.logFile, 'create', { hint: 'remove it or choose another name' });
     }
+    if (o.pcap !== null) {
+      pcapFd = openOutputFile(o.pcap, 'create', { hint: 'remove it or choose another name' });
+    }
   } catch (e) {
     if (e instanceof ImageError) {
       say.err(`${o.image}: ${e.message}`);
@@ -134,7 +142,9 @@ export async function run(o: RunOptions): Promise<number> {
   const runner = new Runner(machine, {
     console: o.console,
     reservedPorts: o.serial.map((s) => s.port),
-    speed: o.speed ?? (stdinTty && stdoutTty ? 'realtime' : 'max'),
+    // Host sockets live in wall time: a networked guest runs at the wall clock's pace unless the
+    // user says otherwise (its TCP timers are virtual).
+    speed: o.speed ?? (o.net !== null || (stdinTty && stdoutTty) ? 'realtime' : 'max'),
     maxInstructions: o.maxInstructions,
     wallTimeoutMs: o.timeout * 1000,
     expectTimeoutNs: o.expectTimeout * 1e9,
@@ -174,8 +184,13 @@ export async function run(o: RunOptions): Promise<number> {
   const backends: SerialBackend[] = [];
   let listener: GdbTcpListener | null = null;
   let status: BoardStatusLine | null = null;
+  let network: AttachedNetwork | null = null;
+  let closeNetInput: (() => void) | null = null;
   const closeAll = async () => {
     status?.close();
+    network?.close();
+    closeNetInput?.();
+    if (pcapFd !== null) fs.closeSync(pcapFd);
     for (const b of backends.reverse()) await b.close();
     await listener?.close();
     sink.flush();
@@ -214,6 +229,39 @@ export async function run(o: RunOptions): Promise<number> {
       say.err(backends[backends.length - 1]!.description);
     }
     if (o.gdb !== null) listener = await startGdb(o, runner, ctx);
+    if (o.net !== null) {
+      const fd = pcapFd;
+      if (fd !== null) fs.writeSync(fd, pcapHeader());
+      // The ports the forwards' listeners got (port 0 asks for a free one), in forward order.
+      const sockets = nodeHostSockets(() => runner.wake());
+      const bound: Promise<number>[] = [];
+      const host = {
+        ...sockets,
+        listenTcp: (...args: Parameters<typeof sockets.listenTcp>) => {
+          const listening = sockets.listenTcp(...args);
+          bound.push(listening.then((l) => l.port).catch(() => -1));
+          return listening;
+        },
+      };
+      network = attachUserNetwork(machine, {
+        host,
+        forwards: o.net.forwards,
+        restrict: o.net.restrict,
+        tap: fd === null ? undefined : (frame, nanos) => fs.writeSync(fd, pcapRecord(frame, nanos)),
+      });
+      // Host connections may arrive at any time: a sleeping guest waits for them.
+      closeNetInput = runner.openInput();
+      try {
+        await network.net.startForwards();
+      } catch (e) {
+        throw new SetupError(`--net: ${(e as Error).message}`);
+      }
+      const ports = await Promise.all(bound);
+      for (const [i, f] of o.net.forwards.filter((f) => f.proto === 'tcp').entries()) {
+        const guest = f.guestAddress === null ? 'the guest' : formatIpv4(f.guestAddress);
+        say.err(`forwarding tcp:${f.hostAddress}:${ports[i]} to ${guest}:${f.guestPort}`);
+      }
+    }
     for (const b of waiting) {
       say.err(`${b.description}: waiting for a client (add ,nowait not to wait)`);
       await b.firstClient;

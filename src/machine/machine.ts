@@ -28,6 +28,7 @@ import { createStm32f407, type Stm32f407Soc } from './soc/stm32f407.js';
 import { STM32F407_MEMORY as MEMORY, socBlock } from './soc/stm32f407Map.js';
 import { STM32F4DISCOVERY, type BoardDescription } from '../boards/stm32f4discovery.js';
 import { Board } from './board.js';
+import { Lan8720Phy } from '../peripherals/eth/lan8720.js';
 
 // Addresses and sizes from the SoC table (./soc/stm32f407Map.ts).
 export const FLASH_BASE: number = MEMORY.flash.base;
@@ -85,6 +86,8 @@ export class Machine {
   readonly clocks = new ClockTree();
   /** LEDs and the user button of the board. */
   readonly board: Board;
+  /** The Ethernet PHY of the board (LAN8720A), on the MAC's MDIO bus. */
+  readonly phy: Lan8720Phy;
   /** The STM32F407's peripherals, typed: `soc.rcc`, `soc.usarts[1]` (USART2), `soc.gpios[3]`. */
   readonly soc: Stm32f407Soc;
   /** The same peripherals by name (e.g. 'USART2', 'GPIOD', 'RCC'). */
@@ -152,6 +155,13 @@ export class Machine {
       this.peripherals.set(p.name, p);
     }
     this.board = new Board(board, this.soc.gpios, this.clock);
+    // The baseboard's LAN8720A on the MAC's MDIO bus, at the address its straps give.
+    this.phy = new Lan8720Phy({
+      clock: this.clock,
+      address: board.phyAddress,
+      warn: (m) => bus.warnOnce(m, m),
+    });
+    this.soc.eth.attachPhy(board.phyAddress, this.phy);
     this.soc.syscfg.onRemap = (mode) => this.remapBootMemory(mode);
     // Like the DWT: the access completes, the machine stops after the instruction.
     bus.onWatchHit = (address, kind) => {
@@ -177,6 +187,8 @@ export class Machine {
     this.itm.reset();
     this.exc.reset();
     for (const p of this.peripherals.values()) p.reset(cause);
+    // Every reset drives NRST low, and the baseboard ties the PHY's nRST to it.
+    this.phy.reset();
     cpu.r.fill(0);
     cpu.apsr = 0;
     cpu.it = 0;

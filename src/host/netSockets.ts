@@ -1,0 +1,83 @@
+/**
+ * The user-mode network's host side in Node (src/net/hostSockets.ts is the interface): TCP
+ * listeners for `hostfwd` forwards and outgoing connections for the guest (restrict=off), as
+ * Node sockets with back-pressure passed through (write() says when the socket is full, pause()
+ * stops reading). Listeners bind the address the user named, 127.0.0.1 by default.
+ */
+import * as net from 'node:net';
+import type { HostConnection, HostListener, HostSockets } from '../net/hostSockets.js';
+
+function wrap(socket: net.Socket, activity: () => void): HostConnection {
+  const c: HostConnection = {
+    write: (data) => (socket.destroyed ? false : socket.write(data)),
+    end: () => {
+      if (!socket.destroyed) socket.end();
+    },
+    destroy: () => socket.destroy(),
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+    onData: () => {},
+    onEnd: () => {},
+    onClose: () => {},
+    onDrain: () => {},
+  };
+  socket.setNoDelay(true);
+  // Each event may give the guest something to do: the run loop is woken after it.
+  socket.on('data', (d: Buffer) => {
+    c.onData(new Uint8Array(d.buffer, d.byteOffset, d.length));
+    activity();
+  });
+  socket.on('end', () => {
+    c.onEnd();
+    activity();
+  });
+  socket.on('drain', () => {
+    c.onDrain();
+    activity();
+  });
+  let error: string | undefined;
+  socket.on('error', (e) => (error = e.message));
+  socket.on('close', () => {
+    c.onClose(error);
+    activity();
+  });
+  return c;
+}
+
+/** Node's sockets for the user-mode network; `activity` is called after every host event. */
+export const nodeHostSockets = (activity: () => void = () => {}): HostSockets => ({
+  listenTcp: (host, port, onConnection) =>
+    new Promise<HostListener>((resolve, reject) => {
+      const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+        socket.pause(); // nothing is read until the guest's side of the connection exists
+        onConnection(wrap(socket, activity), {
+          address: socket.remoteAddress ?? '',
+          port: socket.remotePort ?? 0,
+        });
+        activity();
+      });
+      server.once('error', (e) =>
+        reject(new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`)),
+      );
+      server.listen(port, host, () => {
+        const bound = (server.address() as net.AddressInfo).port;
+        resolve({ port: bound, close: () => server.close() });
+      });
+    }),
+  connectTcp: (host, port, onConnect) => {
+    const socket = net.connect({ host, port, allowHalfOpen: true });
+    let settled = false;
+    socket.once('connect', () => {
+      settled = true;
+      socket.pause();
+      onConnect(wrap(socket, activity));
+      activity();
+    });
+    socket.once('error', (e) => {
+      if (settled) return;
+      settled = true;
+      onConnect(null, e.message);
+      activity();
+    });
+  },
+});
