@@ -263,6 +263,34 @@ export class Machine {
   }
 
   /**
+   * While the core sleeps (WFI/WFE): virtual time jumps from alarm to alarm, within `maxCycles`,
+   * until an exception wakes it (taken, so the PC is at the handler) — without executing an
+   * instruction, so a trace can show the handler's first one. 'limit' when awake or out of
+   * cycles, 'sleep' when nothing could ever wake it, or another stop reason.
+   */
+  sleepUntilWake(maxCycles = Infinity): StopReason {
+    const cpu = this.cpu;
+    const clock = this.clock;
+    const cycleEnd = clock.cycles + maxCycles;
+    for (;;) {
+      if (cpu.attention !== 0) {
+        if (this.resetRequested) this.reset(this.resetRequested);
+        this.exc.serviceAttention();
+      }
+      const stop = cpu.stopReason;
+      if (stop !== null) {
+        if (stop !== 'lockup') cpu.stopReason = null;
+        return stop;
+      }
+      if (!cpu.sleeping || clock.cycles >= cycleEnd) return 'limit';
+      const due = Math.min(clock.nextDue(), cycleEnd);
+      if (due === Infinity) return 'sleep';
+      if (clock.cycles < due) clock.cycles = due;
+      clock.fireDue();
+    }
+  }
+
+  /**
    * Runs until a stop reason, `maxInstructions` more instructions or `maxCycles` more cycles.
    * Returns why it stopped ('limit' when a budget ran out).
    */

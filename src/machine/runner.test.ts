@@ -73,6 +73,17 @@ describe('Runner script steps', () => {
     expect(runner.lastSeen).toMatch(/^\r\nuptime 0\.\d s, LD4 green lit/);
   });
 
+  it('matches ^ and $ at line boundaries in regular expressions', () => {
+    const m = booted('demo.elf');
+    const runner = new Runner(m);
+    runner.push({ expect: /^ {2}CPU: Cortex-M4F/ }, { expect: /^ {2}chip: (\w+)/ });
+    expect(runner.runSync()).toEqual({ kind: 'script-done' });
+    expect(runner.lastSeen).toMatch(/chip: STM32F407$/);
+    // '^' does not match mid-line, right after the previous match.
+    runner.push({ expect: /^ \(IDCODE/, timeoutNs: 1e8 });
+    expect(runner.runSync()).toMatchObject({ kind: 'script-failed', why: 'expect-timeout' });
+  });
+
   it('gives an expect step a budget of virtual time (default 10 s)', () => {
     const m = booted('demo.elf');
     const runner = new Runner(m);
@@ -123,13 +134,14 @@ describe('Runner input and sleep', () => {
     const host = fakeHost();
     const runner = new Runner(m, { host });
     expect(new Runner(m).runSync()).toEqual({ kind: 'stop', reason: 'sleep' });
+    const before = m.clock.nanos; // the PHY's auto-negotiation was the last thing scheduled
     const close = runner.openInput();
     const done = runner.run();
     await new Promise((r) => setTimeout(r, 10));
     host.wall += 250; // a quarter of a second passes while the guest sleeps
     runner.quit('test over');
     expect(await done).toEqual({ kind: 'quit', why: 'test over' });
-    expect(m.clock.nanos / 1e6).toBeCloseTo(250, 3);
+    expect((m.clock.nanos - before) / 1e6).toBeCloseTo(250, 3);
     close();
   });
 });
@@ -156,12 +168,14 @@ describe('Runner with a debugger and a trace', () => {
     expect(stops).toEqual(['breakpoint']);
   });
 
-  it('calls the trace before every instruction', () => {
+  it('calls the trace before every instruction, the first after a wake-up from WFI too', () => {
     const m = booted('demo.elf');
     const pcs: number[] = [];
-    const runner = new Runner(m, { trace: (pc) => pcs.push(pc), maxInstructions: 500 });
+    // 5M instructions: the demo's boot, then WFI sleeps woken by SysTick and its LED timer.
+    const runner = new Runner(m, { trace: (pc) => pcs.push(pc), maxInstructions: 5_000_000 });
     expect(runner.runSync()).toEqual({ kind: 'stop', reason: 'limit' });
-    expect(pcs.length).toBe(500);
-    expect(m.cpu.instructions).toBe(500);
+    expect(m.clock.nanos).toBeGreaterThan(100e6); // it did sleep and wake many times
+    expect(pcs.length).toBe(5_000_000);
+    expect(m.cpu.instructions).toBe(5_000_000);
   });
 });

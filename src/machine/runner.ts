@@ -92,6 +92,10 @@ const TRACE_SLICE = 20_000;
  * stalled or could not keep up: beyond it the guest's clock falls behind instead of bursting.
  */
 const MAX_CATCH_UP_MS = 200;
+/** The longest pacing wait (ms): a guest idle until a far alarm is still looked at this often. */
+const MAX_PACING_WAIT_MS = 100;
+/** The least guest time a paced slice runs (ns). */
+const MIN_SLICE_NS = 1e6;
 
 type Tick = { kind: 'continue' } | { kind: 'wait'; ms: number } | { kind: 'end'; end: RunEnd };
 const CONTINUE: Tick = { kind: 'continue' };
@@ -312,8 +316,19 @@ export class Runner {
         this.paceNs = clock.nanos - maxCatchUpNs;
         allowedNs = maxCatchUpNs;
       }
-      if (allowedNs <= 0) {
-        return { kind: 'wait', ms: Math.min(20, Math.max(1, -allowedNs / 1e6 / factor)) };
+      // Run once there is something worth running: a millisecond of guest time, or for a
+      // sleeping core its next alarm (input wakes the runner sooner). Without this floor a
+      // sub-millisecond wall clock would run a sliver after every yield and spin.
+      let needNs = MIN_SLICE_NS;
+      if (cpu.sleeping) {
+        const due = clock.nextDue();
+        const untilDue = due === Infinity ? Infinity : clock.cyclesToNanos(due - clock.cycles);
+        // At least every 100 ms, so virtual time keeps up with the wall clock meanwhile.
+        needNs = Math.min(untilDue, MAX_PACING_WAIT_MS * 1e6 * factor);
+      }
+      if (allowedNs < needNs) {
+        const ms = (needNs - allowedNs) / 1e6 / factor;
+        return { kind: 'wait', ms: Math.min(MAX_PACING_WAIT_MS, Math.max(1, ms)) };
       }
       cycles = clock.cyclesForNanos(allowedNs);
     }
@@ -362,7 +377,13 @@ export class Runner {
     const clock = machine.clock;
     const cycleEnd = clock.cycles + cycles;
     for (let i = 0; i < instructions; i++) {
-      if (!machine.cpu.sleeping) this.trace!(machine.cpu.pc);
+      if (machine.cpu.sleeping) {
+        // Wake first, so the handler's first instruction is traced like any other.
+        const woken = machine.sleepUntilWake(cycleEnd - clock.cycles);
+        if (woken !== 'limit') return woken;
+        if (machine.cpu.sleeping) break; // out of cycles
+      }
+      this.trace!(machine.cpu.pc);
       const reason = machine.run(1, cycleEnd - clock.cycles);
       if (reason !== 'limit') return reason;
       if (clock.cycles >= cycleEnd) break;

@@ -33,10 +33,9 @@ export class Transcript {
     if (typeof w === 'string') {
       done = w.charCodeAt(w.length - 1) === byte && this.text.indexOf(w, this.from) >= 0;
     } else if (w !== null) {
-      // Within the current line only, so each byte costs a line's worth of matching; `take`
-      // (at the end of every slice) still finds matches that span lines.
-      w.lastIndex = 0;
-      done = w.test(this.text.slice(Math.max(this.from, this.lineStart)));
+      // From the current line only, so each byte costs a line's worth of matching; `take`
+      // (at the end of every slice) still finds matches that start on earlier lines.
+      done = this.search(w, Math.max(this.from, this.lineStart)) !== null;
     }
     if (byte === 0x0a) this.lineStart = this.text.length;
     return done;
@@ -50,10 +49,9 @@ export class Transcript {
       at = this.text.indexOf(what, this.from);
       length = what.length;
     } else {
-      what.lastIndex = 0;
-      const m = what.exec(this.text.slice(this.from));
+      const m = this.search(what, this.from);
       if (m === null) return null;
-      at = this.from + m.index;
+      at = m.index;
       length = m[0].length;
     }
     if (at < 0) return null;
@@ -61,6 +59,26 @@ export class Transcript {
     this.from = at + length;
     return seen;
   }
+
+  /**
+   * The first match of `re` starting at or after `from`, searched in the whole text so `^` and
+   * `$` see real line boundaries (the multiline flag is added: a console is a text of lines).
+   * A match counts once a character follows it, so `(\w+)` captures a whole word rather than
+   * the first letter to arrive (the line's end comes at the latest).
+   */
+  private search(re: RegExp, from: number): RegExpExecArray | null {
+    let g = this.searchers.get(re);
+    if (g === undefined) {
+      const flags = re.flags.replace(/[gy]/g, '');
+      g = new RegExp(re.source, flags.includes('m') ? `${flags}g` : `${flags}gm`);
+      this.searchers.set(re, g);
+    }
+    g.lastIndex = from;
+    const m = g.exec(this.text);
+    return m !== null && m.index + m[0].length < this.text.length ? m : null;
+  }
+
+  private readonly searchers = new WeakMap<RegExp, RegExp>();
 
   lastLines(n = 10): string[] {
     return this.text.split(/\r?\n/).slice(-n);
