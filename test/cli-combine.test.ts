@@ -357,3 +357,42 @@ sys.stdout.write(repr(out) + '\\nexit %s\\n' % status)
     },
   );
 });
+
+describe('--net on the command line', () => {
+  it('listens on each forward (127.0.0.1), records a pcap, and says when a port is taken', async () => {
+    const dir = tmp();
+    const pcap = path.join(dir, 'eth.pcap');
+    const e = background([
+      'run',
+      DEMO,
+      '--net',
+      'user,hostfwd=tcp::0-:80',
+      '--pcap',
+      pcap,
+      '--timeout',
+      '30',
+    ]);
+    const [, port] = await e.waitFor(/forwarding tcp:127\.0\.0\.1:(\d+) to the guest:80/);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    socket.destroy();
+    // The same port again: one line, exit 2.
+    const taken = f4emu(['run', DEMO, '--net', `user,hostfwd=tcp::${port}-:80`]);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(new RegExp(`--net: hostfwd=tcp:127\\.0\\.0\\.1:${port}-:80: `));
+    e.child.kill();
+    await e.exit;
+    const header = fs.readFileSync(pcap);
+    expect(header.readUInt32LE(0)).toBe(0xa1b23c4d); // nanosecond pcap
+    expect(header.readUInt32LE(20)).toBe(1); // LINKTYPE_ETHERNET
+    expect(f4emu(['run', DEMO, '--pcap', path.join(dir, 'x.pcap')]).stderr).toMatch(
+      /--pcap needs --net user/,
+    );
+    expect(f4emu(['run', DEMO, '--net', 'user,hostfwd=tcp::99999-:80']).stderr).toMatch(
+      /out of range/,
+    );
+  });
+});

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { Machine } from '../machine/machine.js';
 import { boot, checkBootable } from '../machine/firmware.js';
-import { attachLog } from '../diagnostics/log.js';
+
 import { Runner, type RunEnd, type ScriptStep } from '../machine/runner.js';
 import { describeAwaited } from '../machine/transcript.js';
 import { ImageError, parseImage, type LoadedImage } from '../loader/image.js';
@@ -25,10 +25,7 @@ import {
 import { BoardStatusLine } from '../host/boardStatus.js';
 import { openOutputFile, OutputFileError } from '../host/outputFile.js';
 import { nodeRunnerHost } from '../host/runnerHost.js';
-import { nodeHostSockets } from '../host/netSockets.js';
-import { attachUserNetwork, type AttachedNetwork } from '../machine/network.js';
-import { pcapHeader, pcapRecord } from '../net/pcap.js';
-import { formatIpv4 } from '../net/checksum.js';
+import type { AttachedNetwork } from '../machine/network.js';
 import { describeAddress } from '../diagnostics/faultReport.js';
 import type { RunOptions, ScriptItem } from './options.js';
 import { EXIT_EXPECT, EXIT_USAGE, stopExitCode, type RunContext } from './report.js';
@@ -154,6 +151,8 @@ export async function run(o: RunOptions): Promise<number> {
       : null,
   });
   if (o.log !== null) {
+    // Loaded only when asked for, as the network is: a plain run starts faster.
+    const { attachLog } = await import('../diagnostics/log.js');
     try {
       attachLog(machine, o.log, (line) => sink.line(line), symbols);
     } catch (e) {
@@ -230,6 +229,17 @@ export async function run(o: RunOptions): Promise<number> {
     }
     if (o.gdb !== null) listener = await startGdb(o, runner, ctx);
     if (o.net !== null) {
+      const [
+        { nodeHostSockets },
+        { attachUserNetwork },
+        { pcapHeader, pcapRecord },
+        { formatIpv4 },
+      ] = await Promise.all([
+        import('../host/netSockets.js'),
+        import('../machine/network.js'),
+        import('../net/pcap.js'),
+        import('../net/checksum.js'),
+      ]);
       const fd = pcapFd;
       if (fd !== null) fs.writeSync(fd, pcapHeader());
       // The ports the forwards' listeners got (port 0 asks for a free one), in forward order.
