@@ -10,12 +10,15 @@
  *  - user button B1 on PA0 (EXTI0, rising edge): each press reverses the direction;
  *  - a boot counter in flash sector 11, programmed through the FLASH interface: with
  *    `--flash-file` it counts across runs like the real chip's flash;
- *  - typed characters are echoed; Enter prints a status line.
+ *  - typed characters are echoed; Enter prints a status line;
+ *  - a web server on port 80 (http.c) over lwIP (Debian's lwip source package, fetched at build
+ *    time) and the project's own STM32 Ethernet glue (eth.c): DHCP (or a static 10.0.2.15),
+ *    then `/` says hello, `/leds` shows the LEDs and B1 live, `/sleep` answers after 5 s. The
+ *    main loop still sleeps in WFI: SysTick (lwIP's timers) and the ETH interrupt wake it.
  */
 #include <stdint.h>
 
-#define REG32(a) (*(volatile uint32_t *)(a))
-#define REG16(a) (*(volatile uint16_t *)(a))
+#include "demo.h"
 
 #define RCC_CR REG32(0x40023800)
 #define RCC_PLLCFGR REG32(0x40023804)
@@ -66,11 +69,11 @@ static void putc2(char c) {
   USART2_DR = (uint8_t)c;
 }
 
-static void puts2(const char *s) {
+void puts2(const char *s) {
   while (*s) putc2(*s++);
 }
 
-static void putu(uint32_t v) {
+void putu(uint32_t v) {
   char buf[11];
   int n = 0;
   do {
@@ -102,12 +105,30 @@ static volatile uint32_t presses;
 
 void SysTick_Handler(void) { ms++; }
 
+uint32_t sys_now(void) { return ms; }
+
 void EXTI0_IRQHandler(void) {
   EXTI_PR = 1u; /* write 1 to clear */
   presses++;
 }
 
-static const char *const led_names[4] = {"LD4 green", "LD3 orange", "LD5 red", "LD6 blue"};
+const char *const led_names[4] = {"LD4 green", "LD3 orange", "LD5 red", "LD6 blue"};
+
+/* The board as the web server shows it: the output data register and the button's input. */
+int demo_led_on(unsigned i) { return (int)((REG32(GPIOD + 0x14) >> (12 + i)) & 1u); }
+int demo_button_down(void) { return (int)(GPIO_IDR(GPIOA) & 1u); }
+uint32_t demo_presses(void) { return presses; }
+
+/* lwIP's randomness (DHCP transaction ids, TCP sequence numbers, ports): xorshift32 seeded from
+ * the chip's unique ID and the time. */
+uint32_t demo_rand(void) {
+  static uint32_t x;
+  if (x == 0) x = REG32(UID_BASE) ^ REG32(UID_BASE + 4) ^ REG32(UID_BASE + 8) ^ (ms * 2654435761u) ^ 1u;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return x;
+}
 
 static void led_only(unsigned i) {
   /* Reset PD12-15, then set PD(12+i): one BSRR write, no glitch on the other LEDs. */
@@ -189,6 +210,7 @@ static void banner(uint32_t boot) {
   puts2("\r\n  boot #");
   putu(boot);
   puts2(" (counted in flash sector 11; f4emu --flash-file keeps it across runs)\r\n");
+  net_init(); /* prints the PHY it finds */
   puts2("LEDs LD4 LD3 LD5 LD6 take turns every 250 ms; B1 reverses them "
         "(Ctrl-A b in f4emu); type to echo, Enter for status\r\n");
 }
@@ -216,6 +238,7 @@ int main(void) {
       led = (led + (unsigned)step) & 3u;
       led_only(led);
     }
+    net_poll();
     while (rx_tail != rx_head) {
       char c = rx_buf[rx_tail];
       rx_tail = (rx_tail + 1) % sizeof rx_buf;
@@ -252,6 +275,16 @@ void Reset_Handler(void) {
   }
 }
 
+/* An lwIP assertion: a bug, reported on the console; the demo stops there. */
+void demo_lwip_assert(const char *message) {
+  __asm volatile("cpsid i");
+  puts2("\r\ndemo: lwIP assertion failed: ");
+  puts2(message);
+  puts2("\r\n");
+  for (;;) {
+  }
+}
+
 /* An exception nobody expects: report it on the console and stop. */
 void Default_Handler(void) {
   uint32_t ipsr;
@@ -273,4 +306,5 @@ __attribute__((section(".vectors"), used)) static const void *const vectors[16 +
     [15] = (void *)SysTick_Handler,
     IRQ(6) = (void *)EXTI0_IRQHandler,
     IRQ(38) = (void *)USART2_IRQHandler,
+    IRQ(61) = (void *)ETH_IRQHandler,
 };
