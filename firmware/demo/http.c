@@ -6,6 +6,8 @@
  *   /leds.json   the same as JSON
  *   /sleep       answers after 5 s of board time; the other connections are served meanwhile
  *                (the book needs a thread pool for that; an event loop needs only a deadline)
+ *   /bytes/N     N bytes (up to 16 MiB) of a fixed pattern, byte i = PATTERN(i % 4096), for
+ *                download tests: the host can check every byte
  *   anything else: 404 with a page saying so. Only GET; one request per connection.
  * Responses are queued without copying (constant text in flash, the rest in the connection's
  * own buffers), so a connection's slot is freed only once the client acknowledged everything.
@@ -25,7 +27,14 @@
 struct chunk {
   const char *data;
   uint32_t len;
+  uint32_t repeat; /* the data is sent this many times over (0 counts as once) */
 };
+
+/* The /bytes pattern: 4 KiB in RAM, filled at start, sent by reference again and again. */
+#define PATTERN_SIZE 4096u
+#define PATTERN(i) ((uint8_t)((i) * 7u + ((i) >> 8)))
+#define BYTES_MAX (16u << 20)
+static char pattern[PATTERN_SIZE];
 
 enum conn_state { FREE, READING, SLEEPING, SENDING };
 
@@ -153,13 +162,17 @@ static void leds_json(struct text *t) {
 
 static void push(struct conn *c, const char *data, uint32_t len) {
   if (len && c->nchunks < sizeof c->chunks / sizeof c->chunks[0] - 1)
-    c->chunks[c->nchunks++] = (struct chunk){data, len};
+    c->chunks[c->nchunks++] = (struct chunk){data, len, 1};
+}
+
+static uint32_t chunk_size(const struct chunk *k) {
+  return k->len * (k->repeat ? k->repeat : 1);
 }
 
 /* Queues the header (status, type, length of the chunks pushed so far) in front of them. */
 static void respond(struct conn *c, const char *status, const char *type) {
   uint32_t length = 0;
-  for (unsigned i = 0; i < c->nchunks; i++) length += c->chunks[i].len;
+  for (unsigned i = 0; i < c->nchunks; i++) length += chunk_size(&c->chunks[i]);
   struct text h = {c->head, 0, sizeof c->head};
   add(&h, "HTTP/1.1 ");
   add(&h, status);
@@ -169,7 +182,7 @@ static void respond(struct conn *c, const char *status, const char *type) {
   add_u(&h, length);
   add(&h, "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
   for (unsigned i = c->nchunks; i > 0; i--) c->chunks[i] = c->chunks[i - 1];
-  c->chunks[0] = (struct chunk){c->head, h.len};
+  c->chunks[0] = (struct chunk){c->head, h.len, 1};
   c->nchunks++;
   c->chunk = 0;
   c->offset = 0;
@@ -236,6 +249,17 @@ static void route(struct conn *c) {
     push(c, LEDS_2, sizeof LEDS_2 - 1);
     return respond(c, "200 OK", HTML);
   }
+  if (strncmp(path, "/bytes/", 7) == 0) {
+    uint32_t n = 0;
+    const char *d = path + 7;
+    while (*d >= '0' && *d <= '9' && n <= BYTES_MAX) n = n * 10 + (uint32_t)(*d++ - '0');
+    if (*d || d == path + 7 || n > BYTES_MAX)
+      return simple(c, "400 Bad Request", "400: /bytes/N wants N from 0 to 16777216\n");
+    if (n >= PATTERN_SIZE && c->nchunks + 1 < sizeof c->chunks / sizeof c->chunks[0])
+      c->chunks[c->nchunks++] = (struct chunk){pattern, PATTERN_SIZE, n / PATTERN_SIZE};
+    push(c, pattern, n % PATTERN_SIZE);
+    return respond(c, "200 OK", "application/octet-stream");
+  }
   if (strcmp(path, "/sleep") == 0) {
     c->state = SLEEPING;
     c->wake_at = sys_now() + SLEEP_MS;
@@ -277,13 +301,16 @@ static err_t send_more(struct conn *c) {
   struct tcp_pcb *pcb = c->pcb;
   while (c->chunk < c->nchunks) {
     const struct chunk *k = &c->chunks[c->chunk];
-    uint32_t left = k->len - c->offset;
+    uint32_t size = chunk_size(k);
+    /* A repeated chunk is sent a copy of its data at a time. */
+    uint32_t at = c->offset % k->len;
+    uint32_t left = k->len - at;
     uint32_t room = tcp_sndbuf(pcb);
     if (room == 0 || tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 1) break;
     uint32_t n = left < room ? left : room;
     if (n > 0xFFFF) n = 0xFFFF;
-    int more = c->chunk + 1 < c->nchunks || n < left;
-    err_t err = tcp_write(pcb, k->data + c->offset, (u16_t)n, more ? TCP_WRITE_FLAG_MORE : 0);
+    int more = c->chunk + 1 < c->nchunks || c->offset + n < size;
+    err_t err = tcp_write(pcb, k->data + at, (u16_t)n, more ? TCP_WRITE_FLAG_MORE : 0);
     if (err == ERR_MEM) break;
     if (err != ERR_OK) {
       conn_free(c);
@@ -292,7 +319,7 @@ static err_t send_more(struct conn *c) {
     }
     c->unacked += n;
     c->offset += n;
-    if (c->offset == k->len) {
+    if (c->offset == size) {
       c->chunk++;
       c->offset = 0;
     }
@@ -388,6 +415,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err) {
 }
 
 void http_init(void) {
+  for (uint32_t i = 0; i < PATTERN_SIZE; i++) pattern[i] = (char)PATTERN(i);
   struct tcp_pcb *pcb = tcp_new();
   if (!pcb || tcp_bind(pcb, IP4_ADDR_ANY, HTTP_PORT) != ERR_OK) return;
   pcb = tcp_listen_with_backlog(pcb, 4);
