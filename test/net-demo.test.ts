@@ -122,13 +122,17 @@ describe('the board demo serves HTTP through the forward', () => {
     expect(quickMs).toBeLessThan(Date.now() - started);
   }, 60_000);
 
-  it.skipIf(!haveTshark)('records a pcap tshark reads: DHCP, ARP, the TCP handshake, HTTP', () => {
-    const r = spawnSync('tshark', ['-r', pcap, '-c', '400'], { encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/DHCP.*Discover/);
-    expect(r.stdout).toMatch(/ARP/);
-    expect(r.stdout).toMatch(/\[SYN\]/);
-    expect(r.stdout).toMatch(/\[SYN, ACK\]/);
-    expect(r.stdout).toMatch(/HTTP.*GET \/ HTTP\/1\.1/);
-  });
+  it.skipIf(!haveTshark)(
+    'records a pcap tshark reads: DHCP, ARP, the TCP handshake, HTTP',
+    async () => {
+      expect((await get('/')).status).toBe(200);
+      const r = spawnSync('tshark', ['-r', pcap, '-c', '400'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/DHCP.*Discover/);
+      expect(r.stdout).toMatch(/ARP/);
+      expect(r.stdout).toMatch(/\[SYN\]/);
+      expect(r.stdout).toMatch(/\[SYN, ACK\]/);
+      expect(r.stdout).toMatch(/HTTP.*GET \/ HTTP\/1\.1/);
+    },
+  );
 });

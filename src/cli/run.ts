@@ -269,7 +269,8 @@ export async function run(o: RunOptions): Promise<number> {
       const ports = await Promise.all(bound);
       for (const [i, f] of o.net.forwards.filter((f) => f.proto === 'tcp').entries()) {
         const guest = f.guestAddress === null ? 'the guest' : formatIpv4(f.guestAddress);
-        say.err(`forwarding tcp:${f.hostAddress}:${ports[i]} to ${guest}:${f.guestPort}`);
+        const web = f.guestPort === 80 ? `: open http://${f.hostAddress}:${ports[i]}` : '';
+        say.err(`forwarding tcp:${f.hostAddress}:${ports[i]} to ${guest}:${f.guestPort}${web}`);
       }
     }
     for (const b of waiting) {
