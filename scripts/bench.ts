@@ -4,7 +4,11 @@
  * both print the same output (and the recorded .expected output), and prints a table of
  * instructions, f4emu seconds and MIPS, QEMU seconds and the f4emu/QEMU time ratio.
  *
- *   npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --timeout S]
+ *   npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --no-net]
+ *                 [-- --timeout S]
+ *
+ * Then the network figures (./benchNet.ts, unless --no-net or --only): the board demo's web
+ * server through --net hostfwd, requests per second and MB/s.
  *
  * --json also writes bench-report.json: {workloads: [{name, instructions, seconds, mips,
  * qemuSeconds}], medianMips}. f4emu's seconds and MIPS come from its `--stats` line (guest run
@@ -14,11 +18,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchNetwork, type NetBench } from './benchNet.js';
 
 interface Options {
   json: boolean;
   only: string[];
   qemu: boolean;
+  net: boolean;
   timeoutSeconds: number;
 }
 
@@ -33,7 +39,7 @@ interface Workload {
 class BenchError extends Error {}
 
 const USAGE =
-  'usage: npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --timeout S]';
+  'usage: npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --no-net] [-- --timeout S]';
 
 const QEMU = 'qemu-system-arm';
 const QEMU_ARGS = [
@@ -60,7 +66,7 @@ function findRoot(): string {
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { json: false, only: [], qemu: true, timeoutSeconds: 600 };
+  const o: Options = { json: false, only: [], qemu: true, net: true, timeoutSeconds: 600 };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const [key, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg];
@@ -82,6 +88,9 @@ function parseArgs(args: string[]): Options {
         break;
       case '--no-qemu':
         o.qemu = false;
+        break;
+      case '--no-net':
+        o.net = false;
         break;
       case '--timeout': {
         const v = value();
@@ -170,7 +179,7 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const root = findRoot();
   const dir = path.join(root, 'firmware', 'prebuilt', 'bench');
@@ -231,18 +240,36 @@ function main(): number {
     ]);
   }
   process.stdout.write(`${table(rows)}\n\nmedian MIPS: ${medianMips.toFixed(1)}\n`);
+  let network: NetBench | null = null;
+  if (o.net && o.only.length === 0) {
+    process.stderr.write('bench: the demo web server through --net...\n');
+    try {
+      network = await benchNetwork(
+        path.join(root, 'bin', 'f4emu.js'),
+        path.join(root, 'firmware', 'prebuilt', 'demo.elf'),
+      );
+    } catch (e) {
+      throw new BenchError(`network: ${(e as Error).message}`);
+    }
+    process.stdout.write(
+      `network: ${network.requestsPerSecond.toFixed(0)} requests/s (GET /, 10 connections, ` +
+        `${network.client}, ${network.errors} errors), ` +
+        `${network.megabytesPerSecond.toFixed(2)} MB/s (a 4 MiB download)\n`,
+    );
+  }
   if (o.json) {
     const report = path.join(root, 'bench-report.json');
-    fs.writeFileSync(report, JSON.stringify({ workloads, medianMips }, null, 2) + '\n');
+    fs.writeFileSync(report, JSON.stringify({ workloads, medianMips, network }, null, 2) + '\n');
     process.stdout.write(`wrote ${path.relative(process.cwd(), report) || report}\n`);
   }
   return 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (e) {
-  if (!(e instanceof BenchError)) throw e;
-  process.stderr.write(`bench: ${e.message}\n`);
-  process.exitCode = 1;
-}
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    if (!(e instanceof BenchError)) throw e;
+    process.stderr.write(`bench: ${e.message}\n`);
+    process.exitCode = 1;
+  },
+);
