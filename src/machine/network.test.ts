@@ -60,7 +60,12 @@ function mdioRead(m: Machine, phy: number, register: number): number {
 }
 
 /** Brings the MAC up: DMA reset, PHY link, MAC address, descriptor rings, RX and TX on. */
-function bringUp(m: Machine): void {
+const RCC_AHB1ENR = 0x40023830;
+const RCC_AHB1RSTR = 0x40023810;
+const ETH_CLOCKS = (1 << 25) | (1 << 26) | (1 << 27); // ETHMACEN, ETHMACTXEN, ETHMACRXEN
+
+function bringUp(m: Machine, clocks = ETH_CLOCKS): void {
+  m.bus.write32(RCC_AHB1ENR, m.bus.read32(RCC_AHB1ENR) | clocks);
   setReg(m, REG.DMABMR, 1);
   wait(m, 0.1);
   expect(reg(m, REG.DMABMR) & 1).toBe(0);
@@ -141,6 +146,20 @@ describe('the board on the user-mode network', () => {
     expect(Array.from(icmp.subarray(8))).toEqual(payload);
     expect(attached.net.stats.icmpEchoReplies).toBe(1);
     expect(taps.length).toBe(4); // two frames each way, for --pcap
+  });
+
+  it('needs the RCC clocks of the MAC, and AHB1RSTR.ETHMACRST resets it', () => {
+    const m = idleMachine();
+    const attached = attachUserNetwork(m);
+    bringUp(m, 1 << 25); // ETHMACEN alone: neither the transmit nor the receive clock
+    transmit(m, arpRequestFrame('10.0.0.2', '10.0.0.1'));
+    wait(m, 1);
+    expect(attached.net.stats.framesIn).toBe(0);
+    expect(m.soc.eth.stats.txUnclocked).toBe(1);
+    expect(reg(m, REG.MACCR)).not.toBe(0x8000);
+    m.bus.write32(RCC_AHB1RSTR, 1 << 25);
+    m.bus.write32(RCC_AHB1RSTR, 0);
+    expect(reg(m, REG.MACCR)).toBe(0x8000); // RM0090 33.8.1: MACCR resets to 0x0000 8000
   });
 
   it('drops frames while the cable is out, and carries them again once it is back', () => {

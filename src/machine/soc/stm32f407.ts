@@ -49,9 +49,14 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
     setExtiLine: (line, level) => exti.setLine(line, level),
   });
   const dmas = dmaControllers([socBlock('DMA1'), socBlock('DMA2')], ctx, io.usarts);
+  // RCC_AHB1ENR (offset 0x30): ETHMACEN 25 with ETHMACTXEN 26 / ETHMACRXEN 27 (RM0090 7.3.10).
   const eth = new EthernetMac(socBlock('ETH'), ctx, {
     rmii: () => io.syscfg.pmc.flag('MII_RMII_SEL'),
+    txClock: () => rcc.clocksEnabled(0x30, (1 << 25) | (1 << 26)),
+    rxClock: () => rcc.clocksEnabled(0x30, (1 << 25) | (1 << 27)),
   });
+  // RCC_AHB1RSTR.ETHMACRST (bit 25) resets the MAC and its DMA (RM0090 7.3.5).
+  rcc.onPeripheralReset('AHB1RSTR', 25, () => eth.reset());
   const unimplemented = unimplementedPeripherals(UNIMPLEMENTED_BLOCKS, ctx);
   const modelled: Peripheral[] = [
     system.rcc,

@@ -19,8 +19,8 @@
  * Not modelled, with a warning once: pause frames (MACFCR.FCB_BPA, flow control is stored), power
  * down and wake-up frames (MACPMTCSR, MACRWUFFR stored; the ETH_WKUP line never rises), the PTP
  * clock (registers stored), MMC counters other than the six below (they read 0). The RCC's
- * ETHMAC clock enables and AHB1RSTR.ETHMACRST are storage in rcc.ts (no block reacts to them):
- * the MAC is always clocked, and `reset()` is there for whoever wires the reset.
+ * ETHMAC clock enables gate what leaves and arrives (txClock/rxClock), and AHB1RSTR.ETHMACRST
+ * calls `reset()` (the wiring in src/machine/soc/stm32f407.ts does both).
  */
 import { irqLine, Peripheral, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
@@ -37,6 +37,12 @@ export interface MiiPhy {
 export interface EthernetMacOptions {
   /** SYSCFG_PMC.MII_RMII_SEL: true when the MAC talks RMII to its PHY. */
   rmii?: () => boolean;
+  /**
+   * RCC_AHB1ENR's MAC clocks: ETHMACTXEN (transmit) and ETHMACRXEN (receive), each with
+   * ETHMACEN. Without them no frame leaves or arrives (default: always clocked).
+   */
+  txClock?: () => boolean;
+  rxClock?: () => boolean;
 }
 
 /** MACMIIAR.CR: HCLK dividers for MDC (RM0090 33.8.1 ETH_MACMIIAR). */
@@ -66,8 +72,10 @@ export interface EthernetMacStats {
   rxFrames: number;
   /** Dropped by the address filter. */
   rxFiltered: number;
-  /** Dropped because MACCR.RE was clear. */
+  /** Dropped because MACCR.RE was clear or the receive clock was off. */
   rxDisabled: number;
+  /** Transmitted by the DMA while the transmit clock was off: never left the chip. */
+  txUnclocked: number;
   /** Dropped as longer than MAX_RX_FRAME. */
   rxOversize: number;
   /** Dropped because the receive FIFO was full. */
@@ -111,6 +119,7 @@ export class EthernetMac extends Peripheral {
     rxFrames: 0,
     rxFiltered: 0,
     rxDisabled: 0,
+    txUnclocked: 0,
     rxOversize: 0,
     rxFifoFull: 0,
   };
@@ -122,7 +131,11 @@ export class EthernetMac extends Peripheral {
   private irqLevel = false;
   private readonly rmiiSelected: () => boolean;
 
-  constructor(block: BlockPlacement, ctx: PeripheralContext, options: EthernetMacOptions = {}) {
+  constructor(
+    block: BlockPlacement,
+    ctx: PeripheralContext,
+    private readonly options: EthernetMacOptions = {},
+  ) {
     super(block, ctx);
     this.irq = irqLine(block, 'ETH');
     this.rmiiSelected = options.rmii ?? (() => false);
@@ -333,7 +346,7 @@ export class EthernetMac extends Peripheral {
    * FIFO; it reaches memory later, on virtual time.
    */
   receiveFrame(frame: Uint8Array): boolean {
-    if (!(this.maccr.value & MACCR_RE)) {
+    if (!(this.maccr.value & MACCR_RE) || this.options.rxClock?.() === false) {
       this.stats.rxDisabled++;
       return false;
     }
@@ -577,6 +590,10 @@ export class EthernetMac extends Peripheral {
   }
 
   private transmitted(frame: Uint8Array): void {
+    if (this.options.txClock?.() === false) {
+      this.stats.txUnclocked++;
+      return;
+    }
     this.stats.txFrames++;
     this.count('TGFCR');
     // Loopback (MACCR.LM): the frame comes back to the receiver instead of leaving.

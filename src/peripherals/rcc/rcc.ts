@@ -69,6 +69,21 @@ export interface RccOptions {
 }
 
 export class Rcc extends Peripheral {
+  private readonly resetListeners: { register: string; bit: number; reset: () => void }[] = [];
+
+  /**
+   * `reset` runs when software sets `bit` of the reset register `register` ('AHB1RSTR',
+   * 'APB1RSTR'...), as the block's reset line from the RCC.
+   */
+  onPeripheralReset(register: string, bit: number, reset: () => void): void {
+    this.resetListeners.push({ register, bit, reset });
+  }
+
+  /** Whether every bit of `mask` is set in the clock enable register at `offset` (AHB1ENR 0x30...). */
+  clocksEnabled(offset: number, mask: number): boolean {
+    return ((this.regs.register(offset)?.value ?? 0) & mask) === mask;
+  }
+
   /** NVIC line of the RCC global interrupt (CIR ready flags). */
   readonly irq: number;
   readonly hseHz: number;
@@ -191,7 +206,25 @@ export class Rcc extends Peripheral {
       ['APB2LPENR', 0x64, 0x00075f33],
       ['SSCGR', 0x80, 0],
     ];
-    for (const [name, offset, reset] of plain) r.define({ name, offset, reset, access: 'rw' });
+    for (const [name, offset, reset] of plain) {
+      const resetRegister = name.endsWith('RSTR');
+      r.define({
+        name,
+        offset,
+        reset,
+        access: 'rw',
+        // A bit of a reset register going to 1 holds that block in reset (RM0090 7.3.5-7.3.9).
+        ...(resetRegister && {
+          onWrite: (value: number, previous: number) => {
+            const asserted = value & ~previous;
+            if (asserted === 0) return;
+            for (const l of this.resetListeners) {
+              if (l.register === name && asserted & (1 << l.bit)) l.reset();
+            }
+          },
+        }),
+      });
+    }
     r.define({
       name: 'PLLI2SCFGR',
       offset: 0x84,
