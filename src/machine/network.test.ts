@@ -26,6 +26,9 @@ import {
   mac,
 } from '../net/testing.js';
 import { internetChecksum } from '../net/checksum.js';
+import { ipv4Frame, tcpSegment } from '../net/testing.js';
+import { nodeHostSockets } from '../host/netSockets.js';
+import * as net from 'node:net';
 
 const RX_DESC = 0x20001000;
 const TX_DESC = 0x20001100;
@@ -176,5 +179,51 @@ describe('the board on the user-mode network', () => {
     transmit(m, arpRequestFrame('10.0.0.2', '10.0.0.1'));
     wait(m, 1);
     expect(received(m)).toHaveLength(1);
+  });
+});
+
+describe('a connection the guest opens', () => {
+  /** The guest sends SYN to 10.0.0.1:port; resolves with the TCP flags of the answer. */
+  async function synFromGuest(restrict: boolean, port: number) {
+    const m = idleMachine();
+    attachUserNetwork(m, { host: nodeHostSockets(), restrict });
+    bringUp(m);
+    transmit(m, arpRequestFrame('10.0.0.2', '10.0.0.1'));
+    wait(m, 1);
+    received(m);
+    transmit(
+      m,
+      ipv4Frame(
+        '10.0.0.2',
+        '10.0.0.1',
+        6,
+        tcpSegment('10.0.0.2', '10.0.0.1', 40000, port, 1000, 0x02),
+      ),
+    );
+    // The host's connect happens in Node's event loop: let it, then let virtual time pass.
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      wait(m, 1);
+      const frames = received(m);
+      const tcp = frames.find((f) => f[23] === 6);
+      if (tcp) return tcp[14 + 20 + 13]!;
+    }
+    return null;
+  }
+
+  it('reaches a host server through the gateway only with restrict=off', async () => {
+    const accepted: net.Socket[] = [];
+    const server = net.createServer((s) => accepted.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      expect(await synFromGuest(true, port)).toBe(0x14); // RST+ACK: restricted
+      expect(accepted).toHaveLength(0);
+      expect(await synFromGuest(false, port)).toBe(0x12); // SYN+ACK from the host's side
+      expect(accepted).toHaveLength(1);
+    } finally {
+      for (const s of accepted) s.destroy();
+      server.close();
+    }
   });
 });
