@@ -269,32 +269,15 @@ export class Machine {
    * cycles, 'sleep' when nothing could ever wake it, or another stop reason.
    */
   sleepUntilWake(maxCycles = Infinity): StopReason {
-    const cpu = this.cpu;
-    const clock = this.clock;
-    const cycleEnd = clock.cycles + maxCycles;
-    for (;;) {
-      if (cpu.attention !== 0) {
-        if (this.resetRequested) this.reset(this.resetRequested);
-        this.exc.serviceAttention();
-      }
-      const stop = cpu.stopReason;
-      if (stop !== null) {
-        if (stop !== 'lockup') cpu.stopReason = null;
-        return stop;
-      }
-      if (!cpu.sleeping || clock.cycles >= cycleEnd) return 'limit';
-      const due = Math.min(clock.nextDue(), cycleEnd);
-      if (due === Infinity) return 'sleep';
-      if (clock.cycles < due) clock.cycles = due;
-      clock.fireDue();
-    }
+    return this.run(Infinity, maxCycles, true);
   }
 
   /**
    * Runs until a stop reason, `maxInstructions` more instructions or `maxCycles` more cycles.
-   * Returns why it stopped ('limit' when a budget ran out).
+   * Returns why it stopped ('limit' when a budget ran out, or with `untilAwake` as soon as the
+   * core is not asleep).
    */
-  run(maxInstructions = Infinity, maxCycles = Infinity): StopReason {
+  run(maxInstructions = Infinity, maxCycles = Infinity, untilAwake = false): StopReason {
     const cpu = this.cpu;
     const clock = this.clock;
     const instrEnd = cpu.instructions + maxInstructions;
@@ -310,6 +293,7 @@ export class Machine {
         return stop;
       }
       if (cpu.instructions >= instrEnd || clock.cycles >= cycleEnd) return 'limit';
+      if (untilAwake && !cpu.sleeping) return 'limit';
       const due = Math.min(clock.nextDue(), cycleEnd);
       if (cpu.sleeping) {
         if (due === Infinity) return 'sleep';
