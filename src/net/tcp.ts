@@ -37,6 +37,13 @@ export interface TcpStats {
   windowProbes: number;
   /** Connections reset because the guest stopped answering. */
   timeouts: number;
+  /**
+   * Connections reset by the idle time-out: nothing from the guest and no data either way for
+   * `idleEstablishedNs` (ESTABLISHED) or `idleTransitoryNs` (handshake, half-closed, closing).
+   */
+  idleTimeouts: number;
+  /** Open connections reset toward the guest by `close()` (the network shutting down). */
+  resetsOnClose: number;
   /** Connections refused: restrict, the limit, no guest address, the host refusing. */
   refused: number;
   /** Segments or host data dropped: malformed, no room in the reassembly queue, ... */
@@ -55,6 +62,12 @@ export interface TcpEngineOptions {
   /** true (the default in the CLI): the guest reaches nothing but the forwards. */
   restrict: boolean;
   guestIp: () => number | null;
+  /**
+   * A forward's client connected while `guestIp()` is still null (a guest with a static address
+   * that has sent nothing yet): the network may look for the guest and call `retry` once
+   * `guestIp()` knows it, or destroy `host`. Without this, such a client is refused.
+   */
+  awaitGuest?: (host: HostConnection, retry: () => void) => void;
   /** Addresses that are "the host": 10.0.2.2, or the gateway the guest was configured with. */
   gatewayIps: (ip: number) => boolean;
   /**
@@ -77,6 +90,14 @@ export const defaultTcpTuning: TcpTuning = {
   synRetries: 6,
   timeWaitNs: 1_000 * MS, // 2 MSL shortened: the only peer is the guest and ports are plenty
   finWait2Ns: 60_000 * MS,
+  // RFC 5382 REQ-5 (NAT behaviour for TCP): a NAT may drop an idle session, but not before
+  // 2 h 4 min when established (a 2 h keep-alive interval plus time for its probes) nor 4 min
+  // "in the partially open or closing phases". User-mode networking is such a NAT; its minima
+  // are the defaults. A half-closed connection (one FIN seen) counts as closing here, which is
+  // stricter than NATs that wait for both FINs; the guest or the host sending anything resets
+  // the clock, so only a connection silent for 4 min with one side gone is affected.
+  idleEstablishedNs: (2 * 3600 + 4 * 60) * 1000 * MS,
+  idleTransitoryNs: 4 * 60 * 1000 * MS,
   mss: 1460, // Ethernet MTU 1500 - 20 (IPv4) - 20 (TCP)
   sendBufferBytes: 256 * 1024,
   receiveWindow: 0xffff,
@@ -102,6 +123,8 @@ export class TcpEngine {
     retransmits: 0,
     windowProbes: 0,
     timeouts: 0,
+    idleTimeouts: 0,
+    resetsOnClose: 0,
     refused: 0,
     dropped: 0,
     outOfOrder: 0,
@@ -182,15 +205,26 @@ export class TcpEngine {
     if (failures.length > 0) throw new Error(failures.join('; '));
   }
 
-  /** Closes the listeners and every host socket; the engine ignores the guest from then on. */
+  /**
+   * Closes the listeners, resets every open connection toward the guest (as a NAT going away
+   * would: the guest learns at once instead of waiting on its own time-outs) and destroys every
+   * host socket; the engine ignores the guest from then on.
+   */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     for (const l of this.listeners.splice(0)) l.close();
-    for (const c of [...this.connections.values()]) c.shutdown();
+    for (const c of [...this.connections.values()]) {
+      if (c.terminate()) this.stats.resetsOnClose++;
+    }
   }
 
   private hostConnects(forward: Forward, host: HostConnection): void {
     const guestIp = forward.guestAddress ?? this.options.guestIp();
+    if (guestIp === null && !this.closed && this.options.awaitGuest) {
+      this.options.awaitGuest(host, () => this.hostConnects(forward, host));
+      return;
+    }
     if (this.closed || guestIp === null || !this.makeRoom()) {
       // No guest address learned yet, or too many connections: the host client sees a close.
       this.stats.refused++;

@@ -12,6 +12,11 @@
  *   segment and wait for its ACK, so delaying it would halve their throughput for nothing.
  * - No window scaling: we never send the option, so neither side scales (RFC 7323 §2.2) and windows
  *   stay below 64 KB, which also bounds what the guest can make us hold.
+ * - Idle time-out, as a NAT or slirp has one: a connection that hears nothing from the guest and
+ *   moves no data either way for `idleEstablishedNs` (ESTABLISHED) or `idleTransitoryNs` (every
+ *   other state but TIME_WAIT: handshakes, half-closed, closing) is reset both ways. One timer per
+ *   connection, armed lazily: activity only records its time, and a timer that fires before the
+ *   deadline re-arms itself, so busy connections pay nothing per segment but a clock read.
  */
 import type { HostConnection } from './hostSockets.js';
 import { ReassemblyQueue } from './tcpBuffers.js';
@@ -56,6 +61,17 @@ export interface TcpTuning {
   timeWaitNs: number;
   /** FIN_WAIT_2 after the host socket has gone entirely: how long we wait for the guest's FIN. */
   finWait2Ns: number;
+  /**
+   * ESTABLISHED with no segment from the guest and no data from the host for this long: reset
+   * both ways (RFC 5382 REQ-5's "established connection idle-timeout").
+   */
+  idleEstablishedNs: number;
+  /**
+   * The same for every other state but TIME_WAIT (RFC 5382 REQ-5's "transitory connection
+   * idle-timeout"): half-closed (FIN_WAIT_1/2, CLOSE_WAIT) and closing connections, and a
+   * guest-opened connection whose host socket never connects.
+   */
+  idleTransitoryNs: number;
   /** The MSS we announce and the largest segment we send. */
   mss: number;
   /** Bytes from the host not yet acknowledged by the guest before the host socket is paused. */
@@ -82,6 +98,11 @@ export class TcpConnection {
   private readonly sender: TcpSender;
   private cancelAux: (() => void) | null = null;
 
+  // Idle time-out: the time of the last activity, and the armed timer's due time (-1: none).
+  private lastActivity: number;
+  private cancelIdle: (() => void) | null = null;
+  private idleDue = -1;
+
   // Receive side.
   private irs = 0;
   private rcvNxt = 0;
@@ -103,6 +124,7 @@ export class TcpConnection {
   ) {
     this.sender = new TcpSender(ctx, this.senderOwner(), iss);
     this.reassembly = new ReassemblyQueue(ctx.tuning.receiveWindow);
+    this.lastActivity = ctx.scheduler.nanos();
     if (passiveSyn) {
       // The guest opened: remember its SYN and wait for the host socket (`hostConnected`).
       this.state = 'CONNECTING';
@@ -112,6 +134,7 @@ export class TcpConnection {
     } else {
       this.state = 'SYN_SENT';
     }
+    this.armIdle();
   }
 
   /** Active open toward the guest for a host client on a forward (RFC 9293 §3.10.1). */
@@ -122,6 +145,7 @@ export class TcpConnection {
 
   /** The host socket for a guest-initiated connection is up: answer the guest's SYN. */
   hostConnected(host: HostConnection): void {
+    this.touch();
     this.attachHost(host);
     this.state = 'SYN_RECEIVED';
     this.sendSyn();
@@ -139,6 +163,32 @@ export class TcpConnection {
   shutdown(): void {
     this.host?.destroy();
     this.finish();
+  }
+
+  /**
+   * The engine is closing (a NAT going away): tells the guest with a RST wherever it holds state
+   * for this connection (not in TIME_WAIT), then destroys the host socket. True if a RST went out.
+   */
+  terminate(): boolean {
+    let reset = true;
+    switch (this.state) {
+      case 'CLOSED':
+      case 'TIME_WAIT':
+        reset = false;
+        break;
+      case 'CONNECTING':
+        this.emit(0, RST | ACK); // <SEQ=0><ACK=SEG.SEQ+1> for the SYN we never answered
+        break;
+      case 'SYN_SENT':
+        // Nothing of the guest's to acknowledge; a guest in SYN_RECEIVED takes SEQ=ISS+1.
+        this.emit(this.sender.sndNxt, RST);
+        break;
+      default:
+        this.emit(this.sender.sndNxt, RST | ACK);
+    }
+    if (reset) this.ctx.stats.resetsSent++;
+    this.shutdown();
+    return reset;
   }
 
   /** Resets the guest and the host socket: time-outs, errors, misbehaviour. */
@@ -168,6 +218,7 @@ export class TcpConnection {
 
   private hostData(data: Uint8Array): void {
     if (this.state === 'CLOSED' || this.sender.closing) return;
+    this.touch();
     this.sender.push(data);
     const limit = this.ctx.tuning.sendBufferBytes;
     if (this.sender.queued >= limit) this.pauseHost();
@@ -183,6 +234,7 @@ export class TcpConnection {
 
   private hostEnd(): void {
     if (this.state === 'CLOSED' || this.sender.closing) return;
+    this.touch();
     this.sender.queueFin();
     this.sender.output();
   }
@@ -225,9 +277,9 @@ export class TcpConnection {
   // ---- Segments from the guest (RFC 9293 §3.10.7) ------------------------------------------
 
   receive(seg: TcpSegment): void {
+    if (this.state === 'CLOSED') return;
+    this.touch(); // whatever it is, the guest is there
     switch (this.state) {
-      case 'CLOSED':
-        return;
       case 'CONNECTING':
         // The guest may retransmit its SYN while the host connects; a RST withdraws it.
         if (seg.flags & RST) this.resetByGuest();
@@ -258,7 +310,7 @@ export class TcpConnection {
     this.rcvNxt = seqAdd(seg.seq, 1);
     this.rcvEdge = seqAdd(this.rcvNxt, this.ctx.tuning.receiveWindow);
     this.sender.setPeerMss(seg.mss);
-    this.state = 'ESTABLISHED';
+    this.enter('ESTABLISHED');
     this.established();
     this.sender.acknowledge(seg.ack);
     this.sender.initWindow(seg);
@@ -313,7 +365,7 @@ export class TcpConnection {
         this.emitReset(seg.ack);
         return;
       }
-      this.state = 'ESTABLISHED';
+      this.enter('ESTABLISHED');
       this.established();
       this.sender.initWindow(seg);
     }
@@ -370,8 +422,8 @@ export class TcpConnection {
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
     this.rcvFinSeq = null;
     if (!this.hostClosed) this.host?.end(); // half close toward the host (after the data)
-    if (this.state === 'ESTABLISHED') this.state = 'CLOSE_WAIT';
-    else if (this.state === 'FIN_WAIT_1') this.state = 'CLOSING';
+    if (this.state === 'ESTABLISHED') this.enter('CLOSE_WAIT');
+    else if (this.state === 'FIN_WAIT_1') this.enter('CLOSING');
     else if (this.state === 'FIN_WAIT_2') this.enterTimeWait();
   }
 
@@ -410,7 +462,7 @@ export class TcpConnection {
 
   private finAcknowledged(): void {
     if (this.state === 'FIN_WAIT_1') {
-      this.state = 'FIN_WAIT_2';
+      this.enter('FIN_WAIT_2');
       if (this.hostClosed) this.armFinWait2();
     } else if (this.state === 'CLOSING') {
       this.enterTimeWait();
@@ -459,8 +511,8 @@ export class TcpConnection {
       synchronized: () => this.isSynchronized(),
       resendSyn: () => this.emitSyn(),
       finSent: () => {
-        if (this.state === 'ESTABLISHED') this.state = 'FIN_WAIT_1';
-        else if (this.state === 'CLOSE_WAIT') this.state = 'LAST_ACK';
+        if (this.state === 'ESTABLISHED') this.enter('FIN_WAIT_1');
+        else if (this.state === 'CLOSE_WAIT') this.enter('LAST_ACK');
       },
       finAcked: () => this.finAcknowledged(),
       giveUp: () => this.abort(),
@@ -478,6 +530,7 @@ export class TcpConnection {
   private enterTimeWait(): void {
     this.state = 'TIME_WAIT';
     this.sender.stopTimer();
+    this.stopIdle(); // TIME_WAIT has its own timer
     this.armTimeWait();
   }
 
@@ -489,7 +542,69 @@ export class TcpConnection {
     });
   }
 
+  // ---- Idle time-out (virtual time) -----------------------------------------------------------
+
+  /** Activity: a segment from the guest, data or a FIN from the host. Only notes the time. */
+  private touch(): void {
+    this.lastActivity = this.ctx.scheduler.nanos();
+  }
+
+  private idleLimit(): number {
+    return this.state === 'ESTABLISHED'
+      ? this.ctx.tuning.idleEstablishedNs
+      : this.ctx.tuning.idleTransitoryNs;
+  }
+
+  /**
+   * Makes sure the idle timer fires no later than the current deadline. A timer due earlier is
+   * left alone (it re-arms when it fires), so this costs nothing unless the deadline moved in:
+   * on entering a state with a shorter limit.
+   */
+  private armIdle(): void {
+    const due = this.lastActivity + this.idleLimit();
+    if (this.cancelIdle !== null && this.idleDue <= due) return;
+    this.stopIdle();
+    this.idleDue = due;
+    const delay = Math.max(0, due - this.ctx.scheduler.nanos());
+    this.cancelIdle = this.ctx.scheduler.schedule(delay, () => this.idleTimerFired());
+  }
+
+  private stopIdle(): void {
+    this.cancelIdle?.();
+    this.cancelIdle = null;
+    this.idleDue = -1;
+  }
+
+  private idleTimerFired(): void {
+    this.cancelIdle = null;
+    this.idleDue = -1;
+    if (this.state === 'CLOSED' || this.state === 'TIME_WAIT') return;
+    if (this.ctx.scheduler.nanos() < this.lastActivity + this.idleLimit()) {
+      this.armIdle(); // there was activity since it was armed: wait for the new deadline
+      return;
+    }
+    this.ctx.stats.idleTimeouts++;
+    if (this.state === 'CONNECTING') {
+      // The host socket never connected: refuse the guest's SYN; a late socket is closed by
+      // the engine's connect callback, which finds the connection no longer CONNECTING.
+      this.emit(0, RST | ACK);
+      this.ctx.stats.resetsSent++;
+      this.finish();
+      return;
+    }
+    this.abort();
+  }
+
   // ---- Helpers ------------------------------------------------------------------------------
+
+  /**
+   * A state change that may shorten the idle limit: ESTABLISHED to a half-closed state, or a
+   * handshake to ESTABLISHED when that limit is tuned shorter than the transitory one.
+   */
+  private enter(state: TcpState): void {
+    this.state = state;
+    this.armIdle();
+  }
 
   private established(): void {
     this.sender.established();
@@ -515,6 +630,7 @@ export class TcpConnection {
     this.sender.stop();
     this.cancelAux?.();
     this.cancelAux = null;
+    this.stopIdle();
     this.reassembly.clear();
     if (this.host) {
       // Late events from the host socket must not reach a finished connection.
