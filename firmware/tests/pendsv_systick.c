@@ -32,7 +32,10 @@ void SysTick_Handler(void) {
   } else if (icsr & ICSR_RETTOBASE) {
     plain_ticks_rettobase++;
   }
-  if (ticks % PENDSV_EVERY == 0) {
+  /* Pend PendSV every few ticks, but not from a tick that preempted PendSV itself: PendSV would
+   * then find its own pending bit set again, as QEMU's host-timed SysTick can make happen under
+   * load before the handler's first check. */
+  if (ticks % PENDSV_EVERY == 0 && !(SHCSR & SHCSR_PENDSVACT)) {
     uint32_t before = pendsv_count;
     ICSR = ICSR_PENDSVSET;
     dsb_isb();
