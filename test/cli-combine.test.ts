@@ -3,6 +3,7 @@
  * one run, as a user tries them — each case here failed before the one Runner (issue 9).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -394,5 +395,23 @@ describe('--net on the command line', () => {
     expect(f4emu(['run', DEMO, '--net', 'user,hostfwd=tcp::99999-:80']).stderr).toMatch(
       /out of range/,
     );
+  });
+
+  it('binds each UDP forward and says which port, or that the port is taken', async () => {
+    const e = background(['run', DEMO, '--net', 'user,hostfwd=udp::0-:7', '--timeout', '30']);
+    const [, port] = await e.waitFor(/forwarding udp:127\.0\.0\.1:(\d+) to the guest:7/);
+    e.child.kill();
+    await e.exit;
+    const taken = dgram.createSocket('udp4');
+    await new Promise<void>((r) => taken.bind(0, '127.0.0.1', r));
+    try {
+      const busy = taken.address().port;
+      const r = f4emu(['run', DEMO, '--net', `user,hostfwd=udp::${busy}-:7`]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`--net: hostfwd=udp:127\\.0\\.0\\.1:${busy}-:7: `));
+    } finally {
+      taken.close();
+    }
+    expect(Number(port)).toBeGreaterThan(0);
   });
 });

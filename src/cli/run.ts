@@ -245,12 +245,18 @@ export async function run(o: RunOptions): Promise<number> {
       // The ports the forwards' listeners got (port 0 asks for a free one), in forward order.
       const sockets = nodeHostSockets(() => runner.wake());
       const bound: Promise<number>[] = [];
+      const boundUdp: Promise<number>[] = [];
       const host = {
         ...sockets,
         listenTcp: (...args: Parameters<typeof sockets.listenTcp>) => {
           const listening = sockets.listenTcp(...args);
           bound.push(listening.then((l) => l.port).catch(() => -1));
           return listening;
+        },
+        bindUdp: (...args: Parameters<NonNullable<typeof sockets.bindUdp>>) => {
+          const binding = sockets.bindUdp!(...args);
+          boundUdp.push(binding.then((u) => u.port).catch(() => -1));
+          return binding;
         },
       };
       network = attachUserNetwork(machine, {
@@ -271,6 +277,11 @@ export async function run(o: RunOptions): Promise<number> {
         const guest = f.guestAddress === null ? 'the guest' : formatIpv4(f.guestAddress);
         const web = f.guestPort === 80 ? `: open http://${f.hostAddress}:${ports[i]}` : '';
         say.err(`forwarding tcp:${f.hostAddress}:${ports[i]} to ${guest}:${f.guestPort}${web}`);
+      }
+      const udpPorts = await Promise.all(boundUdp);
+      for (const [i, f] of o.net.forwards.filter((f) => f.proto === 'udp').entries()) {
+        const guest = f.guestAddress === null ? 'the guest' : formatIpv4(f.guestAddress);
+        say.err(`forwarding udp:${f.hostAddress}:${udpPorts[i]} to ${guest}:${f.guestPort}`);
       }
     }
     for (const b of waiting) {

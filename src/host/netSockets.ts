@@ -2,10 +2,17 @@
  * The user-mode network's host side in Node (src/net/hostSockets.ts is the interface): TCP
  * listeners for `hostfwd` forwards and outgoing connections for the guest (restrict=off), as
  * Node sockets with back-pressure passed through (write() says when the socket is full, pause()
- * stops reading). Listeners bind the address the user named, 127.0.0.1 by default.
+ * stops reading). Listeners bind the address the user named, 127.0.0.1 by default. UDP forwards
+ * get a node:dgram udp4 socket each.
  */
+import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import type { HostConnection, HostListener, HostSockets } from '../net/hostSockets.js';
+import type {
+  HostConnection,
+  HostListener,
+  HostSockets,
+  HostUdpSocket,
+} from '../net/hostSockets.js';
 
 function wrap(socket: net.Socket, activity: () => void): HostConnection {
   const c: HostConnection = {
@@ -62,6 +69,41 @@ export const nodeHostSockets = (activity: () => void = () => {}): HostSockets =>
       server.listen(port, host, () => {
         const bound = (server.address() as net.AddressInfo).port;
         resolve({ port: bound, close: () => server.close() });
+      });
+    }),
+  bindUdp: (host, port) =>
+    new Promise<HostUdpSocket>((resolve, reject) => {
+      const socket = dgram.createSocket('udp4');
+      socket.once('error', (e) => {
+        socket.close();
+        reject(new Error(`cannot bind UDP ${host}:${port}: ${e.message}`));
+      });
+      socket.bind(port, host, () => {
+        // After binding, errors (an ICMP unreachable reported on a later send) lose a datagram
+        // as UDP may; they must not end the process.
+        socket.removeAllListeners('error');
+        socket.on('error', () => {});
+        let closed = false;
+        const u: HostUdpSocket = {
+          port: socket.address().port,
+          send: (data, address, toPort) => {
+            if (!closed) socket.send(data, toPort, address, () => {});
+          },
+          close: () => {
+            if (closed) return;
+            closed = true;
+            socket.close();
+          },
+          onMessage: () => {},
+        };
+        socket.on('message', (d: Buffer, rinfo) => {
+          u.onMessage(new Uint8Array(d.buffer, d.byteOffset, d.length), {
+            address: rinfo.address,
+            port: rinfo.port,
+          });
+          activity();
+        });
+        resolve(u);
       });
     }),
   connectTcp: (host, port, onConnect) => {

@@ -26,8 +26,10 @@ import {
   mac,
 } from '../net/testing.js';
 import { internetChecksum } from '../net/checksum.js';
-import { ipv4Frame, tcpSegment } from '../net/testing.js';
+import { ipv4Frame, tcpSegment, udpDatagram } from '../net/testing.js';
+import { parseHostForward } from '../net/options.js';
 import { nodeHostSockets } from '../host/netSockets.js';
+import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 
 const RX_DESC = 0x20001000;
@@ -224,6 +226,72 @@ describe('a connection the guest opens', () => {
     } finally {
       for (const s of accepted) s.destroy();
       server.close();
+    }
+  });
+});
+
+describe('a UDP forward (hostfwd=udp:) with Node sockets', () => {
+  it('carries a host client’s datagram to the guest’s port and the guest’s answer back', async () => {
+    const m = idleMachine();
+    const sockets = nodeHostSockets();
+    let port = 0;
+    const attached = attachUserNetwork(m, {
+      host: {
+        ...sockets,
+        bindUdp: async (h, p) => {
+          const u = await sockets.bindUdp!(h, p);
+          port = u.port;
+          return u;
+        },
+      },
+      forwards: [parseHostForward('udp::0-:7')],
+    });
+    const client = dgram.createSocket('udp4');
+    try {
+      await attached.net.startForwards();
+      expect(port).toBeGreaterThan(0);
+      bringUp(m);
+      transmit(m, arpRequestFrame('10.0.0.2', '10.0.0.1')); // the guest makes itself known
+      wait(m, 1);
+      expect(received(m)).toHaveLength(1);
+      await new Promise<void>((r) => client.bind(0, '127.0.0.1', r));
+      const answers: number[][] = [];
+      client.on('message', (d) => answers.push(Array.from(d)));
+      client.send(Uint8Array.of(1, 2, 3, 4), port, '127.0.0.1');
+      // The datagram arrives in Node's event loop; then virtual time carries it to the MAC.
+      let frame: Uint8Array | undefined;
+      for (let i = 0; i < 50 && !frame; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        wait(m, 1);
+        frame = received(m).find((f) => f[23] === 17);
+      }
+      expect(frame).toBeDefined();
+      const f = frame!;
+      const u16 = (o: number) => (f[o]! << 8) | f[o + 1]!;
+      expect(Array.from(f.subarray(26, 34))).toEqual([10, 0, 0, 1, 10, 0, 0, 2]);
+      expect(u16(34 + 2)).toBe(7);
+      expect(Array.from(f.subarray(42, 46))).toEqual([1, 2, 3, 4]);
+      // The guest's echo server answers the gateway's port; the client hears it.
+      const gatewayPort = u16(34);
+      transmit(
+        m,
+        ipv4Frame(
+          '10.0.0.2',
+          '10.0.0.1',
+          17,
+          udpDatagram('10.0.0.2', '10.0.0.1', 7, gatewayPort, [5, 6, 7]),
+        ),
+      );
+      for (let i = 0; i < 50 && answers.length === 0; i++) {
+        wait(m, 1);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(answers).toEqual([[5, 6, 7]]);
+      expect(attached.net.stats.udpForwardedIn).toBe(1);
+      expect(attached.net.stats.udpForwardedOut).toBe(1);
+    } finally {
+      client.close();
+      attached.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * What the user-mode network needs from the host, as types only: TCP listeners for port
- * forwards and outgoing TCP connections for the guest (with restrict=off). Node's
+ * forwards, outgoing TCP connections for the guest (with restrict=off) and bound UDP sockets
+ * for UDP port forwards. Node's
  * implementation lives in src/host/; a browser page can provide its own (a WebSocket relay,
  * or nothing but forwards into the page).
  *
@@ -33,6 +34,17 @@ export interface HostListener {
   close(): void;
 }
 
+/** A bound UDP socket (a `hostfwd=udp:` forward's host end). */
+export interface HostUdpSocket {
+  /** The bound port (the one asked for, or the one the host chose for port 0). */
+  readonly port: number;
+  /** Sends one datagram to `address`:`port`; errors (no route, a full buffer) lose it silently. */
+  send(data: Uint8Array, address: string, port: number): void;
+  close(): void;
+  /** A datagram arrived from `from` (set by the user of the socket). */
+  onMessage: (data: Uint8Array, from: { address: string; port: number }) => void;
+}
+
 export interface HostSockets {
   listenTcp(
     host: string,
@@ -44,4 +56,9 @@ export interface HostSockets {
     port: number,
     onConnect: (c: HostConnection | null, error?: string) => void,
   ): void;
+  /**
+   * Binds a UDP socket on `host`:`port` (0: any free port); rejects saying why it could not.
+   * Optional: a host without it serves no UDP forwards (starting one fails, naming it).
+   */
+  bindUdp?(host: string, port: number): Promise<HostUdpSocket>;
 }

@@ -17,8 +17,9 @@
  * addresses beyond the link (routed through the gateway) is not answered: that would need raw
  * or ping sockets on the host, and answering on the Internet's behalf would lie.
  *
- * UDP: the network serves DHCP itself and answers other UDP to its addresses (DNS included)
- * with ICMP port unreachable; no UDP reaches the host yet (udp forwards are parsed, not served).
+ * UDP: the network serves DHCP itself and the udp forwards (udpForward.ts: host datagrams reach
+ * the guest from the gateway, its answers go back to their client), and answers other UDP to its
+ * addresses (DNS included) with ICMP port unreachable; the guest's own UDP reaches no host yet.
  *
  * Everything the guest sends is checked before it is trusted; what fails is dropped and
  * counted in `stats.dropped` by reason, never thrown. Frames to the guest go through the
@@ -62,6 +63,7 @@ import {
 } from './ipv4.js';
 import type { ForwardSpec } from './options.js';
 import { TcpEngine, type TcpEngineOptions } from './tcp.js';
+import { newUdpForwardStats, UdpForwarder, type UdpForwardStats } from './udpForward.js';
 
 /** Virtual time from the machine's clock (the CLI builds it); delays are relative. */
 export interface NetScheduler {
@@ -121,7 +123,7 @@ export type DropReason =
   /** The queue of frames to the guest is full. */
   | 'queueFull';
 
-export interface UserNetworkStats {
+export interface UserNetworkStats extends UdpForwardStats {
   framesIn: number;
   bytesIn: number;
   framesOut: number;
@@ -184,6 +186,7 @@ export class UserModeNetwork {
     dhcpReplies: 0,
     tcpSegmentsIn: 0,
     tcpSegmentsOut: 0,
+    ...newUdpForwardStats(),
     dropped: {
       runt: 0,
       oversized: 0,
@@ -209,6 +212,7 @@ export class UserModeNetwork {
 
   private readonly scheduler: NetScheduler;
   private readonly tcp: TcpSegmentReceiver | null;
+  private readonly udp: UdpForwarder;
   private readonly latencyNs: number;
   private readonly bitsPerSecond: number;
   private readonly maxQueuedFrames: number;
@@ -251,6 +255,14 @@ export class UserModeNetwork {
         guestIp: () => (this.guestIp === 0 ? null : this.guestIp),
         gatewayIps: (ip) => this.isGatewayAddress(ip),
       }) ?? null;
+    this.udp = new UdpForwarder({
+      forwards: this.forwards,
+      scheduler: this.scheduler,
+      host: options.host ?? NO_HOST,
+      guestIp: () => (this.guestIp === 0 ? null : this.guestIp),
+      send: (srcIp, dstIp, datagram) => this.sendIpv4(srcIp, dstIp, IPPROTO_UDP, datagram),
+      stats: this.stats,
+    });
   }
 
   /** A frame the guest transmitted (connect the MAC's onFrame). Never throws on bad input. */
@@ -277,12 +289,16 @@ export class UserModeNetwork {
   }
 
   /**
-   * Opens the host listeners of the TCP forwards; rejects naming a forward that could not
-   * listen. (UDP forwards are parsed but not served: no UDP reaches the host yet.)
+   * Opens the host listeners of the TCP forwards and binds the UDP forwards' sockets; rejects
+   * naming each forward that could not.
    */
-  startForwards(): Promise<void> {
+  async startForwards(): Promise<void> {
     const tcp = this.forwards.filter((f) => f.proto === 'tcp');
-    return this.tcp?.addForwards?.(tcp) ?? Promise.resolve();
+    const results = await Promise.allSettled([this.tcp?.addForwards?.(tcp), this.udp.start()]);
+    const why = results.flatMap((r) =>
+      r.status === 'rejected' ? [(r.reason as Error).message] : [],
+    );
+    if (why.length > 0) throw new Error(why.join('; '));
   }
 
   /** Stops delivery and closes the TCP engine; later frames are ignored. */
@@ -292,6 +308,7 @@ export class UserModeNetwork {
     this.cancelDelivery = null;
     this.queue.length = 0;
     this.tcp?.close?.();
+    this.udp.close();
   }
 
   /** Frames waiting for delivery to the guest. */
@@ -443,6 +460,7 @@ export class UserModeNetwork {
       return this.receiveDhcp(udp.data);
     }
     if (ip.src === 0) return this.drop('malformed');
+    if (this.udp.receive(ip.src, ip.dst, udp.dstPort, udp.data)) return;
     if (this.isGatewayAddress(ip.dst)) {
       // Nothing listens on the gateway's UDP ports (DNS included): say so at once (RFC 1122
       // §3.2.2.1) so the guest's resolver fails fast instead of timing out.
