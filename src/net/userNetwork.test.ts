@@ -18,6 +18,7 @@ import {
   tcpSegment,
   udpDatagram,
 } from './testing.js';
+import type { HostConnection, HostSockets } from './hostSockets.js';
 import {
   UserModeNetwork,
   type TcpSegmentReceiver,
@@ -545,5 +546,86 @@ describe('UserModeNetwork: robustness', () => {
     expect(scheduler.pending).toBe(0);
     net.receiveFrame(ping());
     expect(tapped).toHaveLength(3);
+  });
+});
+
+describe('UserModeNetwork: a forward before the guest has spoken', () => {
+  /** A host side whose one forward listener the test connects to. */
+  function withForward() {
+    let accept: ((c: HostConnection) => void) | null = null;
+    const host: HostSockets = {
+      listenTcp: (_h, port, cb) => {
+        accept = (c) => cb(c, { address: '127.0.0.1', port: 40000 });
+        return Promise.resolve({ port, close: () => {} });
+      },
+      connectTcp: (_h, _p, done) => done(null, 'none'),
+    };
+    const forwards = [
+      {
+        proto: 'tcp' as const,
+        hostAddress: '127.0.0.1',
+        hostPort: 2323,
+        guestAddress: null,
+        guestPort: 23,
+      },
+    ];
+    const t = setup({ createTcp: undefined, host, forwards });
+    const client = () => {
+      const c: HostConnection & { destroyed: boolean } = {
+        destroyed: false,
+        write: () => true,
+        end: () => {},
+        destroy: () => {
+          c.destroyed = true;
+        },
+        pause: () => {},
+        resume: () => {},
+        onData: () => {},
+        onEnd: () => {},
+        onClose: () => {},
+        onDrain: () => {},
+      };
+      accept!(c);
+      return c;
+    };
+    return { ...t, client };
+  }
+
+  it('asks by ARP for the usual guest addresses and connects once a silent static guest (NuttX 10.0.0.2) answers', async () => {
+    const { net, out, scheduler, client, exchange } = withForward();
+    await net.startForwards();
+    const c = client(); // NuttX's netnsh has sent nothing: no guest address learned yet
+    expect(c.destroyed).toBe(false);
+    scheduler.advance(1_000_000);
+    const asked = out.splice(0).map((f) => Array.from(f.subarray(14, 42)));
+    expect(asked).toEqual([
+      arpPacket(1, GW_MAC, '10.0.2.2', '00:00:00:00:00:00', '10.0.2.15'),
+      arpPacket(1, GW_MAC, '10.0.0.1', '00:00:00:00:00:00', '10.0.0.2'),
+    ]);
+    // The guest answers for its static address; the SYN to its port 23 follows.
+    const [syn] = exchange(
+      ethernet(GW_MAC, GUEST_MAC, 0x0806, arpPacket(2, GUEST_MAC, '10.0.0.2', GW_MAC, '10.0.0.1')),
+    );
+    const p = ipv4Of(syn!);
+    expect([p.src, p.dst, p.protocol]).toEqual(['10.0.0.1', '10.0.0.2', 6]);
+    expect(u16(p.payload, 2)).toBe(23);
+    expect(p.payload[13]).toBe(0x02); // SYN
+    expect(hex(syn!.subarray(0, 6))).toBe(GUEST_MAC);
+    expect(c.destroyed).toBe(false);
+    // The guest took 10.0.0.1's MAC from the request without asking: pings to it are answered.
+    const [reply] = exchange(ipv4Frame('10.0.0.2', '10.0.0.1', 1, icmpEcho(1, 1, [1, 2, 3, 4])));
+    expect(ipv4Of(reply!).payload[0]).toBe(0); // echo reply
+  });
+
+  it('gives up after 3 s without an answer: the client sees a close', async () => {
+    const { net, out, scheduler, client } = withForward();
+    await net.startForwards();
+    const c = client();
+    scheduler.advance(2_900_000_000);
+    expect(c.destroyed).toBe(false);
+    expect(out.length).toBe(2 * 15);
+    scheduler.advance(200_000_000);
+    expect(c.destroyed).toBe(true);
+    expect(scheduler.pending).toBe(0);
   });
 });

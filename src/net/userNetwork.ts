@@ -43,7 +43,7 @@ import {
   macEquals,
   parseMac,
 } from './ethernet.js';
-import type { HostSockets } from './hostSockets.js';
+import type { HostConnection, HostSockets } from './hostSockets.js';
 import {
   allocateIpv4Frame,
   buildUdp,
@@ -62,7 +62,7 @@ import {
   type Ipv4Header,
 } from './ipv4.js';
 import type { ForwardSpec } from './options.js';
-import { TcpEngine, type TcpEngineOptions } from './tcp.js';
+import { defaultGatewayFor, TcpEngine, type TcpEngineOptions } from './tcp.js';
 import { newUdpForwardStats, UdpForwarder, type UdpForwardStats } from './udpForward.js';
 
 /** Virtual time from the machine's clock (the CLI builds it); delays are relative. */
@@ -162,6 +162,16 @@ export type TapDirection = 'fromGuest' | 'toGuest';
 const MAX_CLAIMED = 64;
 /** Packets held while the guest's MAC is being resolved. */
 const MAX_AWAITING_ARP = 16;
+/**
+ * A forward's client may connect before the guest has sent anything: a guest with a static
+ * address and a quiet stack (NuttX's netnsh sends no frame until asked) teaches nothing. The
+ * network then asks by ARP for the addresses a guest here is likely to have — the DHCP lease
+ * (slirp's guest) and NuttX's default CONFIG_NETINIT_IPADDR 10.0.0.2 — every 200 ms for 3 s,
+ * holding the client (its socket paused) until an answer teaches the guest's address.
+ */
+const GUEST_ADDRESS_GUESSES = [USER_NET_GUEST, 0x0a000002];
+const GUEST_PROBE_INTERVAL_NS = 200_000_000;
+const GUEST_PROBE_TRIES = 15;
 /** Preamble + start delimiter (8), FCS (4) and inter-frame gap (12) around each frame. */
 const WIRE_OVERHEAD = 24;
 
@@ -220,6 +230,9 @@ export class UserModeNetwork {
   private readonly queue: { frame: Uint8Array; due: number }[] = [];
   private readonly awaitingArp: Uint8Array[] = [];
   private lastDue = 0;
+  private readonly awaitingGuest: { host: HostConnection; retry: () => void }[] = [];
+  private cancelProbe: (() => void) | null = null;
+  private probesLeft = 0;
   private cancelDelivery: (() => void) | null = null;
   private ipId = 0;
   private closed = false;
@@ -253,6 +266,7 @@ export class UserModeNetwork {
         host: options.host ?? NO_HOST,
         restrict: this.restrict,
         guestIp: () => (this.guestIp === 0 ? null : this.guestIp),
+        awaitGuest: (host, retry) => this.awaitGuest(host, retry),
         gatewayIps: (ip) => this.isGatewayAddress(ip),
       }) ?? null;
     this.udp = new UdpForwarder({
@@ -307,6 +321,9 @@ export class UserModeNetwork {
     this.cancelDelivery?.();
     this.cancelDelivery = null;
     this.queue.length = 0;
+    this.cancelProbe?.();
+    this.cancelProbe = null;
+    for (const w of this.awaitingGuest.splice(0)) w.host.destroy();
     this.tcp?.close?.();
     this.udp.close();
   }
@@ -337,6 +354,62 @@ export class UserModeNetwork {
       frame.set(this.guestMac, 0);
       this.enqueue(frame);
     }
+    // So do forward clients that waited for the guest's address.
+    if (this.guestIp !== 0 && this.awaitingGuest.length > 0) {
+      this.cancelProbe?.();
+      this.cancelProbe = null;
+      for (const w of this.awaitingGuest.splice(0)) w.retry();
+    }
+  }
+
+  /** A forward's client connected before the guest's address is known: find the guest. */
+  private awaitGuest(host: HostConnection, retry: () => void): void {
+    if (this.guestIp !== 0) return retry();
+    if (this.closed || this.awaitingGuest.length >= MAX_AWAITING_ARP) return host.destroy();
+    const waiting = { host, retry };
+    host.onClose = () => {
+      const i = this.awaitingGuest.indexOf(waiting);
+      if (i >= 0) this.awaitingGuest.splice(i, 1);
+    };
+    this.awaitingGuest.push(waiting);
+    this.probesLeft = GUEST_PROBE_TRIES;
+    if (!this.cancelProbe) this.probeGuest();
+  }
+
+  private readonly probeGuest = (): void => {
+    this.cancelProbe = null;
+    if (this.closed || this.awaitingGuest.length === 0) return;
+    if (this.probesLeft-- <= 0) {
+      for (const w of this.awaitingGuest.splice(0)) w.host.destroy();
+      return;
+    }
+    for (const ip of GUEST_ADDRESS_GUESSES) this.arpForGuest(defaultGatewayFor(ip), ip);
+    this.cancelProbe = this.scheduler.schedule(GUEST_PROBE_INTERVAL_NS, this.probeGuest);
+  };
+
+  /**
+   * Asks the guest's MAC for `target`, from `sender`: the guest may note `sender` as at the
+   * gateway's MAC without ever asking, so the gateway answers pings to it as to addresses it
+   * claimed by answering ARP.
+   */
+  private arpForGuest(sender: number, target: number): void {
+    this.claim(sender);
+    this.enqueue(
+      buildArpFrame(BROADCAST_MAC, {
+        op: ARP_REQUEST,
+        senderMac: GATEWAY_MAC,
+        senderIp: sender,
+        targetMac: new Uint8Array(6),
+        targetIp: target,
+      }),
+    );
+  }
+
+  private claim(ip: number): void {
+    if (ip === this.guestIp || ip === USER_NET_GATEWAY || ip === USER_NET_DNS) return;
+    if (this.claimed.has(ip)) return;
+    if (this.claimed.size >= MAX_CLAIMED) this.claimed.delete(this.claimed.values().next().value!);
+    this.claimed.add(ip);
   }
 
   // ARP (RFC 826)
@@ -352,11 +425,7 @@ export class UserModeNetwork {
     this.learn(arp.senderIp, arp.senderMac);
     // Replies (to our requests) and gratuitous ARP (sender = target) only teach.
     if (arp.op !== ARP_REQUEST || target === arp.senderIp || !isUnicastIpv4(target)) return;
-    if (!this.claimed.has(target)) {
-      if (this.claimed.size >= MAX_CLAIMED)
-        this.claimed.delete(this.claimed.values().next().value!);
-      this.claimed.add(target);
-    }
+    this.claim(target);
     this.stats.arpReplies++;
     this.enqueue(
       buildArpFrame(arp.senderMac, {
@@ -406,15 +475,7 @@ export class UserModeNetwork {
     // ask for its MAC and hold the packet until it answers.
     if (this.awaitingArp.length >= MAX_AWAITING_ARP) return this.drop('noGuest');
     this.awaitingArp.push(frame);
-    this.enqueue(
-      buildArpFrame(BROADCAST_MAC, {
-        op: ARP_REQUEST,
-        senderMac: GATEWAY_MAC,
-        senderIp: src,
-        targetMac: new Uint8Array(6),
-        targetIp: dst,
-      }),
-    );
+    this.arpForGuest(src, dst);
   }
 
   private ipv4Frame(
