@@ -230,7 +230,7 @@ export async function run(o: RunOptions): Promise<number> {
     if (o.gdb !== null) listener = await startGdb(o, runner, ctx);
     if (o.net !== null) {
       const [
-        { nodeHostSockets },
+        { nodeHostSockets, hostDnsServer },
         { attachUserNetwork },
         { pcapHeader, pcapRecord },
         { formatIpv4 },
@@ -246,6 +246,8 @@ export async function run(o: RunOptions): Promise<number> {
       const sockets = nodeHostSockets(() => runner.wake());
       const bound: Promise<number>[] = [];
       const boundUdp: Promise<number>[] = [];
+      // Only the forwards' sockets are recorded (the guest's relays bind later, at run time).
+      let recording = true;
       const host = {
         ...sockets,
         listenTcp: (...args: Parameters<typeof sockets.listenTcp>) => {
@@ -255,7 +257,7 @@ export async function run(o: RunOptions): Promise<number> {
         },
         bindUdp: (...args: Parameters<NonNullable<typeof sockets.bindUdp>>) => {
           const binding = sockets.bindUdp!(...args);
-          boundUdp.push(binding.then((u) => u.port).catch(() => -1));
+          if (recording) boundUdp.push(binding.then((u) => u.port).catch(() => -1));
           return binding;
         },
       };
@@ -263,6 +265,7 @@ export async function run(o: RunOptions): Promise<number> {
         host,
         forwards: o.net.forwards,
         restrict: o.net.restrict,
+        dnsServer: hostDnsServer(),
         tap: fd === null ? undefined : (frame, nanos) => fs.writeSync(fd, pcapRecord(frame, nanos)),
       });
       // Host connections may arrive at any time: a sleeping guest waits for them.
@@ -278,6 +281,7 @@ export async function run(o: RunOptions): Promise<number> {
         const web = f.guestPort === 80 ? `: open http://${f.hostAddress}:${ports[i]}` : '';
         say.err(`forwarding tcp:${f.hostAddress}:${ports[i]} to ${guest}:${f.guestPort}${web}`);
       }
+      recording = false;
       const udpPorts = await Promise.all(boundUdp);
       for (const [i, f] of o.net.forwards.filter((f) => f.proto === 'udp').entries()) {
         const guest = f.guestAddress === null ? 'the guest' : formatIpv4(f.guestAddress);

@@ -3,9 +3,10 @@
  * listeners for `hostfwd` forwards and outgoing connections for the guest (restrict=off), as
  * Node sockets with back-pressure passed through (write() says when the socket is full, pause()
  * stops reading). Listeners bind the address the user named, 127.0.0.1 by default. UDP forwards
- * get a node:dgram udp4 socket each.
+ * get a node:dgram udp4 socket each, as do the guest's relayed DNS queries and UDP.
  */
 import * as dgram from 'node:dgram';
+import * as dns from 'node:dns';
 import * as net from 'node:net';
 import type {
   HostConnection,
@@ -123,3 +124,16 @@ export const nodeHostSockets = (activity: () => void = () => {}): HostSockets =>
     });
   },
 });
+
+/**
+ * The host's first IPv4 resolver (from /etc/resolv.conf or the system's configuration), for the
+ * guest's DNS relay; null when there is none.
+ */
+export function hostDnsServer(): { address: string; port: number } | null {
+  for (const server of dns.getServers()) {
+    // Entries are "a.b.c.d", "a.b.c.d:port", or IPv6 ("::1", "[::1]:53").
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d+))?$/.exec(server);
+    if (m) return { address: m[1]!, port: m[2] === undefined ? 53 : Number(m[2]) };
+  }
+  return null;
+}

@@ -14,6 +14,8 @@ export interface NetworkAttachOptions {
   forwards?: readonly ForwardSpec[];
   /** Default true: the guest reaches nothing on the host but the forwards. */
   restrict?: boolean;
+  /** The host's resolver for the guest's DNS (10.0.2.3:53); absent: port unreachable. */
+  dnsServer?: { address: string; port: number } | null;
   /** Every frame, both directions, with its virtual time (--pcap). */
   tap?: (frame: Uint8Array, nanos: number) => void;
 }
@@ -48,6 +50,7 @@ export function attachUserNetwork(
     host: options.host,
     forwards: options.forwards,
     restrict: options.restrict,
+    dnsServer: options.dnsServer,
   });
   const refused = { linkDown: 0, mac: 0 };
   const tap = options.tap;

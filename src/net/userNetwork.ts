@@ -18,8 +18,9 @@
  * or ping sockets on the host, and answering on the Internet's behalf would lie.
  *
  * UDP: the network serves DHCP itself and the udp forwards (udpForward.ts: host datagrams reach
- * the guest from the gateway, its answers go back to their client), and answers other UDP to its
- * addresses (DNS included) with ICMP port unreachable; the guest's own UDP reaches no host yet.
+ * the guest from the gateway, its answers go back to their client); udpOutbound.ts relays the
+ * guest's DNS to the host's resolver and, with restrict=off, its UDP to a gateway address to
+ * 127.0.0.1. Other UDP to the network's addresses gets ICMP port unreachable.
  *
  * Everything the guest sends is checked before it is trusted; what fails is dropped and
  * counted in `stats.dropped` by reason, never thrown. Frames to the guest go through the
@@ -64,6 +65,7 @@ import {
 import type { ForwardSpec } from './options.js';
 import { defaultGatewayFor, TcpEngine, type TcpEngineOptions } from './tcp.js';
 import { newUdpForwardStats, UdpForwarder, type UdpForwardStats } from './udpForward.js';
+import { newUdpOutboundStats, UdpOutbound, type UdpOutboundStats } from './udpOutbound.js';
 
 /** Virtual time from the machine's clock (the CLI builds it); delays are relative. */
 export interface NetScheduler {
@@ -123,7 +125,7 @@ export type DropReason =
   /** The queue of frames to the guest is full. */
   | 'queueFull';
 
-export interface UserNetworkStats extends UdpForwardStats {
+export interface UserNetworkStats extends UdpForwardStats, UdpOutboundStats {
   framesIn: number;
   bytesIn: number;
   framesOut: number;
@@ -154,6 +156,11 @@ export interface UserModeNetworkOptions {
   bitsPerSecond?: number;
   /** Frames waiting for delivery to the guest; more are dropped (queueFull). Default 512. */
   maxQueuedFrames?: number;
+  /**
+   * The host's resolver, to which the guest's DNS queries to 10.0.2.3:53 are relayed (restrict
+   * or not); absent or null: they get port unreachable.
+   */
+  dnsServer?: { address: string; port: number } | null;
 }
 
 export type TapDirection = 'fromGuest' | 'toGuest';
@@ -197,6 +204,7 @@ export class UserModeNetwork {
     tcpSegmentsIn: 0,
     tcpSegmentsOut: 0,
     ...newUdpForwardStats(),
+    ...newUdpOutboundStats(),
     dropped: {
       runt: 0,
       oversized: 0,
@@ -223,6 +231,7 @@ export class UserModeNetwork {
   private readonly scheduler: NetScheduler;
   private readonly tcp: TcpSegmentReceiver | null;
   private readonly udp: UdpForwarder;
+  private readonly udpOut: UdpOutbound;
   private readonly latencyNs: number;
   private readonly bitsPerSecond: number;
   private readonly maxQueuedFrames: number;
@@ -277,6 +286,16 @@ export class UserModeNetwork {
       send: (srcIp, dstIp, datagram) => this.sendIpv4(srcIp, dstIp, IPPROTO_UDP, datagram),
       stats: this.stats,
     });
+    this.udpOut = new UdpOutbound({
+      host: options.host ?? NO_HOST,
+      scheduler: this.scheduler,
+      restrict: this.restrict,
+      dnsAddress: USER_NET_DNS,
+      dnsServer: options.dnsServer ?? null,
+      isGatewayAddress: (ip) => this.isGatewayAddress(ip),
+      send: (srcIp, dstIp, datagram) => this.sendIpv4(srcIp, dstIp, IPPROTO_UDP, datagram),
+      stats: this.stats,
+    });
   }
 
   /** A frame the guest transmitted (connect the MAC's onFrame). Never throws on bad input. */
@@ -326,6 +345,7 @@ export class UserModeNetwork {
     for (const w of this.awaitingGuest.splice(0)) w.host.destroy();
     this.tcp?.close?.();
     this.udp.close();
+    this.udpOut.close();
   }
 
   /** Frames waiting for delivery to the guest. */
@@ -522,6 +542,7 @@ export class UserModeNetwork {
     }
     if (ip.src === 0) return this.drop('malformed');
     if (this.udp.receive(ip.src, ip.dst, udp.dstPort, udp.data)) return;
+    if (this.udpOut.receive(ip.src, udp.srcPort, ip.dst, udp.dstPort, udp.data)) return;
     if (this.isGatewayAddress(ip.dst)) {
       // Nothing listens on the gateway's UDP ports (DNS included): say so at once (RFC 1122
       // §3.2.2.1) so the guest's resolver fails fast instead of timing out.
