@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatIpv4, internetChecksum, transportChecksum } from './checksum.js';
-import type { HostSockets, HostUdpSocket } from './hostSockets.js';
+import { fakeUdpHost, u16, u32, udpOf } from '../../test/helpers/udpHost.js';
+import { formatIpv4 } from './checksum.js';
+import type { HostSockets } from './hostSockets.js';
 import { parseHostForward, type ForwardSpec } from './options.js';
 import {
   arpRequestFrame,
@@ -13,72 +14,9 @@ import {
 import { newUdpForwardStats, UdpForwarder } from './udpForward.js';
 import { UserModeNetwork } from './userNetwork.js';
 
-const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
-const u32 = (b: Uint8Array, o: number) =>
-  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-const hex = (b: ArrayLike<number>) =>
-  Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
-
-interface FakeUdpSocket extends HostUdpSocket {
-  readonly address: string;
-  readonly sent: { data: number[]; address: string; port: number }[];
-  closed: boolean;
-}
-
-/** A host whose bindUdp hands out fake sockets (port 0 → 40000, 40001, ...) or fails. */
-function fakeHost(fail: (address: string, port: number) => string | null = () => null) {
-  const sockets: FakeUdpSocket[] = [];
-  let nextPort = 40000;
-  const host: HostSockets = {
-    listenTcp: () => Promise.reject(new Error('no tcp here')),
-    connectTcp: (_h, _p, done) => done(null, 'no tcp here'),
-    bindUdp: (address, port) => {
-      const why = fail(address, port);
-      if (why !== null) return Promise.reject(new Error(why));
-      const s: FakeUdpSocket = {
-        address,
-        port: port === 0 ? nextPort++ : port,
-        sent: [],
-        closed: false,
-        send: (data, to, toPort) =>
-          s.sent.push({ data: Array.from(data), address: to, port: toPort }),
-        close: () => {
-          s.closed = true;
-        },
-        onMessage: () => {},
-      };
-      sockets.push(s);
-      return Promise.resolve(s);
-    },
-  };
-  return { host, sockets };
-}
-
-/** The UDP datagram in a frame to the guest, with the IPv4 and UDP checksums verified. */
-function udpOf(frame: Uint8Array) {
-  expect(u16(frame, 12)).toBe(0x0800);
-  expect(frame[23]).toBe(17);
-  expect(internetChecksum(frame, 14, 20)).toBe(0);
-  const total = u16(frame, 16);
-  const src = u32(frame, 26);
-  const dst = u32(frame, 30);
-  const udp = frame.subarray(34, 14 + total);
-  expect(u16(udp, 4)).toBe(udp.length);
-  expect(u16(udp, 6)).not.toBe(0); // a checksum was computed
-  expect(transportChecksum(src, dst, 17, udp, 0, udp.length)).toBe(0);
-  return {
-    dstMac: hex(frame.subarray(0, 6)),
-    src: formatIpv4(src),
-    dst: formatIpv4(dst),
-    srcPort: u16(udp, 0),
-    dstPort: u16(udp, 2),
-    data: Array.from(udp.subarray(8)),
-  };
-}
-
 async function setup(forwards: string[], fail?: (address: string, port: number) => string | null) {
   const scheduler = new FakeScheduler();
-  const { host, sockets } = fakeHost(fail);
+  const { host, sockets } = fakeUdpHost(fail);
   const net = new UserModeNetwork({
     scheduler,
     createTcp: null,
@@ -229,7 +167,7 @@ describe('UDP forwards (hostfwd=udp:)', () => {
       'hostfwd=udp:127.0.0.1:5353-:53: cannot bind: in use',
     );
     // Several failures, TCP's and UDP's, are named together; what did bind is closed again.
-    const { host, sockets } = fakeHost(inUse);
+    const { host, sockets } = fakeUdpHost(inUse);
     const both = new UserModeNetwork({
       scheduler: new FakeScheduler(),
       host, // and the default TCP engine, whose listener the host refuses
@@ -243,7 +181,7 @@ describe('UDP forwards (hostfwd=udp:)', () => {
     expect(sockets.map((s) => [s.port, s.closed])).toEqual([[5000, true]]);
     // A host adapter without UDP sockets (a page adapter) says so.
     const scheduler = new FakeScheduler();
-    const noUdp: HostSockets = { ...fakeHost().host, bindUdp: undefined };
+    const noUdp: HostSockets = { ...fakeUdpHost().host, bindUdp: undefined };
     const net = new UserModeNetwork({
       scheduler,
       createTcp: null,
@@ -268,7 +206,7 @@ describe('UDP forwards (hostfwd=udp:)', () => {
 describe('UdpForwarder: the table of clients', () => {
   it('evicts the least recently used client when full', async () => {
     const scheduler = new FakeScheduler();
-    const { host, sockets } = fakeHost();
+    const { host, sockets } = fakeUdpHost();
     const stats = newUdpForwardStats();
     const sent: { src: number; dst: number; srcPort: number }[] = [];
     const forward: ForwardSpec = parseHostForward('udp::0-:7');

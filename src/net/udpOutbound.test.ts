@@ -1,70 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatIpv4, internetChecksum, transportChecksum } from './checksum.js';
-import type { HostSockets, HostUdpSocket } from './hostSockets.js';
+import { fakeUdpHost, udpOf, type FakeUdpSocket } from '../../test/helpers/udpHost.js';
 import { arpRequestFrame, FakeScheduler, GUEST_MAC, ipv4Frame, udpDatagram } from './testing.js';
 import { UserModeNetwork, type UserModeNetworkOptions } from './userNetwork.js';
-
-const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
-const u32 = (b: Uint8Array, o: number) =>
-  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-const hex = (b: ArrayLike<number>) =>
-  Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
-
-interface FakeUdpSocket extends HostUdpSocket {
-  readonly address: string;
-  readonly sent: { data: number[]; address: string; port: number }[];
-  closed: boolean;
-}
-
-/** A host whose bindUdp hands out fake sockets (port 0 → 40000, 40001, ...) or fails. */
-function fakeHost(fail = false) {
-  const sockets: FakeUdpSocket[] = [];
-  let nextPort = 40000;
-  const host: HostSockets = {
-    listenTcp: () => Promise.reject(new Error('no tcp here')),
-    connectTcp: (_h, _p, done) => done(null, 'no tcp here'),
-    bindUdp: (address, port) => {
-      if (fail) return Promise.reject(new Error('no UDP for you'));
-      const s: FakeUdpSocket = {
-        address,
-        port: port === 0 ? nextPort++ : port,
-        sent: [],
-        closed: false,
-        send: (data, to, toPort) =>
-          s.sent.push({ data: Array.from(data), address: to, port: toPort }),
-        close: () => {
-          s.closed = true;
-        },
-        onMessage: () => {},
-      };
-      sockets.push(s);
-      return Promise.resolve(s);
-    },
-  };
-  return { host, sockets };
-}
-
-/** The UDP datagram in a frame to the guest, with the IPv4 and UDP checksums verified. */
-function udpOf(frame: Uint8Array) {
-  expect(u16(frame, 12)).toBe(0x0800);
-  expect(frame[23]).toBe(17);
-  expect(internetChecksum(frame, 14, 20)).toBe(0);
-  const total = u16(frame, 16);
-  const src = u32(frame, 26);
-  const dst = u32(frame, 30);
-  const udp = frame.subarray(34, 14 + total);
-  expect(u16(udp, 4)).toBe(udp.length);
-  expect(u16(udp, 6)).not.toBe(0);
-  expect(transportChecksum(src, dst, 17, udp, 0, udp.length)).toBe(0);
-  return {
-    dstMac: hex(frame.subarray(0, 6)),
-    src: formatIpv4(src),
-    dst: formatIpv4(dst),
-    srcPort: u16(udp, 0),
-    dstPort: u16(udp, 2),
-    data: Array.from(udp.subarray(8)),
-  };
-}
 
 /** An ICMP port unreachable in a frame to the guest: [type, code]. */
 const icmpOf = (frame: Uint8Array) => {
@@ -76,7 +13,7 @@ const RESOLVER = { address: '192.168.1.1', port: 53 };
 
 function setup(options: Partial<UserModeNetworkOptions> = {}, fail = false) {
   const scheduler = new FakeScheduler();
-  const { host, sockets } = fakeHost(fail);
+  const { host, sockets } = fakeUdpHost(fail);
   const net = new UserModeNetwork({ scheduler, createTcp: null, host, ...options });
   const out: Uint8Array[] = [];
   net.onFrame = (f) => out.push(f);
