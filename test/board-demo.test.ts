@@ -62,7 +62,7 @@ describe('board demo on a Machine', () => {
 
   it('shows the LEDs on a terminal status line below a scroll region', () => {
     const { m, runMs } = demo();
-    runMs(300); // LD3 lit
+    runMs(400); // LD3 lit (from about 300 ms, once the banner is out, to 550 ms)
     expect(renderBoardStatus(m.board, false)).toBe(
       'LD4 \u25cb green  LD3 \u25cf orange  LD5 \u25cb red  LD6 \u25cb blue   B1 up (Ctrl-A b presses)',
     );

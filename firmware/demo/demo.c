@@ -10,7 +10,8 @@
  *  - user button B1 on PA0 (EXTI0, rising edge): each press reverses the direction;
  *  - a boot counter in flash sector 11, programmed through the FLASH interface: with
  *    `--flash-file` it counts across runs like the real chip's flash;
- *  - typed characters are echoed; Enter prints a status line;
+ *  - typed characters are echoed; Enter prints a status line, or runs the line if it is a
+ *    network command (client.c: ping A.B.C.D, wget http://A.B.C.D:PORT/PATH);
  *  - a web server on port 80 (http.c) over lwIP (Debian's lwip source package, fetched at build
  *    time) and the project's own STM32 Ethernet glue (eth.c): DHCP (or a static 10.0.2.15),
  *    then `/` says hello, `/leds` shows the LEDs and B1 live, `/sleep` answers after 5 s. The
@@ -211,6 +212,7 @@ static void banner(uint32_t boot) {
   putu(boot);
   puts2(" (counted in flash sector 11; f4emu --flash-file keeps it across runs)\r\n");
   net_init(); /* prints the PHY it finds */
+  puts2("network commands: ping A.B.C.D, wget http://A.B.C.D:PORT/PATH\r\n");
   puts2("LEDs LD4 LD3 LD5 LD6 take turns every 250 ms; B1 reverses them "
         "(Ctrl-A b in f4emu); type to echo, Enter for status\r\n");
 }
@@ -223,6 +225,8 @@ int main(void) {
   int step = 1;
   uint32_t seen_presses = 0;
   uint32_t next = ms;
+  char line[96]; /* the line typed so far: a network command when Enter ends it (client.c) */
+  unsigned line_len = 0;
   led_only(led);
   for (;;) {
     __asm volatile("wfi");
@@ -239,11 +243,16 @@ int main(void) {
       led_only(led);
     }
     net_poll();
+    client_poll();
     while (rx_tail != rx_head) {
       char c = rx_buf[rx_tail];
       rx_tail = (rx_tail + 1) % sizeof rx_buf;
       if (c == '\r' || c == '\n') {
-        puts2("\r\nuptime ");
+        line[line_len] = 0;
+        line_len = 0;
+        puts2("\r\n");
+        if (client_command(line)) continue;
+        puts2("uptime ");
         putu(ms / 1000);
         putc2('.');
         putc2((char)('0' + ms / 100 % 10));
@@ -255,6 +264,11 @@ int main(void) {
         puts2(GPIO_IDR(GPIOA) & 1u ? "down" : "up");
         puts2("\r\n");
       } else {
+        if (c == 0x7F || c == '\b') {
+          if (line_len) line_len--;
+        } else if (line_len < sizeof line - 1) {
+          line[line_len++] = c;
+        }
         putc2(c);
       }
     }

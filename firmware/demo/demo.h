@@ -29,4 +29,9 @@ void ETH_IRQHandler(void);
 void http_init(void);
 void http_poll(void);
 
+/* client.c: the console's network commands (ping, wget); client_command returns 1 if the line
+ * was one. */
+int client_command(const char *line);
+void client_poll(void);
+
 #endif

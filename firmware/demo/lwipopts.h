@@ -1,7 +1,8 @@
 /*
  * lwIP configuration of the board demo: NO_SYS (no RTOS, the raw API from the main loop only;
- * interrupt handlers never call lwIP), IPv4 with ARP, ICMP, a DHCP client and TCP for the web
- * server. Memory is sized for a handful of concurrent HTTP connections in the 128 KB SRAM.
+ * interrupt handlers never call lwIP), IPv4 with ARP, ICMP, a DHCP client, TCP for the web
+ * server and the console's wget, raw IP for its ping. Memory is sized for a handful of
+ * concurrent HTTP connections in the 128 KB SRAM.
  */
 #ifndef DEMO_LWIPOPTS_H
 #define DEMO_LWIPOPTS_H
@@ -15,7 +16,7 @@
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
-#define LWIP_RAW 0
+#define LWIP_RAW 1
 #define LWIP_UDP 1
 #define LWIP_TCP 1
 #define LWIP_DHCP 1
