@@ -15,7 +15,9 @@ const DEMO = path.join(ROOT, 'firmware/prebuilt/demo.elf');
 const DHCP = ['--expect-re', 'net: 10\\.0\\.2\\.15 \\(DHCP\\)'];
 
 /** Runs the CLI without blocking this process's event loop (the host server lives in it). */
-function f4emuAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function f4emuAsync(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -58,7 +60,9 @@ describe('the demo firmware’s own ping and wget on the user network', () => {
     expect(r.stderr).not.toMatch(/expected/);
     expect(r.code).toBe(0);
     for (let seq = 1; seq <= 4; seq++) {
-      expect(r.stdout).toMatch(new RegExp(`reply from 10\\.0\\.2\\.2: icmp_seq=${seq} time=\\d+ ms`));
+      expect(r.stdout).toMatch(
+        new RegExp(`reply from 10\\.0\\.2\\.2: icmp_seq=${seq} time=\\d+ ms`),
+      );
       expect(r.stdout).toContain(`no reply: icmp_seq=${seq}`);
     }
     expect(r.stdout).toContain('ping: 4 sent, 4 received');
