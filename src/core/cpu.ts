@@ -53,6 +53,24 @@ export type StopReason =
   | 'sleep' // WFI/WFE with nothing to wake it and nothing scheduled
   | 'input'; // a semihosting console read found no input yet (retried once some arrives)
 
+/**
+ * Runs before the instruction at a hooked address executes (see Cpu.addCodeHook): the
+ * diagnostics' call hooks. It sees the state the instruction will see; it may read memory,
+ * add or remove hooks, or ask the run loop to stop (requestStop).
+ */
+export type CodeHook = (cpu: Cpu) => void;
+
+/**
+ * A hooked instruction is a copy of the decoded one whose exec runs the address's hooks, then
+ * the original: the decode cache holds it in the original's place, so unhooked code pays
+ * nothing and memory is never written (as with debugger breakpoints).
+ */
+function hookedExec(cpu: Cpu, i: Insn): void {
+  cpu.runCodeHooks(i.addr);
+  const original = cpu.hookedOriginal(i.addr);
+  original.exec(cpu, original);
+}
+
 /** Hooks for BKPT: semihosting, a debugger. Returns true when the BKPT was handled. */
 export type BkptHandler = (cpu: Cpu, imm: number) => boolean;
 
@@ -110,6 +128,10 @@ export class Cpu {
   readonly breakpoints = new Set<number>();
   /** A breakpoint address whose instruction executes once (resuming from it), or -1. */
   private breakpointSuspended = -1;
+  /** Code hooks by halfword-aligned address; see addCodeHook. */
+  private readonly codeHooks = new Map<number, CodeHook[]>();
+  /** The decoded instruction behind each hooked copy in the cache. */
+  private readonly hookedOriginals = new Map<number, Insn>();
 
   exc!: ExceptionUnit;
   readonly cache: DecodeCache;
@@ -408,7 +430,74 @@ export class Cpu {
       this.cache.pages[pc >>> 16]![(pc & 0xffff) >>> 1] = BREAKPOINT_STUB;
       return BREAKPOINT_STUB;
     }
+    if (this.codeHooks.size !== 0 && this.codeHooks.has(pc)) {
+      const hooked = new Insn(insn.encoding, hookedExec);
+      Object.assign(hooked, insn);
+      hooked.exec = hookedExec;
+      this.hookedOriginals.set(pc, insn);
+      this.cache.pages[pc >>> 16]![(pc & 0xffff) >>> 1] = hooked;
+      return hooked;
+    }
     return insn;
+  }
+
+  // ---- code hooks (diagnostics) ----
+
+  /**
+   * Calls `hook` each time the instruction at `addr` is about to execute (after its IT
+   * condition passed), before it executes. Returns a function that removes the hook. Hooks
+   * added from inside a hook take effect from the next execution of their address.
+   */
+  addCodeHook(addr: number, hook: CodeHook): () => void {
+    addr = (addr & ~1) >>> 0;
+    const list = this.codeHooks.get(addr);
+    if (list) list.push(hook);
+    else {
+      this.codeHooks.set(addr, [hook]);
+      this.dropDecoded(addr); // decoded again, hooked, on its next fetch
+    }
+    return () => this.removeCodeHook(addr, hook);
+  }
+
+  private removeCodeHook(addr: number, hook: CodeHook): void {
+    const list = this.codeHooks.get(addr);
+    const at = list ? list.indexOf(hook) : -1;
+    if (!list || at < 0) return;
+    list.splice(at, 1);
+    if (list.length !== 0) return;
+    this.codeHooks.delete(addr);
+    this.hookedOriginals.delete(addr);
+    this.dropDecoded(addr);
+  }
+
+  /** Whether any code hook is set (the diagnostics' cost check). */
+  get codeHookCount(): number {
+    return this.codeHooks.size;
+  }
+
+  /** Runs the hooks of `addr` (from a hooked instruction). */
+  runCodeHooks(addr: number): void {
+    const list = this.codeHooks.get(addr);
+    if (!list) return;
+    // A copy: a hook may remove itself or add others at this address.
+    for (const hook of list.length === 1 ? list : list.slice()) hook(this);
+  }
+
+  /** The decoded instruction a hooked copy stands for. */
+  hookedOriginal(addr: number): Insn {
+    const insn = this.hookedOriginals.get(addr);
+    if (insn) return insn;
+    // The hook was removed while its copy was executing: decode the original again.
+    this.dropDecoded(addr);
+    return decodeAt(this, addr);
+  }
+
+  /** Forgets the decoded instruction at `addr` unless a breakpoint stub stands there. */
+  private dropDecoded(addr: number): void {
+    const page = this.cache.pages[addr >>> 16];
+    if (page != null && page[(addr & 0xffff) >>> 1] !== BREAKPOINT_STUB) {
+      page[(addr & 0xffff) >>> 1] = undefined;
+    }
   }
 
   // ---- debugger breakpoints ----
