@@ -178,7 +178,8 @@ export function explainMisread(
     const otherName = nameOf(other.tables[kind], v);
     if (targetName === undefined || otherName === undefined) return undefined;
     if (valueOf(table, otherName) === v) return undefined; // same meaning, maybe another alias
-    return `${otherSentence(kind, v, otherName, target, other)} (${target.name} reads ${formatNumber(kind, v)} as ${targetName})`;
+    const reading = `${target.name} reads ${formatNumber(kind, v)} as ${targetName}`;
+    return `${otherSentence(kind, v, otherName, target, other)} (${reading})`;
   };
   if (!KIND_INFO[kind].flags) return one(value);
   const sentences: string[] = [];

@@ -17,12 +17,12 @@
  *   include/errno.h                see nuttxErrno.ts
  *
  * What changed along the way, and why a port from Linux went wrong in 2019 (the Rust libc talk):
- * SOCK_CLOEXEC/SOCK_NONBLOCK arrived in August 2020 with Linux's values (02000000/04000); SOL_SOCKET
- * became Linux's 1 in June 2020 ("sync the SOL index with linux"); FIOCLEX/FIONCLEX exist as
- * _FIOC(0x0b)/_FIOC(0x0c) — not Linux's 0x5451/0x5450; SO_* kept NuttX's own numbering (only
- * SO_ERROR=4 and SO_RCVBUF=8 coincide with Linux); O_* flags were renumbered to Linux's
- * asm-generic values in 13.x (commit 9e141acab36, "align open flags with Linux values"), so 12.x
- * images use the older numbering kept in NUTTX_12_OPEN_*.
+ * SOCK_CLOEXEC/SOCK_NONBLOCK arrived in August 2020 with Linux's values (02000000/04000);
+ * SOL_SOCKET became Linux's 1 in June 2020 ("sync the SOL index with linux"); FIOCLEX and
+ * FIONCLEX exist as _FIOC(0x0b)/_FIOC(0x0c) — not Linux's 0x5451/0x5450; SO_* kept NuttX's own
+ * numbering (only SO_ERROR=4 and SO_RCVBUF=8 coincide with Linux); O_* flags were renumbered to
+ * Linux's asm-generic values in 13.x (commit 9e141acab36, "align open flags with Linux values"),
+ * so 12.x images use the older numbering kept in NUTTX_12_OPEN_*.
  */
 import { NUTTX_ERRNO } from './nuttxErrno.js';
 import type { AbiKind, ConstTable, OsAbi } from './table.js';
