@@ -123,7 +123,7 @@ describe('formatting', () => {
       'setsockopt(3, IPPROTO_TCP, TCP_NODELAY, 0x20001234, 4)',
     );
     expect(formatCall(signature('recvfrom'), [3, 0x2000, 64, 0, 0x3000, undefined], mem)).toBe(
-      'recvfrom(3, 0x2000, 64, 0x0, 0x3000, ?)',
+      'recvfrom(3, 0x2000, 64, 0, 0x3000, ?)',
     );
   });
 

@@ -146,7 +146,7 @@ describe('decoding', () => {
     expect(decodeSocketType(0x100001)).toBe('SOCK_STREAM|0x100000');
     expect(decodeOpenFlags(0x241)).toBe('O_WRONLY|O_CREAT|O_TRUNC');
     expect(decodeOpenFlags(0x101000)).toBe('O_RDONLY|O_SYNC');
-    expect(decodeFlags(n.msgFlag, 0)).toBe('0x0');
+    expect(decodeFlags(n.msgFlag, 0)).toBe('0');
     expect(decodeFlags(n.msgFlag, 0x4040)).toBe('MSG_DONTWAIT|MSG_NOSIGNAL');
     expect(unknownFlagBits(n.socketFlag, 0x100001, 0xf)).toBe(0x100000);
   });

@@ -60,7 +60,8 @@ export function decodeFlags(table: ConstTable, value: number, field?: FlagField)
       rest = (rest & ~bits) >>> 0;
     }
   }
-  if (rest !== 0 || parts.length === 0) parts.push(hex(rest));
+  if (rest !== 0) parts.push(hex(rest));
+  else if (parts.length === 0) parts.push('0');
   return parts.join('|');
 }
 
