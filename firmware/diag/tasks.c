@@ -47,13 +47,18 @@ NOINLINE void tasks_ready(int ntasks) {
 
 /* What a debugger shows, printed from the tables a debugger reads. */
 static void print_task_list(void) {
-  printf("PID PRI %-20s %-10s STACK USED\n", "STATE", "NAME");
+  printf("PID PRI %-20s %-10s STACK USED SAVED-PC   SAVED-SP\n", "STATE", "NAME");
   for (int slot = 0; slot < g_npidhash; slot++) {
     struct tcb_s *t = g_pidhash[slot];
     if (t == NULL) continue;
-    printf("%3d %3d %-20s %-10s %5u %4u\n", t->pid, t->sched_priority,
+    printf("%3d %3d %-20s %-10s %5u %4u ", t->pid, t->sched_priority,
            state_name(t->task_state), t->name, (unsigned)t->adj_stack_size,
            (unsigned)task_stack_used(t->pid));
+    if (t->task_state == TSTATE_TASK_RUNNING) {
+      printf("(running)\n"); /* its xcp.regs is stale, as on NuttX */
+    } else {
+      printf("0x%08x 0x%08x\n", (unsigned)t->xcp.regs[REG_R15], (unsigned)t->xcp.regs[REG_R13]);
+    }
   }
 }
 
