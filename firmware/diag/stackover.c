@@ -5,19 +5,20 @@
  * block.
  *
  * main allocates a 512-byte rx buffer (alloc_rx_buffer, filled with 0x5a), then creates the task
- * "parser" (priority 90, below main's 100, stack_size 1024: a malloc'd block directly above the rx buffer in the
- * heap) that parses a nested list with the recursive parse_list(), 64-byte token buffer a level.
- *   Buggy variant (no argument): nesting 14 deep, 88 bytes a level. parse_list's frames cross
- *   the stack's base (tcb.stack_alloc_ptr) at depth 12 and reach 248 bytes below it at depth 14;
- *   the writes below it land in the 8-byte malloc header of the stack block and the top of the
- *   rx buffer. --stack-check must stop at the first
- *   write below the base of task "parser"'s stack, in parse_list (a push or a store to its
- *   frame), called recursively from parse_list <- parser_main <- nxtask_start. Without
- *   --stack-check the program goes on: it reports how many rx buffer bytes were overwritten
- *   (the parser itself finishes and gets the right answer: the bug is silent), frees nothing
- *   (the heap around the stack is corrupt) and exits 0.
- *   Clean twin (`--cmdline clean`): nesting 5 deep, within the stack; the rx buffer is intact,
- *   everything is freed, exits 0.
+ * "parser" (priority 90, below main's 100; stack_size 1024, a malloc'd block directly above the
+ * rx buffer in the heap) that parses a nested list with the recursive parse_list(), whose frame
+ * is 88 bytes (a 64-byte token buffer and saved registers).
+ *   Buggy variant (no argument): nesting 14 deep. The first write below the base of task
+ *   "parser"'s stack (tcb.stack_alloc_ptr) is the push {r4-r7, lr} at parse_list's first
+ *   instruction on entering level 12 (its lowest word, r4, lands 4 bytes below the base), called
+ *   from parse_list (x11) <- parser_main <- nxtask_start: that is where --stack-check must stop.
+ *   Level 14 reaches 248 bytes below the base; the writes land in the stack block's 8-byte
+ *   malloc header and the top of the rx buffer. Without --stack-check the program goes on: the
+ *   parser finishes with the right answer (the bug is silent), the program reports how many rx
+ *   buffer bytes were overwritten, frees nothing (the heap around the stack is corrupt) and
+ *   exits 0.
+ *   Clean twin (`--cmdline clean`): nesting 5 deep, within the stack (488 of 1024 bytes used);
+ *   the rx buffer is intact, everything is freed, exits 0.
  * The program prints the stack's bounds, the deepest SP parse_list reached, and the stack use.
  */
 #include <stdint.h>

@@ -15,6 +15,9 @@
  * 100, waiting on a semaphore), sleeper (2, pri 120, sleeping), waiter (3, pri 110, waiting on
  * a semaphore), spinner (4, pri 50, ready, PC inside spinner_main), reporter (5, pri 90,
  * running, PC = tasks_ready); each with its stack (base, size: the sizes below) from the TCB.
+ * Saved PCs: sleeper in usleep, waiter in sem_wait, main in waitpid's join (inlined
+ * up_irq_restore right after the switch), spinner in spinner_main; the idle task has not run
+ * yet (something else was always ready), so its saved PC is nxtask_start, its first frame.
  * Without a breakpoint the program prints the list itself, then exits 0 after a short sleep.
  * Both variants are the same program (no clean twin: nothing here is a bug).
  */

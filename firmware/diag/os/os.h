@@ -12,6 +12,9 @@
  * them so that a leak check at exit lists only the program's own blocks.
  *
  * Tasks must not use the FPU (the diag programs are soft-float): contexts hold integer registers.
+ * newlib is built single-threaded: errno and stdio are shared by all tasks and stdio has no
+ * locks, so two tasks that can preempt each other must not be inside printf at the same time
+ * (the diag programs print from one task at a time, or under sched_lock or a mutex).
  */
 #ifndef DIAG_OS_OS_H
 #define DIAG_OS_OS_H

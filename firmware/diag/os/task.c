@@ -146,6 +146,7 @@ void nxtask_terminate(struct tcb_s *tcb, int status) {
 }
 
 void task_exit(int status) {
+  if (!g_os_started) exit(status); /* no tasks: the program is what exits */
   uint32_t flags = up_irq_save();
   nxtask_terminate(this_task(), status);
   up_irq_restore(flags); /* PendSV switches away for good here */
