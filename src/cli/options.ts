@@ -4,6 +4,7 @@ import { parseGdbAddress, type GdbAddress } from '../host/gdbTcp.js';
 import { parseSerialOption, serialPortName, type SerialTarget } from '../host/console.js';
 import type { Speed } from '../machine/runner.js';
 import { parseLogSpec, type LogSpec } from '../diagnostics/log.js';
+import { noDiagnostics, type DiagOptions } from '../diagnostics/options.js';
 import { parseNetOption, type UserNetOptions } from '../net/options.js';
 
 export const USAGE = `usage: f4emu run <image.elf|.bin|.hex> [options]
@@ -47,8 +48,16 @@ options:
   --flash-file PATH       keep the 1 MB flash in PATH (created if missing; an existing file must
                           be exactly 1 MiB): every erase/program is written through, crash-safe
   --version               print the version
+
+diagnostics (each finding: one line on stderr; =json:FILE also writes a JSON report):
+  --leak-check[=json:FILE]  track the firmware's allocator (NuttX mm_*, newlib _malloc_r, malloc):
+                          blocks nobody can reach, at task exit and at the end, by call site;
+                          invalid and double frees at the call
+  --diag-exit-code N      exit code when a check found something (default 6; 0 keeps the
+                          guest's)
 exit code: the guest's exit status (0 when every --expect was seen); 2 bad usage/image,
-  3 lockup/fault, 4 limit/timeout, 5 an --expect text did not appear`;
+  3 lockup/fault, 4 limit/timeout, 5 an --expect text did not appear, 6 a diagnostic found
+  something`;
 
 export type ScriptItem =
   | { expect: string }
@@ -77,6 +86,7 @@ export interface RunOptions {
   logFile: string | null;
   net: UserNetOptions | null;
   pcap: string | null;
+  diag: DiagOptions;
   help: boolean;
 }
 
@@ -88,6 +98,14 @@ export function unescapeText(text: string): string {
     if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
     return ({ n: '\n', r: '\r', t: '\t', '\\': '\\', e: '\x1b' } as Record<string, string>)[e] ?? e;
   });
+}
+
+/** `json:FILE` after a diagnostic option's `=`. */
+function jsonTarget(option: string, spec: string): string {
+  if (!spec.startsWith('json:') || spec.length === 5) {
+    throw new UsageError(`${option}=${spec}: expected ${option}=json:FILE`);
+  }
+  return spec.slice(5);
 }
 
 export function parseRunArgs(args: string[]): RunOptions {
@@ -112,6 +130,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     logFile: null,
     net: null,
     pcap: null,
+    diag: noDiagnostics(),
     help: false,
   };
   const number = (name: string, v: string | undefined): number => {
@@ -229,6 +248,19 @@ export function parseRunArgs(args: string[]): RunOptions {
       case '--pcap':
         o.pcap = text();
         break;
+      case '--leak-check':
+        o.diag.leakCheck = true;
+        if (inline !== undefined) o.diag.json['leak-check'] = jsonTarget(key, inline);
+        break;
+      case '--diag-exit-code': {
+        const v = value() ?? '';
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n > 255) {
+          throw new UsageError(`--diag-exit-code needs a number from 0 to 255, got '${v}'`);
+        }
+        o.diag.exitCode = n;
+        break;
+      }
       default:
         if (a.startsWith('-')) throw new UsageError(`unknown option '${a}' (see f4emu run --help)`);
         if (o.image) throw new UsageError(`more than one image given ('${o.image}', '${a}')`);

@@ -27,6 +27,9 @@ import { openOutputFile, OutputFileError } from '../host/outputFile.js';
 import { nodeRunnerHost } from '../host/runnerHost.js';
 import type { AttachedNetwork } from '../machine/network.js';
 import { describeAddress } from '../diagnostics/faultReport.js';
+import type { AttachedDiagnostics } from '../diagnostics/attach.js';
+import { findingsJson } from '../diagnostics/findings.js';
+import { anyDiagnostics } from '../diagnostics/options.js';
 import type { RunOptions, ScriptItem } from './options.js';
 import { EXIT_EXPECT, EXIT_USAGE, stopExitCode, type RunContext } from './report.js';
 
@@ -157,6 +160,36 @@ export async function run(o: RunOptions): Promise<number> {
       attachLog(machine, o.log, (line) => sink.line(line), symbols);
     } catch (e) {
       say.err(`--log: ${(e as Error).message}`);
+      return EXIT_USAGE;
+    }
+  }
+  let diag: AttachedDiagnostics | null = null;
+  if (anyDiagnostics(o.diag)) {
+    // Loaded only when asked for: a plain run pays nothing for them.
+    const [{ attachDiagnostics }, { readElfSections }, { debugInfoFromSections }] =
+      await Promise.all([
+        import('../diagnostics/attach.js'),
+        import('../loader/elfSections.js'),
+        import('../diagnostics/unwind.js'),
+      ]);
+    let debug;
+    if (bytes !== null && booted.image.format === 'elf') {
+      try {
+        debug = debugInfoFromSections(readElfSections(bytes), symbols);
+      } catch (e) {
+        say.err(`${o.image}: no backtraces: ${(e as Error).message}`);
+      }
+    }
+    try {
+      diag = attachDiagnostics(
+        machine,
+        booted.image,
+        o.diag,
+        { line: (text) => say.raw(`f4emu: ${text}\n`) },
+        debug,
+      );
+    } catch (e) {
+      say.err((e as Error).message);
       return EXIT_USAGE;
     }
   }
@@ -305,7 +338,34 @@ export async function run(o: RunOptions): Promise<number> {
   }
   await closeAll();
   printStats(ctx, started);
-  return endExitCode(end, ctx);
+  const code = endExitCode(end, ctx);
+  return diag ? finishDiagnostics(diag, o, say, code) : code;
+}
+
+/**
+ * The end-of-run reports and JSON files; a finding turns a clean exit into --diag-exit-code
+ * (6), while a fault or a failed --expect keeps its own code.
+ */
+function finishDiagnostics(
+  diag: AttachedDiagnostics,
+  o: RunOptions,
+  say: Messages,
+  code: number,
+): number {
+  for (const line of diag.finish()) say.err(line);
+  for (const [check, file] of Object.entries(o.diag.json)) {
+    try {
+      const fd = openOutputFile(file, 'create', { hint: 'remove it or choose another name' });
+      const findings = diag.findings.list.filter((f) => f.check === check);
+      fs.writeSync(fd, findingsJson(findings, { check, summary: diag.summary() }) + '\n');
+      fs.closeSync(fd);
+    } catch (e) {
+      say.err(`--${check}=json:${file}: ${(e as Error).message}`);
+      if (code === 0) code = EXIT_USAGE;
+    }
+  }
+  if (diag.findings.count() > 0 && code === 0) return o.diag.exitCode;
+  return code;
 }
 
 class SetupError extends Error {}

@@ -19,6 +19,8 @@ export const MAX_PENDING = 4096;
 export interface Call {
   /** The hooked function's name. */
   readonly name: string;
+  /** Its entry address (where the hook ran). */
+  readonly pc: number;
   readonly cpu: Cpu;
   /** SP at entry (the caller's SP; stack arguments start here). */
   readonly sp: number;
@@ -163,6 +165,7 @@ function makeCall(name: string, cpu: Cpu): Call {
   const s = cpu.s.slice(0, 16);
   return {
     name,
+    pc: cpu.pc,
     cpu,
     sp,
     lr: cpu.r[14]!,

@@ -1,0 +1,194 @@
+/**
+ * The diagnostics a run asks for (--leak-check, --stack-check, --trace-calls, --abi-check),
+ * attached to a booted machine through call hooks, with one findings list and one report
+ * format. Browser-safe: output goes to the callbacks the front end gives.
+ */
+import type { LoadedImage } from '../loader/elf.js';
+import type { Machine } from '../machine/machine.js';
+import { CallHooks, type Call } from './callHooks.js';
+import { Findings, formatFinding, groupDigits } from './findings.js';
+import { busMemory, type GuestMemory } from './guestMemory.js';
+import { LeakCheck } from './leakCheck.js';
+import type { DiagOptions } from './options.js';
+import { TaskList, type TaskInfo } from './tasks.js';
+import { symbolize, type DebugInfo } from './unwind.js';
+
+/** Functions a task ends in: NuttX's exit hook, the test OS's task_exit. */
+const TASK_EXIT_FUNCTIONS = ['nxtask_exithook', 'task_exit'];
+/** The largest main stack scanned as a root (from MSP up to the initial MSP). */
+const MAX_MAIN_STACK = 0x10000;
+
+export interface DiagOutput {
+  /** A finding or a trace line, as it happens (stderr or the log file). */
+  line(text: string): void;
+}
+
+export class AttachedDiagnostics {
+  readonly findings = new Findings();
+  readonly hooks: CallHooks;
+  readonly memory: GuestMemory;
+  leak: LeakCheck | null = null;
+  private taskList: TaskList | null | undefined;
+  /** The reset value of MSP: the main stack's top. */
+  private readonly initialMsp: number;
+
+  constructor(
+    readonly machine: Machine,
+    readonly image: LoadedImage,
+    readonly options: DiagOptions,
+    private readonly out: DiagOutput,
+    /** Unwind tables and line info, when the ELF has them (debugInfoFromSections). */
+    readonly debug?: DebugInfo,
+  ) {
+    this.hooks = new CallHooks(machine.cpu, image.symbols);
+    this.memory = busMemory(machine.bus);
+    this.initialMsp = machine.cpu.r[13]!;
+    this.findings.onFinding = (f) => out.line(formatFinding(f));
+    if (options.leakCheck) {
+      this.leak = new LeakCheck({
+        cpu: machine.cpu,
+        hooks: this.hooks,
+        symbols: image.symbols,
+        memory: this.memory,
+        findings: this.findings,
+        unwind: (call) => this.unwind(call),
+        symbolize: (pc) => this.symbolize(pc),
+        currentTask: () => this.taskName(this.tasks()?.current()),
+        roots: () => this.roots(),
+        stackScanStart: (block) => this.taskStacks().get(block)?.[0],
+      });
+      for (const name of TASK_EXIT_FUNCTIONS) {
+        this.hooks.hook(name, () => this.taskExits());
+      }
+    }
+  }
+
+  /** The OS's task list (NuttX's g_tcbinfo), looked for once. */
+  tasks(): TaskList | null {
+    if (this.taskList === undefined) {
+      this.taskList = TaskList.detect(this.image.symbols, this.memory);
+    }
+    return this.taskList;
+  }
+
+  private taskName(t: TaskInfo | undefined): string | undefined {
+    return t ? `${t.name} (pid ${t.pid})` : undefined;
+  }
+
+  /** A task is ending: the blocks it allocated that nobody can reach any more are lost. */
+  private taskExits(): void {
+    const t = this.tasks()?.current();
+    if (!t || !this.leak) return;
+    const name = this.taskName(t)!;
+    // Its stack and TCB die with it: they are no roots for its blocks.
+    const exclude = new Set<number>();
+    for (const addr of [t.stackBase, t.tcb, this.machine.cpu.r[13]!]) {
+      const b = this.leak.blockContaining(addr, true);
+      if (b) exclude.add(b.ptr);
+    }
+    this.leak.reportLost(`when task ${name} exited`, name, exclude);
+  }
+
+  /** Return addresses of a call at its first instruction, innermost first. */
+  unwind(call: Call): number[] {
+    const unwinder = this.debug?.unwinder;
+    if (!unwinder) return [call.lr & ~1];
+    const cpu = this.machine.cpu;
+    const r = Array.from(cpu.r);
+    r[15] = call.pc;
+    const frames = unwinder.backtrace({ r, otherSp: cpu.otherSp }, this.memory, 17);
+    return frames.slice(1).map((f) => f.pc);
+  }
+
+  /** "name+0x12 (file.c:42)" for a return address (the line of the call before it). */
+  symbolize(pc: number): string {
+    return symbolize(pc, this.image.symbols, this.debug?.lines, true);
+  }
+
+  /**
+   * Root ranges for reachability: .data and .bss by the linker's symbols, the main stack from
+   * the current MSP to its top (the vector table's initial SP), and each task's stack from its
+   * SP up (below SP is dead: stale copies of pointers there must not keep a block alive).
+   */
+  roots(): Array<[number, number]> {
+    const sym = (...names: string[]) => {
+      for (const n of names) {
+        const s = this.image.symbols.lookup(n);
+        if (s) return s.value >>> 0;
+      }
+      return undefined;
+    };
+    const ranges: Array<[number, number]> = [];
+    const start = sym('_sdata', '__data_start__', '_data');
+    const end = sym('_ebss', '__bss_end__', '_end', 'end', '__end__');
+    const cpu = this.machine.cpu;
+    // r13 is the MSP in handler mode or when CONTROL.SPSEL is 0; otherwise the banked one is.
+    const msp = cpu.ipsr !== 0 || (cpu.control & 2) === 0 ? cpu.r[13]! : cpu.otherSp;
+    if (start !== undefined && end !== undefined && end > start) {
+      // An interrupt stack in .bss (an array the OS points MSP at): below MSP it holds stale
+      // copies of registers the handlers pushed, which must not keep blocks alive.
+      const stack = this.objectAt(msp - 1); // MSP at the array's end: an empty stack
+      if (stack && stack[0] >= start && stack[1] <= end) {
+        ranges.push([start, stack[0]], [msp, end]);
+      } else ranges.push([start, end]);
+    }
+    const top = this.initialMsp;
+    if (msp <= top && top - msp <= MAX_MAIN_STACK) ranges.push([msp, top]);
+    for (const [from, to] of this.taskStacks().values()) ranges.push([from, to]);
+    return ranges;
+  }
+
+  /** The data object (symbol with a size) holding addr: [start, end). */
+  private objectAt(addr: number): [number, number] | undefined {
+    const name = this.image.symbols.describe(addr)?.replace(/\+0x[0-9a-f]+$/, '');
+    const sym = name === undefined ? undefined : this.image.symbols.lookup(name);
+    if (!sym || sym.size === 0) return undefined;
+    return [sym.value >>> 0, (sym.value + sym.size) >>> 0];
+  }
+
+  /** Each task's live stack, [SP, top), by the stack's base address. */
+  taskStacks(): Map<number, [number, number]> {
+    const stacks = new Map<number, [number, number]>();
+    const list = this.tasks();
+    if (!list) return stacks;
+    for (const t of list.tasks()) {
+      const top = t.stackBase + t.stackSize;
+      const sp = list.registers(t, this.machine.cpu)[13];
+      if (t.stackSize === 0 || sp === undefined || sp < t.stackBase || sp > top) continue;
+      stacks.set(t.stackBase, [sp, top]);
+    }
+    return stacks;
+  }
+
+  /** Figures for the JSON report. */
+  summary(): Record<string, unknown> {
+    return this.leak ? { leak: this.leak.summary() } : {};
+  }
+
+  /** End-of-run reports: leaks nobody can reach any more. Returns the summary lines. */
+  finish(): string[] {
+    const lines: string[] = [];
+    if (this.leak) {
+      this.leak.reportLost('at the end of the run');
+      const s = this.leak.summary();
+      lines.push(
+        `leak-check: ${s.allocations} allocations, ${s.frees} frees (${s.family} family); at the end ` +
+          `${groupDigits(s.liveBytes)} bytes in ${s.liveBlocks} blocks live: ` +
+          `${groupDigits(s.lostBytes)} bytes in ${s.lostBlocks} unreachable, ` +
+          `${groupDigits(s.reachableBytes)} bytes in ${s.reachableBlocks} still reachable; ` +
+          `${this.findings.count('leak-check')} finding(s)`,
+      );
+    }
+    return lines;
+  }
+}
+
+export function attachDiagnostics(
+  machine: Machine,
+  image: LoadedImage,
+  options: DiagOptions,
+  out: DiagOutput,
+  debug?: DebugInfo,
+): AttachedDiagnostics {
+  return new AttachedDiagnostics(machine, image, options, out, debug);
+}
