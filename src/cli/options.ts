@@ -53,6 +53,13 @@ diagnostics (each finding: one line on stderr; =json:FILE also writes a JSON rep
   --leak-check[=json:FILE]  track the firmware's allocator (NuttX mm_*, newlib _malloc_r, malloc):
                           blocks nobody can reach, at task exit and at the end, by call site;
                           invalid and double frees at the call
+  --trace-calls[=LIST]    strace for firmware: each call to socket, setsockopt, ioctl, fcntl, open,
+                          pthread_*, sem_*, task_create... (or the comma-separated LIST) decoded
+                          with NuttX's constants; a value NuttX does not define and Linux does is
+                          flagged (the Rust-libc bug class)
+  --abi-check             a pthread mutex locked without pthread_mutex_init whose bytes are not
+                          the OS's PTHREAD_MUTEX_INITIALIZER (Linux's all-zero layout) is reported
+                          at the call, with both byte patterns
   --diag-exit-code N      exit code when a check found something (default 6; 0 keeps the
                           guest's)
 exit code: the guest's exit status (0 when every --expect was seen); 2 bad usage/image,
@@ -251,6 +258,18 @@ export function parseRunArgs(args: string[]): RunOptions {
       case '--leak-check':
         o.diag.leakCheck = true;
         if (inline !== undefined) o.diag.json['leak-check'] = jsonTarget(key, inline);
+        break;
+      case '--trace-calls':
+        if (inline?.startsWith('json:')) {
+          o.diag.json['trace-calls'] = jsonTarget(key, inline);
+          o.diag.traceCalls = [];
+        } else {
+          o.diag.traceCalls = inline === undefined ? [] : inline.split(',').filter((n) => n !== '');
+        }
+        break;
+      case '--abi-check':
+        o.diag.abiCheck = true;
+        if (inline !== undefined) o.diag.json['abi-check'] = jsonTarget(key, inline);
         break;
       case '--diag-exit-code': {
         const v = value() ?? '';

@@ -12,6 +12,10 @@ import { LeakCheck } from './leakCheck.js';
 import type { DiagOptions } from './options.js';
 import { TaskList, type TaskInfo } from './tasks.js';
 import { symbolize, type DebugInfo } from './unwind.js';
+import { TraceCalls } from './traceCalls.js';
+import { AbiCheck } from './abiCheck.js';
+import { NUTTX } from './abi/nuttx.js';
+import { withNewlibErrno } from './abi/newlib.js';
 
 /** Functions a task ends in: NuttX's exit hook, the test OS's task_exit. */
 const TASK_EXIT_FUNCTIONS = ['nxtask_exithook', 'task_exit'];
@@ -28,6 +32,8 @@ export class AttachedDiagnostics {
   readonly hooks: CallHooks;
   readonly memory: GuestMemory;
   leak: LeakCheck | null = null;
+  trace: TraceCalls | null = null;
+  abi: AbiCheck | null = null;
   private taskList: TaskList | null | undefined;
   /** The reset value of MSP: the main stack's top. */
   private readonly initialMsp: number;
@@ -60,6 +66,39 @@ export class AttachedDiagnostics {
       for (const name of TASK_EXIT_FUNCTIONS) {
         this.hooks.hook(name, () => this.taskExits());
       }
+    }
+    if (options.traceCalls !== null) this.attachTrace(options.traceCalls);
+    if (options.abiCheck) {
+      this.abi = new AbiCheck({
+        hooks: this.hooks,
+        symbols: image.symbols,
+        memory: this.memory,
+        findings: this.findings,
+        currentTask: () => this.taskName(this.tasks()?.current()),
+        unwind: (call) => this.unwind(call),
+        symbolize: (pc) => this.symbolize(pc),
+      });
+    }
+  }
+
+  private attachTrace(names: string[]): void {
+    this.trace = new TraceCalls(
+      {
+        hooks: this.hooks,
+        symbols: this.image.symbols,
+        memory: this.memory,
+        findings: this.findings,
+        line: (text) => this.out.line(text),
+        currentTask: () => this.taskName(this.tasks()?.current()),
+        unwind: (call) => this.unwind(call),
+        symbolize: (pc) => this.symbolize(pc),
+        // NuttX's constants; errno numbers are the C library's: NuttX's own libc, or newlib.
+        abi: this.image.symbols.lookup('nx_start') ? NUTTX : withNewlibErrno(NUTTX),
+      },
+      names,
+    );
+    if (this.trace.missing.length > 0) {
+      this.out.line(`trace-calls: not in the image: ${this.trace.missing.join(', ')}`);
     }
   }
 
@@ -168,6 +207,17 @@ export class AttachedDiagnostics {
   /** End-of-run reports: leaks nobody can reach any more. Returns the summary lines. */
   finish(): string[] {
     const lines: string[] = [];
+    if (this.trace) {
+      lines.push(...this.trace.unfinished());
+      lines.push(
+        `trace-calls: ${this.trace.calls} calls traced (${this.trace.traced.length} functions)`,
+      );
+    }
+    if (this.abi) {
+      lines.push(
+        `abi-check: ${this.abi.checked} mutex(es) checked; ${this.findings.count('abi-check')} finding(s)`,
+      );
+    }
     if (this.leak) {
       this.leak.reportLost('at the end of the run');
       const s = this.leak.summary();
