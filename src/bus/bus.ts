@@ -104,6 +104,13 @@ export class Bus {
   /** Called after a watched access completed, with the matched address inside the watchpoint. */
   onWatchHit: (address: number, kind: WatchKind) => void = () => {};
   /**
+   * Write guards (the diagnostics' stack check): ranges whose stores are reported to
+   * onGuardWrite after they complete. Like watchpoints, their pages leave the fast path; unlike
+   * them, they never stop the core themselves and are not the debugger's.
+   */
+  private writeGuards: Array<{ address: number; length: number }> = [];
+  onGuardWrite: (address: number, size: number) => void = () => {};
+  /**
    * Consulted for stores to read-only memory before they are ignored: the flash interface
    * programs flash this way (FLASH_CR.PG). Returns true when it took the store.
    */
@@ -286,8 +293,18 @@ export class Bus {
    */
   setWatchpoints(list: readonly Watchpoint[]): void {
     this.watchpoints = list.map((w) => ({ ...w, address: w.address >>> 0 }));
+    this.refreshWatchedPages();
+  }
+
+  /** Replaces the write guards (see onGuardWrite). */
+  setWriteGuards(list: ReadonlyArray<{ address: number; length: number }>): void {
+    this.writeGuards = list.map((g) => ({ address: g.address >>> 0, length: g.length }));
+    this.refreshWatchedPages();
+  }
+
+  private refreshWatchedPages(): void {
     const wanted = new Set<number>();
-    for (const w of this.watchpoints) {
+    for (const w of [...this.watchpoints, ...this.writeGuards]) {
       const last = (w.address + Math.max(w.length, 1) - 1) >>> 0;
       for (let pg = w.address >>> PAGE_SHIFT; pg <= last >>> PAGE_SHIFT; pg++) {
         if (this.page8[pg] || this.watchedPages.has(pg)) wanted.add(pg);
@@ -316,6 +333,14 @@ export class Bus {
 
   private matchWatch(addr: number, size: number, write: boolean): void {
     if (this.watchSuppressed) return;
+    if (write) {
+      for (const g of this.writeGuards) {
+        if (addr < g.address + g.length && g.address < addr + size) {
+          this.onGuardWrite(addr, size);
+          break;
+        }
+      }
+    }
     for (const w of this.watchpoints) {
       if (w.kind === (write ? 'read' : 'write')) continue;
       if (addr < w.address + w.length && w.address < addr + size) {

@@ -53,6 +53,9 @@ diagnostics (each finding: one line on stderr; =json:FILE also writes a JSON rep
   --leak-check[=json:FILE]  track the firmware's allocator (NuttX mm_*, newlib _malloc_r, malloc):
                           blocks nobody can reach, at task exit and at the end, by call site;
                           invalid and double frees at the call
+  --stack-check[=json:FILE]  stop at the first store below a task's stack (NuttX's g_tcbinfo, or
+                          the same from another OS) made by that task, naming task, PC, address
+                          and backtrace; each task's stack high-water mark at its exit
   --trace-calls[=LIST]    strace for firmware: each call to socket, setsockopt, ioctl, fcntl, open,
                           pthread_*, sem_*, task_create... (or the comma-separated LIST) decoded
                           with NuttX's constants; a value NuttX does not define and Linux does is
@@ -266,6 +269,10 @@ export function parseRunArgs(args: string[]): RunOptions {
         } else {
           o.diag.traceCalls = inline === undefined ? [] : inline.split(',').filter((n) => n !== '');
         }
+        break;
+      case '--stack-check':
+        o.diag.stackCheck = true;
+        if (inline !== undefined) o.diag.json['stack-check'] = jsonTarget(key, inline);
         break;
       case '--abi-check':
         o.diag.abiCheck = true;

@@ -14,6 +14,7 @@ import { TaskList, type TaskInfo } from './tasks.js';
 import { symbolize, type DebugInfo } from './unwind.js';
 import { TraceCalls } from './traceCalls.js';
 import { AbiCheck } from './abiCheck.js';
+import { StackCheck } from './stackCheck.js';
 import { NUTTX } from './abi/nuttx.js';
 import { withNewlibErrno } from './abi/newlib.js';
 
@@ -34,6 +35,9 @@ export class AttachedDiagnostics {
   leak: LeakCheck | null = null;
   trace: TraceCalls | null = null;
   abi: AbiCheck | null = null;
+  stack: StackCheck | null = null;
+  /** A diagnostic stopped the run (a stack overflow). */
+  stoppedRun = false;
   private taskList: TaskList | null | undefined;
   /** The reset value of MSP: the main stack's top. */
   private readonly initialMsp: number;
@@ -63,6 +67,25 @@ export class AttachedDiagnostics {
         roots: () => this.roots(),
         stackScanStart: (block) => this.taskStacks().get(block)?.[0],
       });
+    }
+    if (options.stackCheck) {
+      this.stack = new StackCheck({
+        machine,
+        hooks: this.hooks,
+        findings: this.findings,
+        tasks: () => this.tasks(),
+        taskName: (t) => this.taskName(t)!,
+        backtraceHere: () => this.backtraceHere(),
+        inStaticObject: (addr) => this.objectAt(addr) !== undefined,
+        symbolize: (pc, ret) => symbolize(pc, this.image.symbols, this.debug?.lines, ret),
+        stop: () => {
+          this.stoppedRun = true;
+          machine.requestStop('halt');
+        },
+      });
+      this.stack.onMark = (line) => out.line(line);
+    }
+    if (this.leak || this.stack) {
       for (const name of TASK_EXIT_FUNCTIONS) {
         this.hooks.hook(name, () => this.taskExits());
       }
@@ -117,7 +140,9 @@ export class AttachedDiagnostics {
   /** A task is ending: the blocks it allocated that nobody can reach any more are lost. */
   private taskExits(): void {
     const t = this.tasks()?.current();
-    if (!t || !this.leak) return;
+    if (!t) return;
+    this.stack?.taskExits(t);
+    if (!this.leak) return;
     const name = this.taskName(t)!;
     // Its stack and TCB die with it: they are no roots for its blocks.
     const exclude = new Set<number>();
@@ -126,6 +151,16 @@ export class AttachedDiagnostics {
       if (b) exclude.add(b.ptr);
     }
     this.leak.reportLost(`when task ${name} exited`, name, exclude);
+  }
+
+  /** The current PC and the return addresses above it. */
+  backtraceHere(): number[] {
+    const cpu = this.machine.cpu;
+    const unwinder = this.debug?.unwinder;
+    if (!unwinder) return [cpu.pc];
+    const r = Array.from(cpu.r);
+    r[15] = cpu.pc;
+    return unwinder.backtrace({ r, otherSp: cpu.otherSp }, this.memory, 16).map((f) => f.pc);
   }
 
   /** Return addresses of a call at its first instruction, innermost first. */
@@ -211,6 +246,13 @@ export class AttachedDiagnostics {
       lines.push(...this.trace.unfinished());
       lines.push(
         `trace-calls: ${this.trace.calls} calls traced (${this.trace.traced.length} functions)`,
+      );
+    }
+    if (this.stack) {
+      lines.push(...this.stack.liveMarks());
+      lines.push(
+        `stack-check: ${this.findings.count('stack-check')} overflow(s)` +
+          (this.stoppedRun ? '; the run was stopped at the first one' : ''),
       );
     }
     if (this.abi) {

@@ -1,0 +1,131 @@
+/**
+ * --stack-check: knows each task's stack from the OS's own task list (NuttX's g_tcbinfo: base
+ * and size of every stack) and stops the run at the first store below a stack's base made
+ * while that stack's SP is below its base too — the signature of an overflow, as opposed to a
+ * task writing the heap block under someone's stack. The finding names the task, the PC, the
+ * address and the backtrace; the talk found this one with a watchpoint at the stack's end.
+ * At each task's exit (and at the end) its high-water mark is reported, from NuttX's stack
+ * coloration (unused words still hold 0xdeadbeef).
+ *
+ * (A store below the base is an overflow when the running task makes it relative to its SP:
+ * into its frame, or a push whose SP writeback is still to come.)
+ *
+ * Stores are seen through the bus's write guards: GUARD bytes below each stack's base. The
+ * stacks are looked up again whenever a task is created or exits.
+ */
+import type { Machine } from '../machine/machine.js';
+import type { CallHooks } from './callHooks.js';
+import type { Findings } from './findings.js';
+import type { TaskInfo, TaskList } from './tasks.js';
+
+/** How far below a stack's base a store is still recognised as that stack's overflow. */
+export const GUARD = 4096;
+
+/** The furthest below SP a push writes before SP is updated (16 core + 32 FP registers). */
+const PUSH_REACH = 192;
+
+const TASK_START = ['task_create', 'nxtask_activate', 'pthread_create', 'nxtask_init', 'os_start'];
+
+export interface StackCheckEnvironment {
+  machine: Machine;
+  hooks: CallHooks;
+  findings: Findings;
+  tasks(): TaskList | null;
+  taskName(t: TaskInfo): string;
+  /** Return addresses from the current state, innermost first (PC first). */
+  backtraceHere(): number[];
+  symbolize(pc: number, returnAddress: boolean): string;
+  /** Whether addr lies in a static data object (a symbol with a size, e.g. an IRQ stack). */
+  inStaticObject(addr: number): boolean;
+  /** Ends the run (or hands the target to an attached debugger). */
+  stop(): void;
+}
+
+export class StackCheck {
+  private stacks: TaskInfo[] = [];
+  private readonly reported = new Set<number>();
+  /** Where the high-water mark of an exiting task goes. */
+  onMark: ((line: string) => void) | null = null;
+  overflowed = false;
+
+  constructor(private readonly env: StackCheckEnvironment) {
+    env.machine.bus.onGuardWrite = (addr, size) => this.store(addr, size);
+    for (const name of TASK_START) {
+      env.hooks.hook(name, () => () => this.refresh());
+    }
+  }
+
+  /** Reads the task list again and guards every stack's underside. */
+  refresh(): void {
+    const list = this.env.tasks();
+    this.stacks = (list?.tasks() ?? []).filter((t) => t.stackSize > 0 && t.stackBase !== 0);
+    this.env.machine.bus.setWriteGuards(
+      this.stacks.map((t) => ({ address: (t.stackBase - GUARD) >>> 0, length: GUARD })),
+    );
+  }
+
+  /** A task is exiting: its high-water mark, then its stack is no longer guarded. */
+  taskExits(t: TaskInfo): void {
+    const line = this.mark(t);
+    if (line) this.onMark?.(line);
+    this.stacks = this.stacks.filter((s) => s.tcb !== t.tcb);
+    this.env.machine.bus.setWriteGuards(
+      this.stacks.map((s) => ({ address: (s.stackBase - GUARD) >>> 0, length: GUARD })),
+    );
+  }
+
+  /** "task X used N of M bytes of its stack" from the coloration, if the stack has one. */
+  mark(t: TaskInfo): string | undefined {
+    const list = this.env.tasks();
+    if (!list) return undefined;
+    const unused = list.unusedStack(t);
+    if (unused === 0) return undefined; // no coloration (or every byte used)
+    const used = t.stackSize - unused;
+    return `stack-check: task ${this.env.taskName(t)} used ${used} of ${t.stackSize} bytes of its stack (${Math.round((100 * used) / t.stackSize)}%)`;
+  }
+
+  /** The high-water marks of the tasks still alive. */
+  liveMarks(): string[] {
+    const list = this.env.tasks();
+    return (list?.tasks() ?? []).flatMap((t) => this.mark(t) ?? []);
+  }
+
+  private store(addr: number, size: number): void {
+    const cpu = this.env.machine.cpu;
+    const sp = cpu.r[13]!;
+    // An interrupt stack (a static array) may lie just below a task's stack: its SP is not an
+    // overflowing task's.
+    if (this.env.inStaticObject(sp)) return;
+    const running = this.env.tasks()?.runningTcb();
+    for (const t of this.stacks) {
+      const base = t.stackBase;
+      if (addr >= base || addr + size <= base - GUARD) continue;
+      // Only the task on the CPU overflows its stack, with a store relative to its SP: into
+      // its frame (at or above SP) or a push (just below SP, whose writeback is still to come).
+      if (running !== undefined && running !== t.tcb) continue;
+      if (sp >= base + t.stackSize || sp < base - GUARD || addr + PUSH_REACH < sp) continue;
+      if (this.reported.has(t.tcb)) return;
+      this.reported.add(t.tcb);
+      this.overflowed = true;
+      const frames = this.env.backtraceHere();
+      this.env.findings.add({
+        check: 'stack-check',
+        kind: 'overflow',
+        message:
+          `stack overflow in task ${this.env.taskName(t)}: ${size}-byte store at 0x${hex(addr)}, ` +
+          `${base - addr} bytes below its stack [0x${hex(base)}, 0x${hex(base + t.stackSize)}) ` +
+          `(SP 0x${hex(sp)}) at ${this.env.symbolize(cpu.pc, false)}`,
+        task: this.env.taskName(t),
+        pc: cpu.pc,
+        backtrace: frames.map((pc, i) => `#${i} 0x${hex(pc)} ${this.env.symbolize(pc, i > 0)}`),
+        data: { address: `0x${hex(addr)}`, size, stackBase: base, stackSize: t.stackSize, sp },
+      });
+      this.env.stop();
+      return;
+    }
+  }
+}
+
+function hex(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}
