@@ -339,7 +339,10 @@ export async function run(o: RunOptions): Promise<number> {
   await closeAll();
   printStats(ctx, started);
   // A diagnostic that stopped the run said why already; its finding sets the exit code.
-  const stoppedByDiag = diag?.stoppedRun === true && end.kind === 'stop' && end.reason === 'halt';
+  const stoppedByDiag =
+    diag?.stoppedRun === true &&
+    ((end.kind === 'stop' && end.reason === 'halt') ||
+      (end.kind === 'script-failed' && end.why === 'halt'));
   const code = stoppedByDiag ? 0 : endExitCode(end, ctx);
   return diag ? finishDiagnostics(diag, o, say, code) : code;
 }

@@ -43,7 +43,6 @@ export interface StackCheckEnvironment {
 
 export class StackCheck {
   private stacks: TaskInfo[] = [];
-  private readonly reported = new Set<number>();
   /** Where the high-water mark of an exiting task goes. */
   onMark: ((line: string) => void) | null = null;
   overflowed = false;
@@ -91,38 +90,59 @@ export class StackCheck {
   }
 
   private store(addr: number, size: number): void {
+    const t = this.overflowed ? undefined : this.overflowing(addr, size);
+    if (!t) return;
+    // The task list may have changed since it was read (a task created by a path no hook
+    // sees): read it again before calling this an overflow.
+    this.refresh();
+    const again = this.overflowing(addr, size);
+    if (again?.tcb !== t.tcb) return;
+    this.report(again, addr, size);
+  }
+
+  /** The stack this store overflows, if it is one. */
+  private overflowing(addr: number, size: number): TaskInfo | undefined {
     const cpu = this.env.machine.cpu;
     const sp = cpu.r[13]!;
     // An interrupt stack (a static array) may lie just below a task's stack: its SP is not an
     // overflowing task's.
     if (this.env.inStaticObject(sp)) return;
     const running = this.env.tasks()?.runningTcb();
+    // An SP inside another task's stack is that task's (the scheduler switching lists before
+    // it switches stacks): not an overflow of the stack below which the store landed.
+    const owner = this.stacks.find((s) => sp >= s.stackBase && sp < s.stackBase + s.stackSize);
     for (const t of this.stacks) {
+      if (owner !== undefined && owner !== t) continue;
       const base = t.stackBase;
       if (addr >= base || addr + size <= base - GUARD) continue;
       // Only the task on the CPU overflows its stack, with a store relative to its SP: into
       // its frame (at or above SP) or a push (just below SP, whose writeback is still to come).
       if (running !== undefined && running !== t.tcb) continue;
       if (sp >= base + t.stackSize || sp < base - GUARD || addr + PUSH_REACH < sp) continue;
-      if (this.reported.has(t.tcb)) return;
-      this.reported.add(t.tcb);
-      this.overflowed = true;
-      const frames = this.env.backtraceHere();
-      this.env.findings.add({
-        check: 'stack-check',
-        kind: 'overflow',
-        message:
-          `stack overflow in task ${this.env.taskName(t)}: ${size}-byte store at 0x${hex(addr)}, ` +
-          `${base - addr} bytes below its stack [0x${hex(base)}, 0x${hex(base + t.stackSize)}) ` +
-          `(SP 0x${hex(sp)}) at ${this.env.symbolize(cpu.pc, false)}`,
-        task: this.env.taskName(t),
-        pc: cpu.pc,
-        backtrace: frames.map((pc, i) => `#${i} 0x${hex(pc)} ${this.env.symbolize(pc, i > 0)}`),
-        data: { address: `0x${hex(addr)}`, size, stackBase: base, stackSize: t.stackSize, sp },
-      });
-      this.env.stop();
-      return;
+      return t;
     }
+    return undefined;
+  }
+
+  private report(t: TaskInfo, addr: number, size: number): void {
+    const cpu = this.env.machine.cpu;
+    const sp = cpu.r[13]!;
+    const base = t.stackBase;
+    this.overflowed = true;
+    const frames = this.env.backtraceHere();
+    this.env.findings.add({
+      check: 'stack-check',
+      kind: 'overflow',
+      message:
+        `stack overflow in task ${this.env.taskName(t)}: ${size}-byte store at 0x${hex(addr)}, ` +
+        `${base - addr} bytes below its stack [0x${hex(base)}, 0x${hex(base + t.stackSize)}) ` +
+        `(SP 0x${hex(sp)}) at ${this.env.symbolize(cpu.pc, false)}`,
+      task: this.env.taskName(t),
+      pc: cpu.pc,
+      backtrace: frames.map((pc, i) => `#${i} 0x${hex(pc)} ${this.env.symbolize(pc, i > 0)}`),
+      data: { address: `0x${hex(addr)}`, size, stackBase: base, stackSize: t.stackSize, sp },
+    });
+    this.env.stop();
   }
 }
 
