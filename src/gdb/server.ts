@@ -24,6 +24,7 @@ import {
   type ReaderEvent,
 } from './packets.js';
 import { REGISTERS, memoryMapXml, targetXml, type GdbRegister } from './target.js';
+import { GdbThreads, taskRegisterHex, type ThreadProvider } from './threads.js';
 import type { Cpu } from '../core/cpu.js';
 import type { DebugEndpoint } from '../machine/runner.js';
 
@@ -42,9 +43,10 @@ export interface GdbServerOptions {
   exitCode?: () => number;
   /** Symbols for `monitor info`. */
   symbols?: SymbolTable | null;
+  /** The guest OS's tasks, shown to GDB as threads (createTaskThreadProvider); else one thread. */
+  threads?: ThreadProvider;
 }
 
-const THREAD = 'thread:1;';
 const WATCH_KINDS: Record<string, WatchKind> = { '2': 'write', '3': 'read', '4': 'access' };
 const WATCH_REPLY: Record<WatchKind, string> = { write: 'watch', read: 'rwatch', access: 'awatch' };
 
@@ -61,11 +63,14 @@ export class GdbServer implements DebugEndpoint {
   private previousBkpt: BkptHandler | null = null;
   private attached = false;
   private closed = false;
+  private readonly threads: GdbThreads;
 
   constructor(
     readonly machine: Machine,
     private readonly options: GdbServerOptions,
-  ) {}
+  ) {
+    this.threads = new GdbThreads(options.threads);
+  }
 
   /** True from attach() until detach, kill or close: the debugger owns the run loop. */
   get active(): boolean {
@@ -152,8 +157,14 @@ export class GdbServer implements DebugEndpoint {
   }
 
   private stopped(reply: string): void {
+    this.threads.onStop();
     this.lastStop = reply;
     this.reply(reply);
+  }
+
+  /** `thread:ID;` of a T stop reply: the running task (1 without tasks). */
+  private get thread(): string {
+    return `thread:${this.threads.runningId().toString(16)};`;
   }
 
   // ---- running ----
@@ -191,23 +202,25 @@ export class GdbServer implements DebugEndpoint {
       case 'lockup':
         return this.stopped('S0B');
       case 'unhandled':
-        return this.stopped(`T0B${THREAD}`);
+        return this.stopped(`T0B${this.thread}`);
       case 'halt':
         return this.stopped('S02');
       case 'watchpoint': {
         const hit = m.watchHit;
         m.watchHit = null;
-        if (hit === null) return this.stopped(`T05${THREAD}`);
-        return this.stopped(`T05${WATCH_REPLY[hit.kind]}:${hit.address.toString(16)};${THREAD}`);
+        if (hit === null) return this.stopped(`T05${this.thread}`);
+        return this.stopped(
+          `T05${WATCH_REPLY[hit.kind]}:${hit.address.toString(16)};${this.thread}`,
+        );
       }
       case 'breakpoint': {
         const pc = m.cpu.pc;
-        if (!stepped && this.swBreaks.has(pc)) return this.stopped(`T05swbreak:;${THREAD}`);
-        if (!stepped && this.hwBreaks.has(pc)) return this.stopped(`T05hwbreak:;${THREAD}`);
-        return this.stopped(`T05${THREAD}`);
+        if (!stepped && this.swBreaks.has(pc)) return this.stopped(`T05swbreak:;${this.thread}`);
+        if (!stepped && this.hwBreaks.has(pc)) return this.stopped(`T05hwbreak:;${this.thread}`);
+        return this.stopped(`T05${this.thread}`);
       }
       default:
-        return this.stopped(`T05${THREAD}`);
+        return this.stopped(`T05${this.thread}`);
     }
   }
 
@@ -228,7 +241,7 @@ export class GdbServer implements DebugEndpoint {
         cpu.suspendBreakpoint(pc, false);
       }
       if (reason === 'limit' || reason === 'sleep') {
-        if (step) return this.stopped(`T05${THREAD}`);
+        if (step) return this.stopped(`T05${this.thread}`);
       } else return this.reportStop(reason, true);
     }
     this.running = true;
@@ -255,9 +268,14 @@ export class GdbServer implements DebugEndpoint {
     switch (p[0]) {
       case '?':
         return this.lastStop;
-      case 'g':
-        return REGISTERS.map((r) => registerHex(r, cpu)).join('');
+      case 'g': {
+        const saved = this.threads.savedRegisters();
+        if (saved === null) return REGISTERS.map((r) => registerHex(r, cpu)).join('');
+        return REGISTERS.map((_, i) => taskRegisterHex(saved, i, cpu)).join('');
+      }
       case 'G': {
+        // A task that is not running has its registers in its saved context: read-only here.
+        if (this.threads.savedRegisters() !== null) return 'E01';
         const bytes = fromHex(p.slice(1));
         if (bytes === null || bytes.length < REGISTERS_BYTES) throw new BadPacket();
         let offset = 0;
@@ -271,7 +289,9 @@ export class GdbServer implements DebugEndpoint {
         const n = parseHex32(p.slice(1));
         if (n === null) throw new BadPacket();
         const r = REGISTERS[n];
-        return r ? registerHex(r, cpu) : 'E00';
+        if (!r) return 'E00';
+        const saved = this.threads.savedRegisters();
+        return saved === null ? registerHex(r, cpu) : taskRegisterHex(saved, n, cpu);
       }
       case 'P': {
         const [num, val] = p.slice(1).split('=');
@@ -281,6 +301,7 @@ export class GdbServer implements DebugEndpoint {
         const r = REGISTERS[n];
         if (!r) return 'E00';
         if (bytes.length !== r.bitsize / 8) throw new BadPacket();
+        if (this.threads.savedRegisters() !== null) return 'E01';
         writeRegister(r, cpu, bytes, 0);
         return 'OK';
       }
@@ -323,9 +344,9 @@ export class GdbServer implements DebugEndpoint {
         return null;
       }
       case 'H':
-        return 'OK';
+        return this.threads.setThread(p);
       case 'T':
-        return 'OK';
+        return this.threads.alive(p.slice(1));
       case 'Z':
       case 'z':
         return this.breakOrWatch(p[0] === 'Z', p.slice(1));
@@ -350,7 +371,8 @@ export class GdbServer implements DebugEndpoint {
     if (p.startsWith('qSupported')) {
       return (
         `PacketSize=${MAX_PACKET.toString(16)};qXfer:features:read+;qXfer:memory-map:read+;` +
-        'swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+'
+        'swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+' +
+        (this.threads.enabled ? ';qXfer:threads:read+' : '')
       );
     }
     if (p === 'QStartNoAckMode') {
@@ -361,10 +383,11 @@ export class GdbServer implements DebugEndpoint {
     if (p.startsWith('qXfer:features:read:'))
       return this.xfer(p.slice(20), 'target.xml', targetXml());
     if (p.startsWith('qXfer:memory-map:read:')) return this.xfer(p.slice(22), '', memoryMapXml());
+    if (p.startsWith('qXfer:threads:read:') && this.threads.enabled)
+      return this.xfer(p.slice(19), '', this.threads.threadsXml());
     if (p === 'qAttached' || p.startsWith('qAttached:')) return '1';
-    if (p === 'qC') return 'QC1';
-    if (p === 'qfThreadInfo') return 'm1';
-    if (p === 'qsThreadInfo') return 'l';
+    const thread = this.threads.query(p);
+    if (thread !== null) return thread;
     if (p.startsWith('qRcmd,')) {
       const cmd = fromHex(p.slice(6));
       if (cmd === null) throw new BadPacket();
@@ -392,8 +415,8 @@ export class GdbServer implements DebugEndpoint {
   private vPacket(p: string, raw: Uint8Array): string | null {
     if (p === 'vCont?') return 'vCont;c;C;s;S';
     if (p.startsWith('vCont;')) {
-      // One thread: the first action applies to it.
-      const action = p.slice(6).split(';')[0]!.split(':')[0]!;
+      // One CPU: the action for the running task (the first one without tasks) applies to it.
+      const action = this.threads.vContAction(p.slice(6).split(';')) ?? '';
       if (!/^([cs]|[CS][0-9a-fA-F]{2})$/.test(action)) throw new BadPacket();
       this.resume(action[0] === 's' || action[0] === 'S', null);
       return null;
@@ -460,7 +483,7 @@ export class GdbServer implements DebugEndpoint {
     switch (cmd) {
       case 'reset':
         m.reset();
-        this.lastStop = `T05${THREAD}`;
+        this.lastStop = `T05${this.thread}`;
         out = `reset: halted at the reset vector, pc 0x${m.cpu.pc.toString(16).padStart(8, '0')}\n`;
         break;
       case 'halt':
@@ -470,9 +493,14 @@ export class GdbServer implements DebugEndpoint {
       case 'info':
         out = faultReport(m, this.options.symbols ?? null) + '\n';
         break;
+      case 'tasks':
+        out = this.threads.describe();
+        break;
       case 'help':
       case '':
-        out = 'monitor commands: reset (reset and halt), halt, info (registers, fault status)\n';
+        out =
+          'monitor commands: reset (reset and halt), halt, info (registers, fault status)' +
+          (this.threads.enabled ? ', tasks (the OS task list)\n' : '\n');
         break;
       default:
         out = `unknown monitor command '${cmd}' (try 'monitor help')\n`;
