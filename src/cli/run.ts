@@ -15,6 +15,7 @@ import { FlashFile, FlashFileError } from '../host/flashFile.js';
 import type { FlashInterface } from '../peripherals/flash/flash.js';
 import { NodeSemihostingHost } from '../host/semihostingFs.js';
 import { GdbTcpListener } from '../host/gdbTcp.js';
+import { taskThreadsFor } from '../gdb/taskThreads.js';
 import {
   Terminal,
   attachFileSerial,
@@ -84,10 +85,13 @@ export async function run(o: RunOptions): Promise<number> {
   const machine = new Machine({ warn: (m) => say.raw(m + '\n') });
   let terminal: Terminal | null = null;
   // Semihosting's console is the terminal's, which attaches to the runner made after boot.
+  // The diagnostics (attached after boot) watch this console as they watch the USART's.
+  let watchConsole: ((byte: number) => void) | null = null;
   const semihostingConsole = {
     write: (fd: 1 | 2, data: Uint8Array) => {
       if (terminal) terminal.semihosting.write(fd, data);
       else fs.writeSync(fd, data);
+      if (watchConsole && fd === 1) for (const b of data) watchConsole(b);
     },
     read: (max: number) => terminal?.semihosting.read(max) ?? new Uint8Array(0),
   };
@@ -235,7 +239,18 @@ export async function run(o: RunOptions): Promise<number> {
     terminal = new Terminal(runner, {
       onQuit: () => runner.quit('Ctrl-A X'),
       onButton: () => machine.board.click(),
+      onTasks: () => void showTasks(machine, booted.image, say),
     });
+    if (diag) {
+      // The diagnostics watch the console too (nsh's prompt ends a command).
+      const terminalOutput = runner.onConsoleOutput;
+      const d = diag;
+      watchConsole = (byte) => d.consoleByte(byte);
+      runner.onConsoleOutput = (byte) => {
+        terminalOutput(byte);
+        d.consoleByte(byte);
+      };
+    }
     say.terminal = terminal;
     backends.push(terminal);
     // The LEDs on a status line, when the terminal is a person's (not with semihosting's
@@ -375,10 +390,27 @@ function finishDiagnostics(
 
 class SetupError extends Error {}
 
+/** Ctrl-A T: the guest OS's tasks, read from its memory (NuttX's g_tcbinfo). */
+async function showTasks(machine: Machine, image: LoadedImage, say: Messages): Promise<void> {
+  const [{ TaskList, formatTasks }, { busMemory }] = await Promise.all([
+    import('../diagnostics/tasks.js'),
+    import('../diagnostics/guestMemory.js'),
+  ]);
+  const list = TaskList.detect(image.symbols, busMemory(machine.bus));
+  if (!list || list.tasks().length === 0) {
+    say.err('no task list in this image (no g_tcbinfo/g_pidhash, or the OS has not started)');
+    return;
+  }
+  const lines = formatTasks(list, machine.cpu, (pc) => describeAddress(image.symbols, pc));
+  say.raw(lines.join('\r\n') + '\r\n');
+}
+
 async function startGdb(o: RunOptions, runner: Runner, ctx: RunContext): Promise<GdbTcpListener> {
   const { machine, say } = ctx;
   const listener = new GdbTcpListener(machine, {
     symbols: ctx.symbols,
+    // The guest OS's tasks as GDB threads (NuttX's g_tcbinfo), when the image publishes them.
+    threads: ctx.symbols ? taskThreadsFor(ctx.symbols, machine.bus, machine.cpu) : undefined,
     exitCode: () => ctx.semihosting?.exitStatus?.code ?? 0,
     onResume: () => runner.wake(),
     onActivity: () => runner.wake(),

@@ -13,6 +13,7 @@ import type { DiagOptions } from './options.js';
 import { TaskList, type TaskInfo } from './tasks.js';
 import { symbolize, type DebugInfo } from './unwind.js';
 import { TraceCalls } from './traceCalls.js';
+import { PromptWatcher } from './promptWatch.js';
 import { AbiCheck } from './abiCheck.js';
 import { StackCheck } from './stackCheck.js';
 import { NUTTX } from './abi/nuttx.js';
@@ -20,6 +21,8 @@ import { withNewlibErrno } from './abi/newlib.js';
 
 /** Functions a task ends in: NuttX's exit hook, the test OS's task_exit. */
 const TASK_EXIT_FUNCTIONS = ['nxtask_exithook', 'task_exit'];
+/** NuttX's shell prompt: the leak check's checkpoint between two commands. */
+const NSH_PROMPT = 'nsh> ';
 /** The largest main stack scanned as a root (from MSP up to the initial MSP). */
 const MAX_MAIN_STACK = 0x10000;
 
@@ -38,6 +41,9 @@ export class AttachedDiagnostics {
   stack: StackCheck | null = null;
   /** A diagnostic stopped the run (a stack overflow). */
   stoppedRun = false;
+  /** NuttX's shell prompt ends a command: a leak checkpoint. */
+  private readonly prompts = new PromptWatcher(NSH_PROMPT, (command) => this.commandDone(command));
+  private commandSeq = 0;
   private taskList: TaskList | null | undefined;
   /** The reset value of MSP: the main stack's top. */
   private readonly initialMsp: number;
@@ -151,6 +157,27 @@ export class AttachedDiagnostics {
       if (b) exclude.add(b.ptr);
     }
     this.leak.reportLost(`when task ${name} exited`, name, exclude);
+  }
+
+  /**
+   * A byte the guest printed on its console. NuttX's shell prompt ends a command: the blocks
+   * allocated since the previous prompt that nobody can reach any more were lost by it.
+   */
+  consoleByte(byte: number): void {
+    this.prompts.feed(byte);
+  }
+
+  /** The blocks allocated since the previous prompt that nobody can reach were lost by it. */
+  private commandDone(command: string | undefined): void {
+    if (this.leak && command !== undefined) {
+      this.leak.reportLost(
+        `by the nsh command '${command}'`,
+        undefined,
+        undefined,
+        this.commandSeq,
+      );
+    }
+    this.commandSeq = this.leak?.nextSeq ?? 0;
   }
 
   /** The current PC and the return addresses above it. */

@@ -134,6 +134,11 @@ export class LeakCheck {
     }
   }
 
+  /** The sequence number the next allocation gets (a checkpoint's start). */
+  get nextSeq(): number {
+    return this.seq;
+  }
+
   get liveBlocks(): ReadonlyMap<number, Block> {
     return this.live;
   }
@@ -270,14 +275,21 @@ export class LeakCheck {
   /**
    * Reports the unreachable blocks not reported yet (of `task` only, when given), grouped by
    * call site, largest first. `exclude`: blocks that are no roots any more (an exiting task's
-   * stack and TCB). Returns the number of findings.
+   * stack and TCB); `sinceSeq`: only blocks allocated since that checkpoint. Returns the number
+   * of findings.
    */
-  reportLost(when: string, task?: string, exclude: ReadonlySet<number> = new Set()): number {
+  reportLost(
+    when: string,
+    task?: string,
+    exclude: ReadonlySet<number> = new Set(),
+    sinceSeq = 0,
+  ): number {
     const reachable = this.reachable(exclude);
     const groups = new Map<string, Block[]>();
     for (const b of this.live.values()) {
       if (b.reported || reachable.has(b.ptr) || exclude.has(b.ptr)) continue;
       if (task !== undefined && b.task !== task) continue;
+      if (b.seq < sinceSeq) continue;
       const key = b.frames.join(',') + '|' + (b.task ?? '');
       const g = groups.get(key);
       if (g) g.push(b);

@@ -146,7 +146,11 @@ export class TaskList {
    * the context saved in its TCB (undefined where not saved).
    */
   registers(task: TaskInfo, cpu: Cpu): Array<number | undefined> {
-    if (task.running) return [...cpu.r, cpu.xpsr];
+    if (task.running) {
+      const r: Array<number | undefined> = [...cpu.r, cpu.xpsr];
+      r[15] = cpu.pc; // the core keeps r15 at the instruction + 4
+      return r;
+    }
     const regs = this.mem.read32(task.tcb + this.layout.regs);
     return this.layout.regOffsets.map((off) =>
       regs && off !== 0xffff ? this.mem.read32(regs + off) : undefined,

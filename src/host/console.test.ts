@@ -42,7 +42,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe('console escapes', () => {
   it('quits on Ctrl-A X, sends Ctrl-A on Ctrl-A Ctrl-A, swallows other escapes', () => {
     const f = new EscapeFilter();
-    const none = { quit: false, help: false, button: 0 };
+    const none = { quit: false, help: false, button: 0, tasks: 0 };
     expect(f.feed(Buffer.from('ab\x01\x01c'))).toEqual({ ...none, data: [0x61, 0x62, 1, 0x63] });
     expect(f.feed(Buffer.from('\x01'))).toEqual({ ...none, data: [] });
     expect(f.feed(Buffer.from('zq'))).toEqual({ ...none, data: [0x71] });
@@ -57,6 +57,18 @@ describe('console escapes', () => {
       quit: false,
       help: false,
       button: 2,
+      tasks: 0,
+    });
+  });
+
+  it('asks for the task list on Ctrl-A T (either case)', () => {
+    const f = new EscapeFilter();
+    expect(f.feed(Buffer.from('\x01t\x01Tx'))).toEqual({
+      data: [0x78],
+      quit: false,
+      help: false,
+      button: 0,
+      tasks: 2,
     });
   });
 });
@@ -74,11 +86,13 @@ describe('the terminal', () => {
     const { runner, received, deliver } = recordingRunner();
     let quit = 0;
     let button = 0;
+    let tasks = 0;
     const t = new Terminal(runner, {
       input,
       output,
       onQuit: () => quit++,
       onButton: () => button++,
+      onTasks: () => tasks++,
     });
     expect(input.raw).toEqual([true]);
     for (const b of Buffer.from('hi\n')) runner.onConsoleOutput(b);
@@ -91,6 +105,9 @@ describe('the terminal', () => {
     deliver();
     expect(received.get('USART2')).toEqual([0x6c, 0x73, 0x0d, 1]);
     expect(button).toBe(1);
+    input.write('\x01t');
+    await tick();
+    expect(tasks).toBe(1);
     input.write('\x01x');
     await tick();
     expect(quit).toBe(1);

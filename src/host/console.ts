@@ -29,22 +29,30 @@ const CTRL_A = 0x01;
 
 const HELP =
   '\r\nC-a h    print this help\r\nC-a x    exit f4emu\r\nC-a b    press the user button (B1)\r\n' +
+  "C-a t    list the guest OS's tasks (NuttX and OSes that publish g_tcbinfo)\r\n" +
   'C-a C-a  send C-a to the guest\r\n';
 
 /**
  * QEMU's console escapes on the raw input: Ctrl-A X quits, Ctrl-A Ctrl-A sends one Ctrl-A,
- * Ctrl-A H (or ?) prints help, and the board's: Ctrl-A B presses the user button; any other
- * key after Ctrl-A is swallowed.
+ * Ctrl-A H (or ?) prints help, and the board's: Ctrl-A B presses the user button, Ctrl-A T
+ * lists the guest's tasks; any other key after Ctrl-A is swallowed.
  */
 export class EscapeFilter {
   private escaped = false;
 
   /** Splits input into bytes for the guest and commands for the host. */
-  feed(input: Uint8Array): { data: number[]; quit: boolean; help: boolean; button: number } {
+  feed(input: Uint8Array): {
+    data: number[];
+    quit: boolean;
+    help: boolean;
+    button: number;
+    tasks: number;
+  } {
     const data: number[] = [];
     let quit = false;
     let help = false;
     let button = 0;
+    let tasks = 0;
     for (const b of input) {
       if (quit) break;
       if (this.escaped) {
@@ -54,11 +62,13 @@ export class EscapeFilter {
           quit = true; // x, X
         else if (b === 0x68 || b === 0x48 || b === 0x3f)
           help = true; // h, H, ?
-        else if (b === 0x62 || b === 0x42) button++; // b, B
+        else if (b === 0x62 || b === 0x42)
+          button++; // b, B
+        else if (b === 0x74 || b === 0x54) tasks++; // t, T
       } else if (b === CTRL_A) this.escaped = true;
       else data.push(b);
     }
-    return { data, quit, help, button };
+    return { data, quit, help, button, tasks };
   }
 }
 
@@ -111,6 +121,8 @@ export interface TerminalOptions {
   onQuit?: () => void;
   /** Ctrl-A B was typed: press the board's user button. */
   onButton?: () => void;
+  /** Ctrl-A T was typed: list the guest's tasks. */
+  onTasks?: () => void;
 }
 
 /** Semihosting's console as the terminal gives it: writes, and reads that may wait. */
@@ -192,6 +204,7 @@ export class Terminal implements SerialBackend {
     if (this.tty) {
       const f = this.escapes.feed(bytes);
       for (let i = 0; i < f.button; i++) this.options.onButton?.();
+      for (let i = 0; i < f.tasks; i++) this.options.onTasks?.();
       if (f.help) this.output.write(HELP);
       if (f.quit) this.options.onQuit?.();
       data = f.data;
