@@ -77,7 +77,9 @@ describe('--abi-check', () => {
     expect(found[0]).toMatch(
       /^f4emu: abi-check: pthread_mutex_lock\(0x[0-9a-f]+\) at counter_main\+0x2a \(diag\/mutex\.c:42\): this mutex never went through pthread_mutex_init and its bytes \[00 00 00 00 00 00 00 00 00 00 00 00\] are not the image's PTHREAD_MUTEX_INITIALIZER \(g_pthread_mutex_initializer\) \[01 00 00 00 ff ff ff ff 00 00 00 00\]: all zeros is Linux's/,
     );
-    expect(found).toContain('f4emu: abi-check: 1 mutex(es) checked; 1 finding(s)');
+    expect(found).toContain(
+      'f4emu: abi-check: 1 mutex(es) checked, type sizes compared across 5 compilation unit(s); 1 finding(s)',
+    );
   });
 
   it('is silent on the clean twin, which runs to the end', () => {
@@ -86,6 +88,18 @@ describe('--abi-check', () => {
     expect(r.stdout).toContain('counter = 2000 (expected 2000)');
     expect(lines(r.stderr, 'abi-check')).toEqual([
       'f4emu: abi-check: 1 mutex(es) checked; 0 finding(s)',
+    ]);
+  });
+
+  it('names every shared type whose size differs between compilation units (DWARF)', () => {
+    // diag/abisize.c declares Linux's layouts itself, as Rust's libc crate did.
+    const r = f4emu(['run', elf('abisize'), '--semihosting', '--abi-check']);
+    expect(r.code).toBe(6);
+    expect(r.stdout).toContain('abisize: mutex and semaphore calls ok');
+    expect(lines(r.stderr, 'abi-check')).toEqual([
+      'f4emu: abi-check: pthread_mutex_t has different sizes across compilation units: 12 bytes in diag/os/sem.c; 24 bytes in diag/abisize.c',
+      'f4emu: abi-check: sem_t has different sizes across compilation units: 4 bytes in diag/os/sched.c, diag/os/sem.c, diag/os/task.c; 16 bytes in diag/abisize.c',
+      'f4emu: abi-check: 0 mutex(es) checked, type sizes compared across 5 compilation unit(s); 2 finding(s)',
     ]);
   });
 });

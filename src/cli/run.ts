@@ -177,9 +177,11 @@ export async function run(o: RunOptions): Promise<number> {
         import('../diagnostics/unwind.js'),
       ]);
     let debug;
+    let sections;
     if (bytes !== null && booted.image.format === 'elf') {
       try {
-        debug = debugInfoFromSections(readElfSections(bytes), symbols);
+        sections = readElfSections(bytes);
+        debug = debugInfoFromSections(sections, symbols);
       } catch (e) {
         say.err(`${o.image}: no backtraces: ${(e as Error).message}`);
       }
@@ -191,6 +193,7 @@ export async function run(o: RunOptions): Promise<number> {
         o.diag,
         { line: (text) => say.raw(`f4emu: ${text}\n`) },
         debug,
+        sections,
       );
     } catch (e) {
       say.err((e as Error).message);

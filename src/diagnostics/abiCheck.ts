@@ -9,6 +9,9 @@
  * project's test OS does), otherwise NuttX's for the stm32f4discovery defaults (abi/nuttx.ts).
  */
 import type { SymbolTable } from '../loader/elf.js';
+import type { ElfSection } from '../loader/elfSections.js';
+import { compareTypeSizes, typeSizesByUnit } from '../loader/dwarfTypes.js';
+import { ImageError } from '../loader/elf.js';
 import { NUTTX_PTHREAD_MUTEX_INITIALIZER } from './abi/nuttx.js';
 import type { Call, CallHooks } from './callHooks.js';
 import type { Findings } from './findings.js';
@@ -86,6 +89,52 @@ export class AbiCheck {
       data: { mutex: `0x${hex(addr)}`, bytes, initializer: this.initializer },
     });
   }
+}
+
+/** The types whose layout an application and its OS must agree on. */
+const SHARED_TYPES = [
+  'pthread_mutex_t',
+  'pthread_cond_t',
+  'pthread_attr_t',
+  'pthread_mutexattr_t',
+  'sem_t',
+  'struct sockaddr',
+  'struct sockaddr_in',
+  'struct timespec',
+];
+/** Other spellings of them (the test OS renames pthread_mutex_t past newlib's). */
+const ALIASES = new Map([['nx_pthread_mutex_t', 'pthread_mutex_t']]);
+
+/**
+ * Structure sizes each compilation unit was compiled with (DWARF), compared: every type whose
+ * size differs between units is a finding naming each unit and size. Returns the count.
+ */
+export function checkTypeSizes(
+  sections: readonly ElfSection[],
+  findings: Findings,
+  warn: (message: string) => void,
+): number {
+  let units;
+  try {
+    units = typeSizesByUnit(sections, SHARED_TYPES, { aliases: ALIASES });
+  } catch (e) {
+    if (!(e instanceof ImageError)) throw e;
+    warn(`abi-check: the DWARF type information cannot be read: ${e.message}`);
+    return 0;
+  }
+  const mismatches = compareTypeSizes(units, SHARED_TYPES);
+  for (const m of mismatches) {
+    const bySize = new Map<number, string[]>();
+    for (const { unit, size } of m.sizes) bySize.set(size, [...(bySize.get(size) ?? []), unit]);
+    const parts = [...bySize].map(([size, u]) => `${size} bytes in ${u.join(', ')}`);
+    findings.add({
+      check: 'abi-check',
+      kind: 'type-size',
+      message: `${m.name} has different sizes across compilation units: ${parts.join('; ')}`,
+      data: { type: m.name, sizes: m.sizes },
+    });
+  }
+  return units.length;
 }
 
 function fmt(bytes: readonly (number | undefined)[]): string {

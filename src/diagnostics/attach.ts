@@ -14,7 +14,8 @@ import { TaskList, type TaskInfo } from './tasks.js';
 import { symbolize, type DebugInfo } from './unwind.js';
 import { TraceCalls } from './traceCalls.js';
 import { PromptWatcher } from './promptWatch.js';
-import { AbiCheck } from './abiCheck.js';
+import { AbiCheck, checkTypeSizes } from './abiCheck.js';
+import type { ElfSection } from '../loader/elfSections.js';
 import { StackCheck } from './stackCheck.js';
 import { NUTTX } from './abi/nuttx.js';
 import { withNewlibErrno } from './abi/newlib.js';
@@ -39,6 +40,8 @@ export class AttachedDiagnostics {
   trace: TraceCalls | null = null;
   abi: AbiCheck | null = null;
   stack: StackCheck | null = null;
+  /** Compilation units whose DWARF described shared types (--abi-check). */
+  private typeUnits = 0;
   /** A diagnostic stopped the run (a stack overflow). */
   stoppedRun = false;
   /** NuttX's shell prompt ends a command: a leak checkpoint. */
@@ -55,6 +58,8 @@ export class AttachedDiagnostics {
     private readonly out: DiagOutput,
     /** Unwind tables and line info, when the ELF has them (debugInfoFromSections). */
     readonly debug?: DebugInfo,
+    /** The ELF's sections (DWARF type information for --abi-check). */
+    readonly sections: readonly ElfSection[] = [],
   ) {
     this.hooks = new CallHooks(machine.cpu, image.symbols);
     this.memory = busMemory(machine.bus);
@@ -107,6 +112,7 @@ export class AttachedDiagnostics {
         unwind: (call) => this.unwind(call),
         symbolize: (pc) => this.symbolize(pc),
       });
+      this.typeUnits = checkTypeSizes(this.sections, this.findings, (m) => out.line(m));
     }
   }
 
@@ -284,7 +290,8 @@ export class AttachedDiagnostics {
     }
     if (this.abi) {
       lines.push(
-        `abi-check: ${this.abi.checked} mutex(es) checked; ${this.findings.count('abi-check')} finding(s)`,
+        `abi-check: ${this.abi.checked} mutex(es) checked, type sizes compared across ` +
+          `${this.typeUnits} compilation unit(s); ${this.findings.count('abi-check')} finding(s)`,
       );
     }
     if (this.leak) {
@@ -308,6 +315,7 @@ export function attachDiagnostics(
   options: DiagOptions,
   out: DiagOutput,
   debug?: DebugInfo,
+  sections?: readonly ElfSection[],
 ): AttachedDiagnostics {
-  return new AttachedDiagnostics(machine, image, options, out, debug);
+  return new AttachedDiagnostics(machine, image, options, out, debug, sections);
 }
