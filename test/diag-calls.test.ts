@@ -87,7 +87,7 @@ describe('--abi-check', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('counter = 2000 (expected 2000)');
     expect(lines(r.stderr, 'abi-check')).toEqual([
-      'f4emu: abi-check: 1 mutex(es) checked; 0 finding(s)',
+      'f4emu: abi-check: 1 mutex(es) checked, type sizes compared across 5 compilation unit(s); 0 finding(s)',
     ]);
   });
 
