@@ -88,6 +88,7 @@ export class AttachedDiagnostics {
         taskName: (t) => this.taskName(t)!,
         backtraceHere: () => this.backtraceHere(),
         inStaticObject: (addr) => this.objectAt(addr) !== undefined,
+        mainStack: () => this.mainStack(),
         symbolize: (pc, ret) => symbolize(pc, this.image.symbols, this.debug?.lines, ret),
         stop: () => {
           this.stoppedRun = true;
@@ -243,6 +244,31 @@ export class AttachedDiagnostics {
     if (msp <= top && top - msp <= MAX_MAIN_STACK) ranges.push([msp, top]);
     for (const [from, to] of this.taskStacks().values()) ranges.push([from, to]);
     return ranges;
+  }
+
+  /**
+   * The MSP stack's bounds from the linker's symbols: CMSIS (__StackLimit/__StackTop), ST's
+   * CubeMX scripts (_estack - _Min_Stack_Size), others' _sstack/_estack, NuttX's interrupt stack
+   * (g_intstackalloc/g_intstacktop). Undefined when the image does not say where it ends (a
+   * newlib program whose heap grows up to its stack).
+   */
+  mainStack(): { base: number; top: number } | undefined {
+    const v = (n: string) => this.image.symbols.lookup(n)?.value;
+    const pairs: Array<[number | undefined, number | undefined]> = [
+      [v('__StackLimit'), v('__StackTop') ?? v('_estack') ?? this.initialMsp],
+      [v('g_intstackalloc'), v('g_intstacktop')],
+      [v('_sstack'), v('_estack')],
+      [v('__stack_start__'), v('__stack_end__')],
+    ];
+    const top = v('_estack');
+    const min = v('_Min_Stack_Size');
+    if (top !== undefined && min !== undefined) pairs.push([top - min, top]);
+    for (const [base, end] of pairs) {
+      if (base !== undefined && end !== undefined && end > base && end - base <= 0x40000) {
+        return { base: base >>> 0, top: end >>> 0 };
+      }
+    }
+    return undefined;
   }
 
   /** The data object (symbol with a size) holding addr: [start, end). */

@@ -5,7 +5,9 @@
  * task writing the heap block under someone's stack. The finding names the task, the PC, the
  * address and the backtrace; the talk found this one with a watchpoint at the stack's end.
  * At each task's exit (and at the end) its high-water mark is reported, from NuttX's stack
- * coloration (unused words still hold 0xdeadbeef).
+ * coloration (unused words still hold 0xdeadbeef). The main (MSP) stack is checked the same way
+ * when the linker's symbols say where it ends (CMSIS's __StackLimit, ST's _estack minus
+ * _Min_Stack_Size, NuttX's interrupt stack), owned by whatever runs on MSP.
  *
  * (A store below the base is an overflow when the running task makes it relative to its SP:
  * into its frame, or a push whose SP writeback is still to come.)
@@ -39,7 +41,12 @@ export interface StackCheckEnvironment {
   inStaticObject(addr: number): boolean;
   /** Ends the run (or hands the target to an attached debugger). */
   stop(): void;
+  /** The main (MSP) stack from the linker's symbols, when they say where it ends. */
+  mainStack(): { base: number; top: number } | undefined;
 }
+
+/** The main stack as a pseudo-task (no TCB). */
+const MAIN_STACK_TCB = 0xffffffff;
 
 export class StackCheck {
   private stacks: TaskInfo[] = [];
@@ -49,6 +56,7 @@ export class StackCheck {
 
   constructor(private readonly env: StackCheckEnvironment) {
     env.machine.bus.onGuardWrite = (addr, size) => this.store(addr, size);
+    this.refresh(); // the main stack is known from the start
     for (const name of TASK_START) {
       env.hooks.hook(name, () => () => this.refresh());
     }
@@ -58,6 +66,24 @@ export class StackCheck {
   refresh(): void {
     const list = this.env.tasks();
     this.stacks = (list?.tasks() ?? []).filter((t) => t.stackSize > 0 && t.stackBase !== 0);
+    const main = this.env.mainStack();
+    // The MSP stack, unless it is a task's too (NuttX's idle task runs on it).
+    if (
+      main &&
+      !this.stacks.some((t) => t.stackBase <= main.base && main.base < t.stackBase + t.stackSize)
+    ) {
+      this.stacks.push({
+        pid: -1,
+        name: 'main stack (MSP)',
+        state: 0,
+        stateName: '',
+        priority: 0,
+        tcb: MAIN_STACK_TCB,
+        stackBase: main.base,
+        stackSize: main.top - main.base,
+        running: false,
+      });
+    }
     this.env.machine.bus.setWriteGuards(
       this.stacks.map((t) => ({ address: (t.stackBase - GUARD) >>> 0, length: GUARD })),
     );
@@ -76,7 +102,7 @@ export class StackCheck {
   /** "task X used N of M bytes of its stack" from the coloration, if the stack has one. */
   mark(t: TaskInfo): string | undefined {
     const list = this.env.tasks();
-    if (!list) return undefined;
+    if (!list || t.tcb === MAIN_STACK_TCB) return undefined;
     const unused = list.unusedStack(t);
     if (unused === 0) return undefined; // no coloration (or every byte used)
     const used = t.stackSize - unused;
@@ -117,11 +143,18 @@ export class StackCheck {
       if (addr >= base || addr + size <= base - GUARD) continue;
       // Only the task on the CPU overflows its stack, with a store relative to its SP: into
       // its frame (at or above SP) or a push (just below SP, whose writeback is still to come).
-      if (running !== undefined && running !== t.tcb) continue;
+      // The main stack's owner is whoever runs on MSP (handlers, or thread mode with SPSEL 0).
+      if (t.tcb === MAIN_STACK_TCB) {
+        if (cpu.ipsr === 0 && (cpu.control & 2) !== 0) continue;
+      } else if (running !== undefined && running !== t.tcb) continue;
       if (sp >= base + t.stackSize || sp < base - GUARD || addr + PUSH_REACH < sp) continue;
       return t;
     }
     return undefined;
+  }
+
+  private label(t: TaskInfo): string {
+    return t.tcb === MAIN_STACK_TCB ? 'the main stack (MSP)' : `task ${this.env.taskName(t)}`;
   }
 
   private report(t: TaskInfo, addr: number, size: number): void {
@@ -134,10 +167,10 @@ export class StackCheck {
       check: 'stack-check',
       kind: 'overflow',
       message:
-        `stack overflow in task ${this.env.taskName(t)}: ${size}-byte store at 0x${hex(addr)}, ` +
+        `stack overflow in ${this.label(t)}: ${size}-byte store at 0x${hex(addr)}, ` +
         `${base - addr} bytes below its stack [0x${hex(base)}, 0x${hex(base + t.stackSize)}) ` +
         `(SP 0x${hex(sp)}) at ${this.env.symbolize(cpu.pc, false)}`,
-      task: this.env.taskName(t),
+      task: t.tcb === MAIN_STACK_TCB ? undefined : this.env.taskName(t),
       pc: cpu.pc,
       backtrace: frames.map((pc, i) => `#${i} 0x${hex(pc)} ${this.env.symbolize(pc, i > 0)}`),
       data: { address: `0x${hex(addr)}`, size, stackBase: base, stackSize: t.stackSize, sp },
