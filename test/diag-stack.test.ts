@@ -5,9 +5,10 @@
  * naming the task, the PC and the backtrace; the clean twin runs to the end and only its
  * high-water mark (the program's own figure) is reported.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { f4emu, ROOT } from './helpers/cli.js';
+import { CLI, f4emu, ROOT } from './helpers/cli.js';
 
 const STACKOVER = path.join(ROOT, 'firmware/prebuilt/diag/stackover.elf');
 
@@ -55,4 +56,33 @@ describe('--stack-check', () => {
     const count = (s: string) => /instructions=(\d+) cycles=(\d+)/.exec(s)?.slice(1);
     expect(count(r.stderr)).toEqual(count(plain.stderr));
   });
+});
+
+const haveGdb = spawnSync('gdb-multiarch', ['--version']).status === 0;
+
+describe.skipIf(!haveGdb)('--stack-check with GDB attached', () => {
+  it('hands the overflow to the debugger as SIGTRAP in the overflowing task’s thread', async () => {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', STACKOVER, '--semihosting', '--stack-check', '--gdb', '0', '--wait-gdb'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!/127\.0\.0\.1:(\d+)/.test(stderr) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const port = /127\.0\.0\.1:(\d+)/.exec(stderr)![1];
+    const gdb = spawnSync(
+      'gdb-multiarch',
+      ['-q', '-batch', '-ex', 'set pagination off', '-ex', `target remote 127.0.0.1:${port}`,
+        '-ex', 'continue', '-ex', 'bt 2', '-ex', 'kill', STACKOVER], // prettier-ignore
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    await new Promise((r) => child.on('close', r));
+    expect(gdb.stdout).toMatch(/Thread \d+ "parser" received signal SIGTRAP/);
+    expect(gdb.stdout).toMatch(/#0 .*parse_list .*depth=depth@entry=12/);
+    expect(stderr).toContain('stack-check: stack overflow in task parser (pid 2)');
+  }, 90_000);
 });

@@ -359,8 +359,8 @@ export async function run(o: RunOptions): Promise<number> {
   // A diagnostic that stopped the run said why already; its finding sets the exit code.
   const stoppedByDiag =
     diag?.stoppedRun === true &&
-    ((end.kind === 'stop' && end.reason === 'halt') ||
-      (end.kind === 'script-failed' && end.why === 'halt'));
+    ((end.kind === 'stop' && end.reason === 'breakpoint') ||
+      (end.kind === 'script-failed' && end.why === 'breakpoint'));
   const code = stoppedByDiag ? 0 : endExitCode(end, ctx);
   return diag ? finishDiagnostics(diag, o, say, code) : code;
 }

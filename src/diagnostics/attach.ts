@@ -92,7 +92,8 @@ export class AttachedDiagnostics {
         symbolize: (pc, ret) => symbolize(pc, this.image.symbols, this.debug?.lines, ret),
         stop: () => {
           this.stoppedRun = true;
-          machine.requestStop('halt');
+          // As a breakpoint does: an attached GDB gets SIGTRAP in the overflowing thread.
+          machine.requestStop('breakpoint');
         },
       });
       this.stack.onMark = (line) => out.line(line);

@@ -41,7 +41,7 @@ describe('--stack-check on the main stack', () => {
       { name: 'loop', value: CODE | 1, size: 4, type: 2 },
     ]);
     const reason = m.run(10_000);
-    expect(reason).toBe('halt');
+    expect(reason).toBe('breakpoint');
     expect(diag.stoppedRun).toBe(true);
     const [f] = diag.findings.list;
     expect(f?.message).toBe(

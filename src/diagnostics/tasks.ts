@@ -114,12 +114,18 @@ export class TaskList {
       const t = this.read(tcb, running);
       if (t) out.push(t);
     }
+    // The task in the Running state is the one on the CPU (NuttX keeps it so for this_task());
+    // the list head can lag behind while the scheduler switches.
+    const byState = out.filter((t) => t.state === RUNNING_STATE);
+    if (byState.length === 1) for (const t of out) t.running = t === byState[0];
     return out.sort((a, b) => a.pid - b.pid);
   }
 
   current(): TaskInfo | undefined {
     const tcb = this.runningTcb();
-    return tcb === undefined ? undefined : this.read(tcb, tcb);
+    const head = tcb === undefined ? undefined : this.read(tcb, tcb);
+    if (head?.state === RUNNING_STATE) return head;
+    return this.tasks().find((t) => t.running) ?? head;
   }
 
   private read(tcb: number, running: number | undefined): TaskInfo | undefined {
