@@ -274,8 +274,7 @@ export class AttachedDiagnostics {
 
   /** The data object (symbol with a size) holding addr: [start, end). */
   private objectAt(addr: number): [number, number] | undefined {
-    const name = this.image.symbols.describe(addr)?.replace(/\+0x[0-9a-f]+$/, '');
-    const sym = name === undefined ? undefined : this.image.symbols.lookup(name);
+    const sym = this.image.symbols.containing(addr);
     if (!sym || sym.size === 0) return undefined;
     return [sym.value >>> 0, (sym.value + sym.size) >>> 0];
   }

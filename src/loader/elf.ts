@@ -4,6 +4,8 @@
  * raises an ImageError with one clear sentence.
  */
 
+import { demangleRust } from './rustDemangle.js';
+
 export class ImageError extends Error {}
 
 export interface Segment {
@@ -52,8 +54,8 @@ export class SymbolTable {
     return this.byName.get(name);
   }
 
-  /** "name+0x12" for an address inside (or just after) a known symbol, else undefined. */
-  describe(address: number): string | undefined {
+  /** The function or object symbol whose range holds `address` (or just after a sizeless one). */
+  containing(address: number): ElfSymbol | undefined {
     const addr = address & ~1;
     let lo = 0;
     let hi = this.sorted.length - 1;
@@ -70,7 +72,17 @@ export class SymbolTable {
     const off = addr - (best.value & ~1);
     if (best.size !== 0 && off >= best.size) return undefined;
     if (best.size === 0 && off > 0x1000) return undefined;
-    return off === 0 ? best.name : `${best.name}+0x${off.toString(16)}`;
+    return best;
+  }
+
+  /** "name+0x12" for an address inside (or just after) a known symbol, else undefined. */
+  describe(address: number): string | undefined {
+    const best = this.containing(address);
+    if (!best) return undefined;
+    const off = (address & ~1) - (best.value & ~1);
+    // Rust's mangled names read as paths (`<std::..::Mutex>::lock`) in every report.
+    const name = best.name.charCodeAt(0) === 0x5f ? demangleRust(best.name) : best.name;
+    return off === 0 ? name : `${name}+0x${off.toString(16)}`;
   }
 }
 
