@@ -62,6 +62,12 @@ export class AttachedDiagnostics {
     readonly sections: readonly ElfSection[] = [],
   ) {
     this.hooks = new CallHooks(machine.cpu, image.symbols);
+    if (image.symbols.size === 0) {
+      out.line(
+        `diagnostics: the image has no symbols (a ${image.format === 'elf' ? 'stripped ELF' : `.${image.format} file`}): ` +
+          'they need the ELF with its symbol table to find functions, tasks and stacks',
+      );
+    }
     this.memory = busMemory(machine.bus);
     this.initialMsp = machine.cpu.r[13]!;
     this.findings.onFinding = (f) => out.line(formatFinding(f));
