@@ -14,7 +14,7 @@ import { compareTypeSizes, typeSizesByUnit } from '../loader/dwarfTypes.js';
 import { ImageError } from '../loader/elf.js';
 import { NUTTX_PTHREAD_MUTEX_INITIALIZER } from './abi/nuttx.js';
 import type { Call, CallHooks } from './callHooks.js';
-import type { Findings } from './findings.js';
+import { backtraceLines, hex8, type Findings } from './findings.js';
 import type { GuestMemory } from './guestMemory.js';
 
 const USES = ['pthread_mutex_lock', 'pthread_mutex_trylock', 'pthread_mutex_timedlock'];
@@ -80,13 +80,13 @@ export class AbiCheck {
       check: 'abi-check',
       kind: 'uninitialised-mutex',
       message:
-        `${name}(0x${hex(addr)}) at ${site}: this mutex never went through pthread_mutex_init ` +
+        `${name}(0x${hex8(addr)}) at ${site}: this mutex never went through pthread_mutex_init ` +
         `and its bytes [${fmt(bytes)}] are not ${this.initializerSource} [${fmt(this.initializer)}]` +
         `${linux}; the OS may see it as held`,
       task: this.env.currentTask(),
       pc: frames[0],
-      backtrace: frames.map((pc, i) => `#${i} 0x${hex(pc)} ${this.env.symbolize(pc)}`),
-      data: { mutex: `0x${hex(addr)}`, bytes, initializer: this.initializer },
+      backtrace: backtraceLines(frames, (pc) => this.env.symbolize(pc)),
+      data: { mutex: `0x${hex8(addr)}`, bytes, initializer: this.initializer },
     });
   }
 }
@@ -139,8 +139,4 @@ export function checkTypeSizes(
 
 function fmt(bytes: readonly (number | undefined)[]): string {
   return bytes.map((b) => (b === undefined ? '??' : b.toString(16).padStart(2, '0'))).join(' ');
-}
-
-function hex(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0');
 }

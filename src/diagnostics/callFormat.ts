@@ -11,7 +11,6 @@ import {
   decodeFlags,
   decodeOpenFlags,
   decodeSocketType,
-  errnoText,
   explainMisread,
   explainUnknown,
   formatNumber,
@@ -38,7 +37,7 @@ export interface FormatOptions {
 const DEFAULT_MAX_STRING = 64;
 
 /** A C string from guest memory, quoted, escaped; the address if the first byte is unreadable. */
-export function readCString(mem: GuestMemory, addr: number, max = DEFAULT_MAX_STRING): string {
+export function quoteCString(mem: GuestMemory, addr: number, max = DEFAULT_MAX_STRING): string {
   if (addr === 0) return 'NULL';
   let out = '';
   for (let i = 0; i < max; i++) {
@@ -229,7 +228,7 @@ function formatArg(
     case 'function':
       return v === 0 ? 'NULL' : (opts.symbolize?.(v) ?? hex(v));
     case 'cstring':
-      return readCString(mem, v, opts.maxString);
+      return quoteCString(mem, v, opts.maxString);
     case 'sockaddr':
       return formatSockaddr(mem, v, abi);
     case 'socket-domain':
@@ -313,7 +312,7 @@ export function failureCode(
   }
 }
 
-/** `= 3`, `= -1 EINVAL (Invalid argument)`, `= NULL ENOMEM (Out of memory)`, `= EBUSY`. */
+/** `= 3`, `= -1 EINVAL`, `= NULL ENOMEM`, `= EBUSY`. */
 export function formatReturn(
   sig: CallSignature,
   ret: number,
@@ -323,8 +322,7 @@ export function formatReturn(
   const abi = opts.abi ?? NUTTX;
   const withErrno = (shown: string): string => {
     if (errno === undefined || errno === 0) return `= ${shown}`;
-    const text = errnoText(errno, abi);
-    return `= ${shown} ${decodeErrno(errno, abi)}${text === undefined ? '' : ` (${text})`}`;
+    return `= ${shown} ${decodeErrno(errno, abi)}`;
   };
   switch (sig.returns) {
     case 'int':

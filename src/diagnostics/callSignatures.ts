@@ -11,12 +11,9 @@
  * sys/stat.h, sys/mount.h, pthread.h, semaphore.h, sched.h, stdlib.h, malloc.h).
  */
 
-/** What the tracer can read of guest memory; undefined where nothing answers (unmapped). */
-export interface GuestMemory {
-  read8(addr: number): number | undefined;
-  read16(addr: number): number | undefined;
-  read32(addr: number): number | undefined;
-}
+import type { GuestMemory } from './guestMemory.js';
+
+export type { GuestMemory };
 
 export type ArgKind =
   | 'int' // signed decimal
@@ -252,7 +249,7 @@ export {
   formatSockaddr,
   formatTraceLine,
   mutexHoldsLinuxInitializer,
-  readCString,
+  quoteCString,
   type DiagnoseOptions,
   type FormatOptions,
 } from './callFormat.js';

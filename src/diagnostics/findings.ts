@@ -39,6 +39,19 @@ export class Findings {
   }
 }
 
+/** `#i 0x0800abcd f+0x12 (x.c:42)` lines for a backtrace (return addresses, innermost first). */
+export function backtraceLines(
+  frames: readonly number[],
+  symbolize: (pc: number, index: number) => string,
+): string[] {
+  return frames.map((pc, i) => `#${i} 0x${hex8(pc)} ${symbolize(pc, i)}`);
+}
+
+/** An address as 8 hex digits. */
+export function hex8(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}
+
 /** The finding as text: its line, then its backtrace indented. */
 export function formatFinding(f: Finding): string {
   const lines = [`${f.check}: ${f.message}`];

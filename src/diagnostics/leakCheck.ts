@@ -17,7 +17,7 @@
 import type { Cpu } from '../core/cpu.js';
 import type { SymbolTable } from '../loader/elf.js';
 import type { Call, CallHooks } from './callHooks.js';
-import { Findings, groupDigits } from './findings.js';
+import { backtraceLines, Findings, groupDigits, hex8 } from './findings.js';
 import type { GuestMemory } from './guestMemory.js';
 
 type Kind = 'malloc' | 'calloc' | 'realloc' | 'memalign' | 'free';
@@ -219,7 +219,7 @@ export class LeakCheck {
     if (first) {
       this.report(
         'double-free',
-        `double ${what} of 0x${hex(ptr)}, already freed at ${this.describeSite(first)}`,
+        `double ${what} of 0x${hex8(ptr)}, already freed at ${this.describeSite(first)}`,
         site,
         0,
         {
@@ -231,9 +231,9 @@ export class LeakCheck {
     }
     const inside = this.blockContaining(ptr);
     const why = inside
-      ? `inside the ${groupDigits(inside.size)}-byte block at 0x${hex(inside.ptr)} allocated at ${this.describeSite(inside.frames)}`
+      ? `inside the ${groupDigits(inside.size)}-byte block at 0x${hex8(inside.ptr)} allocated at ${this.describeSite(inside.frames)}`
       : 'not a block the allocator returned';
-    this.report('invalid-free', `invalid ${what} of 0x${hex(ptr)}: ${why}`, site, 0, { ptr });
+    this.report('invalid-free', `invalid ${what} of 0x${hex8(ptr)}: ${why}`, site, 0, { ptr });
   }
 
   private release(ptr: number): void {
@@ -267,7 +267,7 @@ export class LeakCheck {
       task,
       pc: frames[0],
       bytes,
-      backtrace: frames.map((pc, i) => `#${i} 0x${hex(pc)} ${this.env.symbolize(pc)}`),
+      backtrace: backtraceLines(frames, (pc) => this.env.symbolize(pc)),
       data,
     });
   }
@@ -309,7 +309,7 @@ export class LeakCheck {
         `${groupDigits(bytes)} bytes in ${blocks} never freed (${when}), allocated${by} at ${this.describeSite(g[0]!.frames)}`,
         g[0]!.frames,
         bytes,
-        { blocks: g.map((b) => ({ ptr: `0x${hex(b.ptr)}`, size: b.size })) },
+        { blocks: g.map((b) => ({ ptr: `0x${hex8(b.ptr)}`, size: b.size })) },
         g[0]!.task,
       );
     }
@@ -385,8 +385,4 @@ export class LeakCheck {
 
 function total(blocks: Block[]): number {
   return blocks.reduce((n, b) => n + b.size, 0);
-}
-
-function hex(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0');
 }

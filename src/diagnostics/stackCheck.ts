@@ -17,7 +17,7 @@
  */
 import type { Machine } from '../machine/machine.js';
 import type { CallHooks } from './callHooks.js';
-import type { Findings } from './findings.js';
+import { backtraceLines, hex8, type Findings } from './findings.js';
 import type { TaskInfo, TaskList } from './tasks.js';
 
 /** How far below a stack's base a store is still recognised as that stack's overflow. */
@@ -167,18 +167,14 @@ export class StackCheck {
       check: 'stack-check',
       kind: 'overflow',
       message:
-        `stack overflow in ${this.label(t)}: ${size}-byte store at 0x${hex(addr)}, ` +
-        `${base - addr} bytes below its stack [0x${hex(base)}, 0x${hex(base + t.stackSize)}) ` +
-        `(SP 0x${hex(sp)}) at ${this.env.symbolize(cpu.pc, false)}`,
+        `stack overflow in ${this.label(t)}: ${size}-byte store at 0x${hex8(addr)}, ` +
+        `${base - addr} bytes below its stack [0x${hex8(base)}, 0x${hex8(base + t.stackSize)}) ` +
+        `(SP 0x${hex8(sp)}) at ${this.env.symbolize(cpu.pc, false)}`,
       task: t.tcb === MAIN_STACK_TCB ? undefined : this.env.taskName(t),
       pc: cpu.pc,
-      backtrace: frames.map((pc, i) => `#${i} 0x${hex(pc)} ${this.env.symbolize(pc, i > 0)}`),
-      data: { address: `0x${hex(addr)}`, size, stackBase: base, stackSize: t.stackSize, sp },
+      backtrace: backtraceLines(frames, (pc, i) => this.env.symbolize(pc, i > 0)),
+      data: { address: `0x${hex8(addr)}`, size, stackBase: base, stackSize: t.stackSize, sp },
     });
     this.env.stop();
   }
-}
-
-function hex(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0');
 }

@@ -22,7 +22,7 @@ import {
   type CallSignature,
 } from './callSignatures.js';
 import type { OsAbi } from './abi/table.js';
-import type { Findings } from './findings.js';
+import { backtraceLines, type Findings } from './findings.js';
 import type { GuestMemory } from './guestMemory.js';
 
 /** Traced unless named: the allocator is busy and has --leak-check. */
@@ -150,10 +150,7 @@ export class TraceCalls {
         message: `${text} — ${finding}`,
         task: running.task,
         pc: frames[0],
-        backtrace: frames.map(
-          (pc, i) =>
-            `#${i} 0x${(pc >>> 0).toString(16).padStart(8, '0')} ${this.env.symbolize(pc)}`,
-        ),
+        backtrace: backtraceLines(frames, (pc) => this.env.symbolize(pc)),
         data: { function: sig.name, args, ret: ret.r0 | 0, errno },
       });
     };
@@ -173,11 +170,11 @@ export class TraceCalls {
   }
 }
 
-/** A function the table does not know: four words in, an int out. */
+/** A function the table does not know: four words in, one word out (shown in hex). */
 function genericSignature(name: string): CallSignature {
   return {
     name,
-    returns: 'int',
+    returns: 'pointer-value',
     args: ['a0', 'a1', 'a2', 'a3'].map((n) => ({ name: n, kind: 'hex' as const })),
   };
 }

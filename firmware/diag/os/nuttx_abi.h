@@ -1,7 +1,7 @@
 /*
  * NuttX's values for the constants a POSIX program passes to socket(), setsockopt(), ioctl() and
- * fcntl(), copied from NuttX (include/sys/socket.h, include/netinet/in.h, include/fcntl.h,
- * include/nuttx/fs/ioctl.h). A program built against Linux's headers (as Rust's libc crate was,
+ * fcntl(): the numbers only, written by us after reading NuttX's include/sys/socket.h,
+ * include/netinet/in.h, include/fcntl.h and include/nuttx/fs/ioctl.h (no text taken from them). A program built against Linux's headers (as Rust's libc crate was,
  * in the talk this firmware reproduces) passes Linux's numbers instead; the LINUX_* values below
  * are those, for the diag programs that make that mistake on purpose.
  *

@@ -6,7 +6,6 @@ import {
   decodeOpenFlags,
   decodeSocketType,
   encodeFlags,
-  errnoText,
   explainMisread,
   explainUnknown,
   nameOf,
@@ -92,11 +91,8 @@ describe('NuttX values (include/ of NuttX 13.0.1-RC0)', () => {
     }
   });
 
-  it('gives a strerror text for every NuttX errno', () => {
-    for (const name of Object.keys(n.errno)) {
-      expect(NUTTX.errnoText[name], name).toBeTruthy();
-    }
-    expect(errnoText(22)).toBe('Invalid argument');
+  it('names errno numbers as NuttX does', () => {
+    expect(decodeErrno(22)).toBe('EINVAL');
     expect(decodeErrno(11)).toBe('EAGAIN'); // not EWOULDBLOCK
     expect(decodeErrno(999)).toBe('errno 999');
   });

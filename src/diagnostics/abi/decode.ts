@@ -93,12 +93,6 @@ export function decodeErrno(n: number, abi: OsAbi = NUTTX): string {
   return nameOf(abi.tables.errno, n) ?? `errno ${n}`;
 }
 
-/** The errno's strerror() text in that OS, if known. */
-export function errnoText(n: number, abi: OsAbi = NUTTX): string | undefined {
-  const name = nameOf(abi.tables.errno, n);
-  return name === undefined ? undefined : abi.errnoText[name];
-}
-
 /** The kind's field mask inside flag words (socket type, open access mode); 0 for plain sets. */
 function fieldMaskOf(kind: AbiKind, abi: OsAbi): number {
   if (kind === 'socketFlag') return abi.socketTypeMask;

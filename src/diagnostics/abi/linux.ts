@@ -506,7 +506,6 @@ export const LINUX_ARM: OsAbi = {
   tables,
   socketTypeMask: 0xf, // SOCK_TYPE_MASK
   openAccessMask: 3, // O_ACCMODE
-  errnoText: {},
 };
 
 /**

@@ -34,12 +34,7 @@ const TIOC = 0x0100;
 const FIOC = 0x0300;
 const SIOC = 0x0700;
 
-const errno: ConstTable = Object.fromEntries(
-  Object.entries(NUTTX_ERRNO).map(([name, [value]]) => [name, value]),
-);
-const errnoText: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(NUTTX_ERRNO).map(([name, [, text]]) => [name, text]),
-);
+const errno: ConstTable = NUTTX_ERRNO;
 
 /** sys/socket.h PF_* (AF_* are defined as the PF_* values; AF_ listed first to decode as AF_). */
 const addressFamily: ConstTable = {
@@ -452,7 +447,6 @@ export const NUTTX: OsAbi = {
   tables,
   socketTypeMask: 0xf, // SOCK_TYPE_MASK
   openAccessMask: 3, // O_ACCMODE
-  errnoText,
 };
 
 /**

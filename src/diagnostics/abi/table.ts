@@ -79,6 +79,4 @@ export interface OsAbi {
   /** Masks of the enumerated fields inside flag words (socket type: SOCK_TYPE_MASK). */
   readonly socketTypeMask: number;
   readonly openAccessMask: number;
-  /** strerror() text by errno name, when known. */
-  readonly errnoText: Readonly<Record<string, string>>;
 }
