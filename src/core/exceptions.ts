@@ -70,6 +70,12 @@ export class ExceptionUnit {
   onLockup: (info: LockupInfo) => void = () => {};
   /** A diagnostic log watching exceptions, or null (the usual case). */
   observer: ExceptionObserver | null = null;
+  /**
+   * Called after each completed exception return with the full EXC_RETURN value (0xFFFFFFFD:
+   * back to thread mode on the process stack, whose SP cpu.r[13] now holds), or null. Checked
+   * once per return, never per instruction: --stack-check learns task stacks from it.
+   */
+  onExceptionReturn: ((excReturn: number) => void) | null = null;
 
   constructor(
     private readonly cpu: Cpu,
@@ -321,6 +327,7 @@ export class ExceptionUnit {
     if (toThread && this.scb.scr & 2 && nvic.activeCount() === 0) cpu.sleeping = true; // SLEEPONEXIT
     cpu.requestAttention();
     if (this.observer !== null) this.observer.returned(returning, cpu.nextPc);
+    if (this.onExceptionReturn !== null) this.onExceptionReturn((excReturn | 0xf0000000) >>> 0);
   }
 
   /**
