@@ -1,6 +1,6 @@
 /**
  * The f4emu command. `f4emu run <image>` loads firmware into a virtual STM32F4Discovery and runs
- * it (./run.ts); the guest's semihosting exit status becomes the exit code. Other exit codes:
+ * it (./run.ts); `f4emu web` serves the board's web page (./web.ts). The guest's semihosting exit status becomes the exit code. Other exit codes:
  *   2 bad usage or bad image, 3 lockup or unhandled fault, 4 instruction limit or timeout,
  *   5 an --expect text did not appear in time, 70 internal error.
  */
@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { USAGE, UsageError, parseRunArgs } from './options.js';
 import { EXIT_USAGE } from './report.js';
 import { run } from './run.js';
+import { serveWeb } from './web.js';
 import { logHelp } from '../diagnostics/log.js';
 
 export { EXIT_USAGE, EXIT_FAULT, EXIT_LIMIT, EXIT_EXPECT } from './report.js';
@@ -29,8 +30,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`f4emu ${version()}\n`);
     return 0;
   }
+  if (command === 'web') return serveWeb(rest);
   if (command !== 'run') {
-    process.stderr.write(`f4emu: unknown command '${command}' (try 'f4emu run <image>')\n`);
+    process.stderr.write(
+      `f4emu: unknown command '${command}' (try 'f4emu run <image>' or 'f4emu web')\n`,
+    );
     return EXIT_USAGE;
   }
   if (rest.includes('--version')) {

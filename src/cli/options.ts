@@ -9,6 +9,7 @@ import { parseNetOption, type UserNetOptions } from '../net/options.js';
 
 export const USAGE = `usage: f4emu run <image.elf|.bin|.hex> [options]
        f4emu run --flash-file PATH [options]    boot what a saved flash file holds
+       f4emu web [--port N] [--bind ADDR]       serve the board's web page (npm run build:web)
        f4emu --version | --help
 
 Every option combines with every other: the console, scripts, --serial ports, --gdb, --trace,
