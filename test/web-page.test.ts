@@ -172,6 +172,15 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('the board’s web page in ch
     await page.screenshot({ path: path.join(SHOTS, 'http.png') });
     const r = await page.evaluate(() => window.f4emu.http('/no-such-page'));
     expect(r.status).toBe(404);
+    // The frames as a pcap file, from the panel's button.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('pcap').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('f4emu-demo.pcap');
+    const pcap = fs.readFileSync((await download.path())!);
+    expect(pcap.readUInt32LE(0)).toBe(0xa1b23c4d); // nanosecond pcap
+    expect(pcap.length).toBeGreaterThan(24 + 10 * 54); // DHCP, ARP and the two exchanges
   });
 
   it('keeps the flash-stored boot counter across a reload, until the flash is erased', async () => {

@@ -16,7 +16,7 @@ const SVC = fs.readFileSync(path.join(ROOT, 'firmware/prebuilt/tests/svc.elf'));
 
 class Harness {
   events: WorkerEvent[] = [];
-  session = new BoardSession(nodeRunnerHost, (e) => this.events.push(e));
+  session: BoardSession;
   private waiters: (() => void)[] = [];
 
   constructor() {
@@ -147,6 +147,18 @@ describe('the page worker’s board session', () => {
     const stop = await h.until(() => h.events.find((e) => e.type === 'stopped'));
     expect(stop).toMatchObject({ exitCode: 0, reason: 'the firmware exited with status 0' });
     expect(h.console()).toMatch(/passed/i);
+  });
+
+  it('hands another USART’s output to the serial panel', async () => {
+    h = new Harness();
+    h.load(fs.readFileSync(path.join(ROOT, 'firmware/prebuilt/periph/periph_dma.elf')), 'dma.elf');
+    await h.until(() => h.events.find((e) => e.type === 'stopped'));
+    const usart3 = h.events.flatMap((e) =>
+      e.type === 'serial' && e.port === 'USART3' ? [...e.bytes] : [],
+    );
+    // Its circular DMA sends the 4-byte ring 'abcd' over USART3 until the second complete.
+    expect(String.fromCharCode(...usart3)).toMatch(/^(abcd){2,}$/);
+    expect(h.console()).not.toContain('abcd');
   });
 
   it('gives the loader’s message for a bad file, and pauses, steps and resets', async () => {

@@ -33,6 +33,8 @@ export interface F4emuApi {
     options?: { port?: number; timeoutMs?: number },
   ): Promise<Omit<HttpResult, 'bytes'>>;
   stats(): RunStats | null;
+  /** Resolves when the firmware stops (exit, lockup...), or at once if it has stopped. */
+  waitForStop(options?: { timeoutMs?: number }): Promise<{ reason: string; stats: RunStats | null }>;
   pcap(): Promise<Uint8Array>;
   eraseFlash(): Promise<void>;
   /** The last loader or boot error shown in the page, if any. */
@@ -112,6 +114,22 @@ export function createApi(client: BoardClient, page: PageActions): F4emuApi {
       return rest;
     },
     stats: () => client.stats,
+    waitForStop(options = {}) {
+      const done = () => ({ reason: client.lastStop!, stats: client.stats });
+      if (client.lastStop !== null) return Promise.resolve(done());
+      return new Promise((resolve, reject) => {
+        const off = client.on((e) => {
+          if (e.type !== 'stopped') return;
+          off();
+          clearTimeout(timer);
+          resolve(done());
+        });
+        const timer = setTimeout(() => {
+          off();
+          reject(new Error(`waitForStop: still running after ${options.timeoutMs} ms`));
+        }, options.timeoutMs ?? 60000);
+      });
+    },
     pcap: () => client.pcap(),
     eraseFlash: () => page.eraseFlash(),
     get lastError() {

@@ -197,6 +197,14 @@ $<HTMLSelectElement>('speed').addEventListener('change', (e) => {
   setSpeed(v === 'realtime' || v === 'max' ? v : Number(v));
 });
 
+// ---- other serial ports ----
+$('serial-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const text = $<HTMLInputElement>('serial-text');
+  client.input(text.value + '\r', $<HTMLSelectElement>('serial-port').value);
+  text.value = '';
+});
+
 // ---- HTTP panel ----
 $('http-form').addEventListener('submit', (e) => {
   e.preventDefault();

@@ -275,8 +275,8 @@ export class BoardSession {
       default:
         text = `${reason} at ${describeAddress(symbols, m.cpu.pc)}\n${faultReport(m, symbols)}`;
     }
+    this.emitStats(); // first, so the page has the figures at the stop when it hears of it
     this.emit({ type: 'stopped', reason: text, exitCode });
-    this.emitStats();
   }
 
   // ---- output to the page ----

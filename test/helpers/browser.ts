@@ -46,6 +46,8 @@ export function buildPage(): void {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+  // A Node module in the page's graph is "externalized for browser compatibility": a failure.
+  if (/externalized/.test(r.stdout + r.stderr)) throw new Error(`vite build:\n${r.stderr}`);
 }
 
 /** `f4emu web --port 0`: resolves with the page's URL once it listens. */
