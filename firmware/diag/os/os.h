@@ -2,7 +2,9 @@
  * A small preemptive RTOS for the diagnostics' test programs, shaped like NuttX where a debugger
  * or the emulator looks: NuttX's task API (task_create, task_delete, waitpid), its task states
  * and priorities, its published task list (g_tcbinfo, g_pidhash: see tcb.h), a pthread mutex
- * whose static initializer is not all zeros, and NuttX's socket/ioctl/fcntl constants
+ * whose static initializer is not all zeros, condition variables and rwlocks laid out as NuttX's,
+ * each static initializer also exported as an object (g_pthread_mutex_initializer & co.) for a
+ * debugger or the emulator to compare with, and NuttX's socket/ioctl/fcntl constants
  * (nuttx_abi.h). Underneath it is newlib with semihosting.
  *
  * Nothing runs until main() calls os_start(): programs that never call it (diag/backtrace.c) see
@@ -77,6 +79,8 @@ int sem_wait(sem_t *sem);
 int sem_trywait(sem_t *sem);
 int sem_post(sem_t *sem);
 int sem_getvalue(sem_t *sem, int *sval);
+/* SEM_INITIALIZER(0)'s bytes as an object (00 00 00 00); any other count is as valid. */
+extern const sem_t g_sem_initializer;
 
 /* ---- pthreads ------------------------------------------------------------------------------
  * NuttX's idea of a mutex: a semaphore with count 1 and a holder, so the static initializer
@@ -115,6 +119,63 @@ int pthread_mutex_destroy(pthread_mutex_t *mutex);
 int pthread_mutex_lock(pthread_mutex_t *mutex);
 int pthread_mutex_trylock(pthread_mutex_t *mutex);
 int pthread_mutex_unlock(pthread_mutex_t *mutex);
+
+/* ---- condition variables ------------------------------------------------------------------
+ * NuttX's shape: a semaphore the waiters sleep on (count 0, minus the number of waiters while
+ * some wait), the clock timed waits would use, and a waiter count: PTHREAD_COND_INITIALIZER is
+ * all zeros (NuttX's CLOCK_REALTIME is 0; newlib calls it 1). newlib's <sys/types.h> already
+ * calls a uint32_t pthread_cond_t; the name is mapped to ours, as for the mutex. attr is ignored
+ * (newlib's pthread_condattr_t). No timed waits.
+ */
+struct pthread_cond_s {
+  sem_t sem;         /* 0 = nobody waits, -n = n waiters */
+  clockid_t clockid; /* NuttX's CLOCK_REALTIME (0) */
+  int wait_count;    /* tasks inside pthread_cond_wait */
+};
+#define pthread_cond_t nx_pthread_cond_t
+typedef struct pthread_cond_s nx_pthread_cond_t;
+
+#undef PTHREAD_COND_INITIALIZER
+/* bytes: 12 zeros (sizeof 12) */
+#define PTHREAD_COND_INITIALIZER {SEM_INITIALIZER(0), 0, 0}
+extern const pthread_cond_t g_pthread_cond_initializer;
+
+int pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *attr);
+int pthread_cond_destroy(pthread_cond_t *cond);
+int pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex);
+int pthread_cond_signal(pthread_cond_t *cond);
+int pthread_cond_broadcast(pthread_cond_t *cond);
+
+/* ---- reader-writer locks -------------------------------------------------------------------
+ * NuttX's shape: a mutex guarding the counts, a condition variable to wait on, the readers
+ * inside, the writers waiting, and whether a writer is inside. Writers go first: a reader
+ * waits while a writer is inside or waiting. PTHREAD_RWLOCK_INITIALIZER starts with the mutex's
+ * initializer, so a zeroed rwlock (Linux's initializer) holds a mutex that looks held: every
+ * call on it waits forever, or fails with EBUSY in the try variants. No timed variants.
+ */
+struct pthread_rwlock_s {
+  pthread_mutex_t lock;
+  pthread_cond_t cv;
+  unsigned int num_readers;
+  unsigned int num_writers;
+  uint8_t write_in_progress; /* NuttX's bool */
+};
+typedef struct pthread_rwlock_s pthread_rwlock_t;
+typedef struct {
+  int is_initialized; /* ignored: there are no rwlock attributes here */
+} pthread_rwlockattr_t;
+
+/* bytes: g_pthread_mutex_initializer's 12, then 24 zeros (sizeof 36) */
+#define PTHREAD_RWLOCK_INITIALIZER {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0}
+extern const pthread_rwlock_t g_pthread_rwlock_initializer;
+
+int pthread_rwlock_init(pthread_rwlock_t *rwlock, const pthread_rwlockattr_t *attr);
+int pthread_rwlock_destroy(pthread_rwlock_t *rwlock);
+int pthread_rwlock_rdlock(pthread_rwlock_t *rwlock);
+int pthread_rwlock_tryrdlock(pthread_rwlock_t *rwlock);
+int pthread_rwlock_wrlock(pthread_rwlock_t *rwlock);
+int pthread_rwlock_trywrlock(pthread_rwlock_t *rwlock);
+int pthread_rwlock_unlock(pthread_rwlock_t *rwlock);
 
 /* pthreads are tasks (TCB_FLAG_PTHREAD) at the creator's priority; attr is ignored. */
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
