@@ -524,3 +524,41 @@ export const NUTTX_SIZES = {
   sockaddr_storage: 128,
   stat: 88,
 } as const;
+
+/**
+ * `sem_t s = SEM_INITIALIZER(0);` under the same configuration: 16 zero bytes. Layout (checked
+ * against the DWARF of a NuttX ostest build for this board, `ptype/o sem_t`): a 32-bit count at
+ * 0 (a union with the holder id NuttX's mutexes keep there), one byte of flags at 4, three bytes
+ * of padding, the wait list (head and tail pointers) at 8. Older NuttX releases had a 16-bit
+ * count; with CONFIG_PRIORITY_INHERITANCE (off on this board) holder fields follow the list.
+ * SEM_INITIALIZER(n) differs only in the count, which may be anything from 0 to INT_MAX.
+ */
+export const NUTTX_SEM_INITIALIZER: readonly number[] = new Array<number>(16).fill(0);
+/** The count's bytes in NuttX's sem_t (a static initializer may hold any count there). */
+export const NUTTX_SEM_COUNT_BYTES: readonly number[] = [0, 1, 2, 3];
+
+/**
+ * `pthread_rwlock_t l = PTHREAD_RWLOCK_INITIALIZER;`: 60 bytes, a pthread_mutex_t (24) holding
+ * PTHREAD_MUTEX_INITIALIZER, a pthread_cond_t (24, zeros), the reader and writer counts (two
+ * 32-bit zeros), a bool write-in-progress (false) and three bytes of padding. Sizes checked as
+ * sem_t's were. A zeroed rwlock therefore holds a zeroed mutex, which NuttX reads as held.
+ */
+export const NUTTX_PTHREAD_RWLOCK_INITIALIZER: readonly number[] = [
+  ...NUTTX_PTHREAD_MUTEX_INITIALIZER,
+  ...new Array<number>(36).fill(0),
+];
+
+/**
+ * Padding bytes in those layouts: C leaves them unspecified, so an object set up field by field
+ * from the initializer may hold anything there. Offsets from the DWARF layouts above (the mutex:
+ * after its flags byte and after its semaphore's flags byte).
+ */
+export const NUTTX_PADDING = {
+  pthread_mutex_t: [5, 6, 7, 13, 14, 15],
+  pthread_cond_t: [5, 6, 7],
+  pthread_rwlock_t: [5, 6, 7, 13, 14, 15, 24 + 5, 24 + 6, 24 + 7, 57, 58, 59],
+  sem_t: [5, 6, 7],
+} as const;
+
+/** The rwlock's size under the same configuration (NUTTX_SIZES lists the others). */
+export const NUTTX_PTHREAD_RWLOCK_SIZE = 60;
