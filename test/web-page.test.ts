@@ -153,6 +153,9 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('the board’s web page in ch
     await expect.poll(() => msg.innerText()).toMatch(/^truncated\.elf: /);
     expect(await msg.isVisible()).toBe(true);
     expect(await page.evaluate(() => window.f4emu.lastError)).toMatch(/^truncated\.elf: /);
+    // The demo goes on, its terminal kept: a bad file replaces nothing.
+    expect((await ledSequence(800)).length).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('.xterm-rows').innerText()).toContain('f4emu board demo');
     await page.screenshot({ path: path.join(SHOTS, 'bad-file.png') });
   });
 

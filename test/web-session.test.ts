@@ -65,8 +65,7 @@ class Harness {
   }
 
   close(): void {
-    this.send({ type: 'pause' });
-    this.session.handle({ type: 'load', bytes: new Uint8Array(0), name: 'none' } as PageCommand);
+    this.send({ type: 'unload' });
   }
 }
 
@@ -163,18 +162,27 @@ describe('the page worker’s board session', () => {
 
   it('gives the loader’s message for a bad file, and pauses, steps and resets', async () => {
     h = new Harness();
+    h.load(DEMO, 'demo.elf');
+    await h.until(() => h.console().includes('boot #1 '));
     h.load(DEMO.subarray(0, 100), 'broken.elf');
     const err = h.events.find((e) => e.type === 'error');
     expect(err).toBeDefined();
     expect(err && err.type === 'error' && err.message).toMatch(/^broken\.elf: /);
+    // The demo goes on: a bad file replaces nothing (Enter prints its status line).
+    h.send({ type: 'input', port: null, bytes: new TextEncoder().encode('\r') });
+    await h.until(() => h.console().includes('uptime '));
+    const banners = () => h.console().split('f4emu board demo').length - 1;
+    const before = banners();
     h.load(DEMO, 'demo.elf', { paused: true });
     h.send({ type: 'step', count: 3 });
     const s1 = h.session.stats()!;
     expect(s1.state).toBe('paused');
     expect(s1.instructions).toBe(3);
     h.send({ type: 'run' });
-    await h.until(() => h.console().includes('boot #1 '));
+    const last = () => h.console().split('f4emu board demo').pop()!;
+    await h.until(() => banners() === before + 1 && last().includes('for status'));
+    // The reset button: the demo starts again, and counts one more boot in its flash.
     h.send({ type: 'reset' });
-    await h.until(() => h.console().split('f4emu board demo').length === 3);
+    await h.until(() => banners() === before + 2 && /boot #2 [^]*for status/.test(last()));
   });
 });

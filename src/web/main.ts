@@ -84,6 +84,7 @@ client.on((e) => {
       board.setPowered(e.stats.state !== 'stopped');
       break;
     case 'booted':
+      term.reset();
       message(null);
       $('firmware').textContent =
         `${e.name} (${e.kind}, ${e.symbols} symbols, entry 0x${e.entry.toString(16)}; ` +
@@ -120,7 +121,6 @@ client.on((e) => {
 async function load(bytes: Uint8Array, name: string, keep = true): Promise<void> {
   firmwareName = name;
   const flash = await store.loadFlash();
-  term.reset();
   const booted = new Promise<void>((resolve, reject) => {
     const off = client.on((e) => {
       if (e.type === 'booted') {

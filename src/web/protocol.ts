@@ -17,6 +17,8 @@ export type PageCommand =
       speed: Speed;
       paused?: boolean;
     }
+  /** Stops the running firmware and forgets it (the worker idles). */
+  | { type: 'unload' }
   | { type: 'reset' }
   | { type: 'run' }
   | { type: 'pause' }

@@ -81,6 +81,9 @@ export class BoardSession {
       case 'load':
         this.load(cmd);
         return;
+      case 'unload':
+        this.stop();
+        return;
       case 'http':
         void this.http(cmd.id, cmd.port, cmd.path, cmd.timeoutMs);
         return;
@@ -139,9 +142,10 @@ export class BoardSession {
     this.emitStats();
   }
 
+  /** Boots a new machine; only once it booted does it replace the running one. */
   private load(cmd: Extract<PageCommand, { type: 'load' }>): void {
-    this.stop();
     let image: LoadedImage;
+    let written = 0;
     const machine = new Machine();
     const flash = machine.peripherals.get('FLASH') as unknown as FlashInterface;
     let semihosting: Semihosting | null;
@@ -160,22 +164,23 @@ export class BoardSession {
       const why = checkBootable(machine, { name: cmd.name, image });
       if (why !== null) throw new ImageError(why);
       const after = flash.contents;
-      let written = 0;
       for (let i = 0; i < after.length; i++) if (after[i] !== before[i]) written++;
-      this.emit({
-        type: 'booted',
-        name: cmd.name,
-        kind: image.format,
-        entry: machine.cpu.pc,
-        symbols: image.symbols.size,
-        flashBytes: written,
-        restoredFlash: cmd.flash !== null,
-      });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
+      // The running firmware, if any, goes on: a bad file replaces nothing.
       this.emit({ type: 'error', message: `${cmd.name}: ${message}` });
       return;
     }
+    this.stop();
+    this.emit({
+      type: 'booted',
+      name: cmd.name,
+      kind: image.format,
+      entry: machine.cpu.pc,
+      symbols: image.symbols.size,
+      flashBytes: written,
+      restoredFlash: cmd.flash !== null,
+    });
     const control = new PageControl((reason) => this.stopped(reason));
     const runner = new Runner(machine, {
       console: machine.board.description.console,
