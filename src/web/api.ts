@@ -34,7 +34,9 @@ export interface F4emuApi {
   ): Promise<Omit<HttpResult, 'bytes'>>;
   stats(): RunStats | null;
   /** Resolves when the firmware stops (exit, lockup...), or at once if it has stopped. */
-  waitForStop(options?: { timeoutMs?: number }): Promise<{ reason: string; stats: RunStats | null }>;
+  waitForStop(options?: {
+    timeoutMs?: number;
+  }): Promise<{ reason: string; stats: RunStats | null }>;
   pcap(): Promise<Uint8Array>;
   eraseFlash(): Promise<void>;
   /** The last loader or boot error shown in the page, if any. */
