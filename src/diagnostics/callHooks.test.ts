@@ -53,6 +53,30 @@ describe('call hooks', () => {
     expect(m.clock.cycles).toBe(plain.clock.cycles);
   });
 
+  it('gives each of two hooks on one function its own return (two checks on malloc)', () => {
+    const { m, hooks } = program();
+    const log: string[] = [];
+    for (const who of ['a', 'b']) {
+      hooks.hook('func', (call) => {
+        log.push(`${who}: func(${call.arg(0)})`);
+        return (ret: Return) => log.push(`${who}: = ${ret.r0}`);
+      });
+    }
+    run(m, 12);
+    // Returns innermost first: the hook set last sees the return first.
+    expect(log).toEqual([
+      'a: func(5)',
+      'b: func(5)',
+      'b: = 6',
+      'a: = 6',
+      'a: func(6)',
+      'b: func(6)',
+      'b: = 7',
+      'a: = 7',
+    ]);
+    expect(hooks.pendingReturns).toBe(0);
+  });
+
   it('reads stack arguments beyond r3 and says when a symbol is missing', () => {
     const { m, hooks } = program();
     m.bus.write32(m.cpu.r[13]!, 0x11223344);

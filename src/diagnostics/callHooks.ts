@@ -49,6 +49,8 @@ interface Pending {
   sp: number;
   call: Call;
   handler: ReturnHandler;
+  /** Which hook (hookAddress call) expects it. */
+  hook: number;
 }
 
 export class CallHooks {
@@ -57,6 +59,7 @@ export class CallHooks {
   private readonly pending = new Map<number, Pending[]>();
   private readonly returnHookRemovers = new Map<number, () => void>();
   private pendingCount = 0;
+  private nextHook = 0;
   /** Pending returns dropped because of the bound. */
   dropped = 0;
 
@@ -78,11 +81,12 @@ export class CallHooks {
 
   /** Hooks the function at `addr` under the given name. */
   hookAddress(addr: number, name: string, enter: EnterHandler): void {
+    const hook = this.nextHook++;
     this.removers.push(
       this.cpu.addCodeHook(addr, (cpu) => {
         const call = makeCall(name, cpu);
         const handler = enter(call);
-        if (handler) this.expectReturn(call, handler);
+        if (handler) this.expectReturn(call, handler, hook);
       }),
     );
   }
@@ -101,7 +105,7 @@ export class CallHooks {
     this.pendingCount = 0;
   }
 
-  private expectReturn(call: Call, handler: ReturnHandler): void {
+  private expectReturn(call: Call, handler: ReturnHandler, hook: number): void {
     const lr = call.lr;
     // Called as an exception handler (EXC_RETURN in LR) or with no return address: no return.
     if (lr >>> 0 >= 0xf0000000 || (lr & 1) === 0) return;
@@ -115,11 +119,12 @@ export class CallHooks {
         this.cpu.addCodeHook(at, (cpu) => this.returned(at, cpu)),
       );
     }
-    // The same call seen again (its first instruction faulted and ran twice): one return.
-    const same = list.findIndex((p) => p.sp === call.sp && p.call.name === call.name);
+    // The same call seen again by the same hook (its first instruction faulted and ran twice):
+    // one return. Another hook on the same function (another check) has its own.
+    const same = list.findIndex((p) => p.sp === call.sp && p.hook === hook);
     if (same >= 0) list.splice(same, 1);
     else this.pendingCount++;
-    list.push({ sp: call.sp, call, handler });
+    list.push({ sp: call.sp, call, handler, hook });
     if (this.pendingCount > MAX_PENDING) this.dropOldest();
   }
 
