@@ -1,6 +1,7 @@
 /**
  * The unwinder on the tables of firmware/prebuilt/diag/backtrace.elf with hand-made stacks (the
- * emulator runs of the same program are in test/diag-backtrace.test.ts).
+ * emulator runs of the same program are in test/diag-backtrace.test.ts and, for prologue
+ * analysis, test/diag-prologue.test.ts; the analysis itself is in prologue.test.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,7 +22,8 @@ import {
 
 const ELF = path.resolve(__dirname, '../../firmware/prebuilt/diag/backtrace.elf');
 const bytes = new Uint8Array(fs.readFileSync(ELF));
-const symbols = parseElf(bytes).symbols;
+const elf = parseElf(bytes);
+const symbols = elf.symbols;
 const sections = readElfSections(bytes);
 const lines = lineTableFromSections(sections);
 const debugFrame = DebugFrame.parse(findSection(sections, '.debug_frame')!.data);
@@ -50,6 +52,21 @@ function regsAt(pc: number, sp: number, lr: number, extra: Record<number, number
   r[15] = pc;
   for (const [k, v] of Object.entries(extra)) r[Number(k)] = v;
   return { r };
+}
+/** `stackMem` plus the ELF's loaded code and data, readable as a debugger reads them. */
+function withImage(stackMem: UnwindMemory): UnwindMemory {
+  return {
+    read32: (a) => {
+      for (const seg of elf.segments) {
+        const off = a - seg.address;
+        if (off >= 0 && off + 4 <= seg.data.length) {
+          const d = seg.data;
+          return (d[off]! | (d[off + 1]! << 8) | (d[off + 2]! << 16) | (d[off + 3]! << 24)) >>> 0;
+        }
+      }
+      return stackMem.read32(a);
+    },
+  };
 }
 const names = (frames: Frame[]) => frames.map((f) => symbols.describe(f.pc)?.replace(/\+.*/, ''));
 
@@ -114,6 +131,27 @@ describe('Unwinder.backtrace on a hand-made stack', () => {
     expect(result.stop).toBe('max-frames');
   });
 
+  it('gives the same frames from the code alone (prologue analysis, no tables)', () => {
+    const byCode = new Unwinder({ symbols });
+    const mem = withImage(stack(S, probeStack));
+    expect(byCode.backtrace(regs, mem)).toEqual(full.backtrace(regs, mem));
+    // ... but needs the code: without it the first return address is as far as it gets.
+    const blind = byCode.unwind(regs, stack(S, probeStack));
+    expect(blind.frames.length).toBe(2);
+    expect(blind.detail).toMatch(/prologue analysis of recurse: code at 0x[0-9a-f]+ is unreadable/);
+  });
+
+  it('prefers the tables: code that cannot be decoded does not matter where they hold', () => {
+    // Every halfword of code reads as 0xb800, which decodes to nothing.
+    const mem: UnwindMemory = {
+      read32: (a) => (a < 0x2000_0000 ? 0xb800b800 : stack(S, probeStack).read32(a)),
+    };
+    expect(names(full.backtrace(regs, mem))).toEqual(expected);
+    const byCode = new Unwinder({ symbols }).unwind(regs, mem);
+    expect(byCode.frames.length).toBe(2);
+    expect(byCode.detail).toMatch(/undecodable instruction/);
+  });
+
   it('stops at unreadable memory with the frames so far', () => {
     const result = full.unwind(regs, stack(S, probeStack.slice(0, 3)));
     expect(names(result.frames)).toEqual(['probe', 'recurse', 'recurse']);
@@ -148,12 +186,26 @@ describe('Unwinder.backtrace edge cases', () => {
     expect(result.stop).toBe('no-unwind-info');
   });
 
-  it("unwinds newlib's _malloc_r (EXIDX_CANTUNWIND) through LR at its first instruction only", () => {
+  it("unwinds newlib's _malloc_r (EXIDX_CANTUNWIND, no FDE) by its code", () => {
+    // At its first instruction nothing is pushed: LR, no code needed.
     const atEntry = full.unwind(regsAt(addr('_malloc_r'), S, ret('level1', 0xa)), stack(S, []));
     expect(names(atEntry.frames)).toEqual(['_malloc_r', 'level1']);
-    const inside = full.unwind(regsAt(addr('_malloc_r') + 4, S, ret('level1', 0xa)), stack(S, []));
-    expect(inside.frames.length).toBe(1);
-    expect(inside.stop).toBe('cantunwind');
+    // After its STMDB SP!, {r4-r11, lr}: the code says where LR went.
+    const frames = [
+      ...[4, 5, 6, 7, 8, 9, 10, 11],
+      ret('level1', 0xa),
+      ...[0x3, 0x4, 0x5, ret('main', 0xe)], // level1: push {r3, r4, r5, lr}
+      ...[0x3, 0x4, 0x5, ret('_start', 0xbe)], // main: the same
+    ];
+    const regs = regsAt(addr('_malloc_r') + 4, S, 0);
+    const inside = full.unwind(regs, withImage(stack(S, frames)));
+    expect(names(inside.frames)).toEqual(['_malloc_r', 'level1', 'main', '_start']);
+    expect(inside.frames[1]!.sp).toBe(S + 36);
+    // Without the code, the table's EXIDX_CANTUNWIND has the last word.
+    const blind = full.unwind(regs, stack(S, frames));
+    expect(blind.frames.length).toBe(1);
+    expect(blind.stop).toBe('cantunwind');
+    expect(blind.detail).toMatch(/EXIDX_CANTUNWIND; prologue analysis of _malloc_r: code at/);
   });
 
   it('stops at PC 0', () => {

@@ -2,16 +2,18 @@
  * Backtraces of guest code without frame pointers, at any instruction, and their symbolisation
  * as "function+0x12 (file.c:42)". Each frame is unwound with the image's DWARF call frame
  * information (.debug_frame) when it covers the PC, else with the ARM EHABI table (.ARM.exidx),
- * else — for the innermost frame only — by taking the return address from LR, which is right at
- * a function's first instruction and in a leaf that keeps LR. Exception frames are followed
- * through EXC_RETURN into the interrupted context (ARMv7-M ARM B1.5.6-B1.5.8). The unwinder never
- * throws: it stops, and says why.
+ * else by prologue analysis (prologue.ts): the function's code, from its first instruction (by
+ * the symbol table) to the PC, says where the CFA is and where LR was saved. Without symbols the
+ * innermost frame alone is unwound by taking the return address from LR. Exception frames are
+ * followed through EXC_RETURN into the interrupted context (ARMv7-M ARM B1.5.6-B1.5.8). The
+ * unwinder never throws: it stops, and says why.
  */
 import { ArmExidx, runEhabiOpcodes } from '../loader/armExidx.js';
 import { DebugFrame } from '../loader/debugFrame.js';
 import { lineTableFromSections, type LineTable } from '../loader/dwarfLine.js';
 import type { SymbolTable } from '../loader/elf.js';
 import { findSection, type ElfSection } from '../loader/elfSections.js';
+import { analyzePrologue, type CodeMemory } from './prologue.js';
 
 export interface Frame {
   /** The frame's PC: the current instruction for frame 0, else a return address. */
@@ -38,8 +40,13 @@ export interface UnwindRegisters {
 }
 
 export interface UnwindMemory {
-  /** A 32-bit little-endian word, or undefined where nothing readable is mapped. */
+  /**
+   * A 32-bit little-endian word, or undefined where nothing readable is mapped. Prologue
+   * analysis reads code (flash and RAM alike) through it too, or through read16.
+   */
   read32(addr: number): number | undefined;
+  /** A halfword; when absent, code is read as halves of aligned read32 words. */
+  read16?(addr: number): number | undefined;
 }
 
 /** Why a backtrace ended. */
@@ -66,8 +73,10 @@ export interface UnwindResult {
 export interface UnwindTables {
   debugFrame?: DebugFrame;
   exidx?: ArmExidx;
-  /** Lets a frame 0 at a function's first instruction be unwound through LR even when the
-   * function is marked EXIDX_CANTUNWIND (nothing is pushed yet at its entry). */
+  /**
+   * Function starts for prologue analysis, where no table describes a frame (a function marked
+   * EXIDX_CANTUNWIND included: at its first instruction the return address is in LR).
+   */
   symbols?: SymbolTable;
 }
 
@@ -86,6 +95,7 @@ const XPSR_STACK_ALIGNED = 0x200;
 const LR = 14;
 const PC = 15;
 const SP = 13;
+const STT_FUNC = 2;
 
 type Regs = (number | undefined)[];
 
@@ -93,6 +103,35 @@ type Step = { ok: true; regs: Regs } | { ok: false; stop: UnwindStop; detail: st
 
 function hex(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * Code reads for prologue analysis: the memory's read16 when it has one, else halves of aligned
+ * words; a word literal at a 2 mod 4 address from two halfwords.
+ */
+function codeMemory(mem: UnwindMemory, read32: (a: number) => number | undefined): CodeMemory {
+  const read16 = (addr: number): number | undefined => {
+    try {
+      if (addr & 1) return undefined;
+      if (mem.read16 !== undefined) {
+        const v = mem.read16(addr >>> 0);
+        return v === undefined ? undefined : v & 0xffff;
+      }
+      const w = read32((addr & ~3) >>> 0);
+      return w === undefined ? undefined : (addr & 2 ? w >>> 16 : w) & 0xffff;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    read16,
+    read32: (addr) => {
+      if ((addr & 3) === 0) return read32(addr);
+      const lo = read16(addr);
+      const hi = read16(addr + 2);
+      return lo === undefined || hi === undefined ? undefined : (lo | (hi << 16)) >>> 0;
+    },
+  };
 }
 
 export function isExcReturn(value: number): boolean {
@@ -157,6 +196,7 @@ export class Unwinder {
         return undefined;
       }
     };
+    const code = codeMemory(mem, read32);
     let regs: Regs = [];
     for (let i = 0; i < 16; i++) {
       const v = input.r[i];
@@ -174,7 +214,7 @@ export class Unwinder {
     for (;;) {
       const frame = frames[frames.length - 1]!;
       if (frames.length >= max) return end('max-frames', `stopped after ${max} frames`);
-      const step = this.step(regs, frame.pc, exact, frames.length === 1, read32);
+      const step = this.step(regs, frame.pc, exact, frames.length === 1, read32, code);
       if (!step.ok) return end(step.stop, step.detail);
       let next = step.regs;
       const ra = next[PC];
@@ -256,6 +296,7 @@ export class Unwinder {
     exact: boolean,
     innermost: boolean,
     read32: (a: number) => number | undefined,
+    code: CodeMemory,
   ): Step {
     const at = exact ? pc : (pc - 2) >>> 0;
     const row = this.tables.debugFrame?.rowAt(at);
@@ -322,6 +363,22 @@ export class Unwinder {
       const stop: UnwindStop = r.reason.startsWith('unreadable') ? 'unreadable' : 'no-unwind-info';
       return { ok: false, stop, detail: `${hex(pc)}: ${r.reason}` };
     }
+    const cantunwind = entry?.kind === 'cantunwind';
+    const fn = this.functionAt(at);
+    if (fn !== undefined) {
+      // No table describes the frame (EXIDX_CANTUNWIND says no exception may pass; linkers
+      // also cover code built without unwind tables with it): the function's own code does.
+      const where = cantunwind
+        ? `${hex(pc)} is in code marked EXIDX_CANTUNWIND`
+        : `no unwind table covers ${hex(pc)}`;
+      const byCode = this.byPrologue(regs, fn, pc, exact, read32, code, where);
+      if (byCode.ok) return byCode;
+      return {
+        ok: false,
+        stop: byCode.stop === 'no-unwind-info' && cantunwind ? 'cantunwind' : byCode.stop,
+        detail: byCode.detail,
+      };
+    }
     if (
       entry !== undefined &&
       entry.kind === 'cantunwind' &&
@@ -335,6 +392,60 @@ export class Unwinder {
     }
     if (innermost) return { ok: true, regs: returnThroughLr(regs) };
     return { ok: false, stop: 'no-unwind-info', detail: `no unwind information for ${hex(pc)}` };
+  }
+
+  /** The function symbol (STT_FUNC) holding `at`: its first instruction and its name. */
+  private functionAt(at: number): { start: number; name: string } | undefined {
+    const sym = this.tables.symbols?.containing(at);
+    if (sym === undefined || sym.type !== STT_FUNC) return undefined;
+    const start = (sym.value & ~1) >>> 0;
+    return { start, name: this.tables.symbols?.describe(start) ?? sym.name };
+  }
+
+  /**
+   * The caller's registers by prologue analysis of `fn` up to `pc`. LR still holding the return
+   * address counts only for an exact frame: at a return address LR has been reused by the call.
+   */
+  private byPrologue(
+    regs: Regs,
+    fn: { start: number; name: string },
+    pc: number,
+    exact: boolean,
+    read32: (a: number) => number | undefined,
+    code: CodeMemory,
+    where: string,
+  ): Step {
+    const fail = (stop: UnwindStop, why: string): Step => ({
+      ok: false,
+      stop,
+      detail: `${where}; prologue analysis of ${fn.name}: ${why}`,
+    });
+    const a = analyzePrologue(code, fn.start, pc, exact);
+    if (!a.ok) return fail('no-unwind-info', a.reason);
+    const base = regs[a.cfaReg];
+    if (base === undefined) return fail('unknown-register', `r${a.cfaReg} is unknown`);
+    const cfa = (base + a.cfaOffset) >>> 0;
+    const sp = regs[SP];
+    if (a.spCfaOffset !== undefined && sp !== undefined && cfa < (sp + a.spCfaOffset) >>> 0) {
+      // alloca only lowers SP: a frame pointer giving a CFA below SP's is not one
+      return fail('no-unwind-info', `r7 ${hex(base)} puts the CFA below what SP says`);
+    }
+    if (cfa & 3) return fail('no-unwind-info', `the CFA ${hex(cfa)} is not word-aligned`);
+    const next = regs.slice();
+    for (const [reg, offset] of a.saved) {
+      const v = read32(cfa + offset);
+      if (v === undefined) {
+        return fail('unreadable', `r${reg} saved at ${hex(cfa + offset)} is unreadable`);
+      }
+      next[reg] = v;
+    }
+    if (!a.saved.has(LR)) {
+      if (!a.lrLive) return fail('no-unwind-info', 'LR is overwritten and was not saved');
+      if (!exact) return fail('no-unwind-info', `LR was not saved before ${hex(pc)}, a call`);
+    }
+    next[PC] = next[LR];
+    next[SP] = cfa;
+    return { ok: true, regs: next };
   }
 
   private atFunctionEntry(pc: number, tableStart: number): boolean {
