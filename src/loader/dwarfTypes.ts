@@ -46,6 +46,7 @@ const DW_TAG_array_type = 0x01;
 const DW_TAG_enumeration_type = 0x04;
 const DW_TAG_typedef = 0x16;
 const DW_TAG_subrange_type = 0x21;
+export const DW_TAG_member = 0x0d;
 
 /** Tags that name a type of their own, and the prefix a requested name gives them. */
 const TAG_PREFIX = new Map<number, string>([
@@ -59,7 +60,7 @@ const TAG_PREFIX = new Map<number, string>([
  * Modifiers whose size is their operand's (DWARF 5 §5.3): typedef, const (0x26), volatile
  * (0x35), restrict (0x37), atomic (0x47), packed (0x2d), shared (0x40), immutable (0x4b).
  */
-const QUALIFIERS = new Set([DW_TAG_typedef, 0x26, 0x35, 0x37, 0x47, 0x2d, 0x40, 0x4b]);
+export const QUALIFIERS = new Set([DW_TAG_typedef, 0x26, 0x35, 0x37, 0x47, 0x2d, 0x40, 0x4b]);
 /**
  * Types whose size, absent DW_AT_byte_size, is the unit's address size (DWARF 5 §5.4): pointer
  * (0x0f), reference (0x10), rvalue reference (0x42), pointer to member (0x1f).
@@ -82,6 +83,7 @@ const DW_AT_lower_bound = 0x22;
 const DW_AT_upper_bound = 0x2f;
 const DW_AT_count = 0x37;
 const DW_AT_type = 0x49;
+const DW_AT_data_member_location = 0x38;
 const DW_AT_str_offsets_base = 0x72;
 
 /** What an attribute's value is to this reader (one scratch value per Walker, reused). */
@@ -174,8 +176,8 @@ interface Unit {
   strOffsetsBase: number | undefined;
 }
 
-/** A type-describing DIE: the attributes a size needs. */
-interface TypeDie {
+/** A type-describing DIE: the attributes a size needs (and, for members, an offset). */
+export interface TypeDie {
   tag: number;
   unit: Unit;
   name?: string;
@@ -185,6 +187,9 @@ interface TypeDie {
   upper?: number;
   count?: number;
   dims?: TypeDie[];
+  /** A member's constant DW_AT_data_member_location; a structure's or union's members. */
+  location?: number;
+  members?: TypeDie[];
 }
 
 /** A named DIE that answers a requested name; lower rank wins, then shallower, then earlier. */
@@ -195,14 +200,14 @@ interface Candidate {
 }
 
 /** Spelling (`foo_t`, `struct foo`, an alias) → the requested name and its rank. */
-type Wanted = ReadonlyMap<string, { name: string; rank: number }>;
+export type Wanted = ReadonlyMap<string, { name: string; rank: number }>;
 /** One unit's name and its DIEs that answer requested names, by requested name. */
-interface UnitMatches {
+export interface UnitMatches {
   unit: string;
   candidates: Map<string, Candidate[]>;
 }
 
-class Walker {
+export class Walker {
   private readonly abbrevTables = new Map<number, Map<number, Abbrev>>();
   private readonly strCache = new Map<number, string>();
   readonly dies = new Map<number, TypeDie>();
@@ -222,6 +227,7 @@ class Walker {
       lineStr?: Uint8Array;
       strOffsets?: Uint8Array;
     },
+    private readonly keepMembers = false, // DW_TAG_member DIEs, for dwarfMembers.ts
   ) {
     // Every legitimate DIE or abbreviation costs at least a byte; a few zero-byte attributes
     // each are normal. Crafted tables that make far more work than that are refused.
@@ -412,7 +418,7 @@ class Walker {
         throw new ImageError(`.debug_info: DIE at ${dieOffset} uses unknown abbreviation ${code}`);
       }
       this.spend(ab.specs.length >> 1);
-      const keep = KEPT_TAGS.has(ab.tag);
+      const keep = KEPT_TAGS.has(ab.tag) || (this.keepMembers && ab.tag === DW_TAG_member);
       const die: TypeDie | undefined = keep ? { tag: ab.tag, unit } : undefined;
       // The name is resolved after the loop: strx needs str_offsets_base, which may follow.
       let nameKind = Kind.None;
@@ -442,12 +448,13 @@ class Walker {
         } else if (this.kind !== Kind.Const) {
           continue; // a bound given by reference or expression (a VLA): unknown
         } else if (attr === DW_AT_byte_size) die.byteSize = this.num;
+        else if (attr === DW_AT_data_member_location) die.location = this.num;
         else if (attr === DW_AT_upper_bound) die.upper = this.signed();
         else if (attr === DW_AT_lower_bound) die.lower = this.signed();
         else if (attr === DW_AT_count) die.count = this.signed();
       }
       let name: string | undefined;
-      if (first || (die !== undefined && NAMED_TAGS.has(die.tag))) {
+      if (first || (die !== undefined && (NAMED_TAGS.has(die.tag) || die.tag === DW_TAG_member))) {
         this.kind = nameKind;
         this.num = nameNum;
         this.str = nameStr;
@@ -461,7 +468,7 @@ class Walker {
         const parent = parents[parents.length - 1];
         if (die.tag === DW_TAG_subrange_type && parent?.tag === DW_TAG_array_type) {
           (parent.dims ??= []).push(die);
-        }
+        } else if (die.tag === DW_TAG_member && parent) (parent.members ??= []).push(die);
         if (name !== undefined)
           this.match(die, name, dieOffset, parents.length, wanted, candidates);
       }
