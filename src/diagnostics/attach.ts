@@ -6,9 +6,11 @@
 import type { LoadedImage } from '../loader/elf.js';
 import type { Machine } from '../machine/machine.js';
 import { CallHooks, type Call } from './callHooks.js';
-import { Findings, formatFinding, groupDigits } from './findings.js';
+import { Findings, formatFinding, groupDigits, hex8 } from './findings.js';
 import { busMemory, type GuestMemory } from './guestMemory.js';
 import { LeakCheck } from './leakCheck.js';
+import { allocatorFamily, HeapBlocks, type Block } from './heapBlocks.js';
+import { HeapStacks } from './heapStacks.js';
 import type { DiagOptions } from './options.js';
 import { TaskList, type TaskInfo } from './tasks.js';
 import { symbolize, type DebugInfo } from './unwind.js';
@@ -37,6 +39,8 @@ export class AttachedDiagnostics {
   readonly hooks: CallHooks;
   readonly memory: GuestMemory;
   leak: LeakCheck | null = null;
+  /** The allocator's live blocks, when a check needs them. */
+  heap: HeapBlocks | null = null;
   trace: TraceCalls | null = null;
   abi: AbiCheck | null = null;
   stack: StackCheck | null = null;
@@ -71,14 +75,22 @@ export class AttachedDiagnostics {
     this.memory = busMemory(machine.bus);
     this.initialMsp = machine.cpu.r[13]!;
     this.findings.onFinding = (f) => out.line(formatFinding(f));
-    if (options.leakCheck) {
-      this.leak = new LeakCheck({
-        cpu: machine.cpu,
+    // Task stacks as heap blocks when the OS publishes no task list (and has an allocator).
+    const heapStacks =
+      options.stackCheck && !this.tasks() && allocatorFamily(image.symbols) !== undefined;
+    if (options.leakCheck || heapStacks) {
+      this.heap = new HeapBlocks({
         hooks: this.hooks,
         symbols: image.symbols,
+        unwind: (call) => this.unwind(call),
+        currentTask: () => this.taskName(this.tasks()?.current()),
+      });
+    }
+    if (options.leakCheck) {
+      this.leak = new LeakCheck({
+        heap: this.heap!,
         memory: this.memory,
         findings: this.findings,
-        unwind: (call) => this.unwind(call),
         symbolize: (pc) => this.symbolize(pc),
         currentTask: () => this.taskName(this.tasks()?.current()),
         roots: () => this.roots(),
@@ -86,6 +98,8 @@ export class AttachedDiagnostics {
       });
     }
     if (options.stackCheck) {
+      this.sayStackSource(heapStacks);
+      const heap = this.heap;
       this.stack = new StackCheck({
         machine,
         hooks: this.hooks,
@@ -96,6 +110,10 @@ export class AttachedDiagnostics {
         inStaticObject: (addr) => this.objectAt(addr) !== undefined,
         mainStack: () => this.mainStack(),
         symbolize: (pc, ret) => symbolize(pc, this.image.symbols, this.debug?.lines, ret),
+        heapStacks:
+          heap && heapStacks ? new HeapStacks(machine, heap, (b) => this.stackName(b)) : null,
+        blockAt: heap ? (addr) => heap.blockContaining(addr, true) : undefined,
+        allocationSite: (b) => this.allocationSite(b),
         stop: () => {
           this.stoppedRun = true;
           // As a breakpoint does: an attached GDB gets SIGTRAP in the overflowing thread.
@@ -145,12 +163,41 @@ export class AttachedDiagnostics {
     }
   }
 
-  /** The OS's task list (NuttX's g_tcbinfo), looked for once. */
+  /** The OS's task list (NuttX's g_tcbinfo, else its TCB's DWARF), looked for once. */
   tasks(): TaskList | null {
     if (this.taskList === undefined) {
-      this.taskList = TaskList.detect(this.image.symbols, this.memory);
+      this.taskList = TaskList.detect(this.image.symbols, this.memory, this.sections);
     }
     return this.taskList;
+  }
+
+  /** Says where the task stacks come from when it is not the OS's g_tcbinfo. */
+  private sayStackSource(heapStacks: boolean): void {
+    const list = this.tasks();
+    if (list?.source === 'DWARF') {
+      this.out.line(
+        'stack-check: the image has no g_tcbinfo: task stacks from the DWARF of struct tcb_s',
+      );
+    } else if (heapStacks) {
+      this.out.line(
+        'stack-check: no task list in the image (no g_tcbinfo, no DWARF for struct tcb_s): ' +
+          'a task stack is the heap block its SP is in when the scheduler switches to it',
+      );
+    } else if (!list) {
+      this.out.line('stack-check: no task list and no allocator in the image: no task stacks');
+    }
+  }
+
+  /** "f (file:line)" where a block was allocated: its first frame outside the allocator. */
+  private allocationSite(block: Block): string {
+    const pc = block.frames[0];
+    if (pc === undefined) return 'an unknown site';
+    return this.symbolize(pc).replace(/\+0x[0-9a-f]+(?= \(|$)/, '');
+  }
+
+  /** A heap block's name as a task stack: "stack 0x20001d98 (allocated at f (file:line))". */
+  private stackName(block: Block): string {
+    return `stack 0x${hex8(block.ptr)} (allocated at ${this.allocationSite(block)})`;
   }
 
   private taskName(t: TaskInfo | undefined): string | undefined {

@@ -9,76 +9,20 @@
  * through every word of every reachable block: a block still pointed to (newlib's stdio buffers,
  * a cache held in a global) is "still reachable", counted in the summary but not a finding.
  *
- * Allocator families, the first the image has: NuttX's mm_* (all of NuttX's malloc/free
- * wrappers end there), newlib's reentrant _malloc_r family, plain malloc/free. A call from
- * inside another allocator function (calloc's malloc, realloc's free) or a tail call is the
- * outer call's business and is not counted twice.
+ * The blocks come from the allocator's hooks (heapBlocks.ts), shared with --stack-check.
  */
-import type { Cpu } from '../core/cpu.js';
-import type { SymbolTable } from '../loader/elf.js';
-import type { Call, CallHooks } from './callHooks.js';
+import type { Call } from './callHooks.js';
 import { backtraceLines, Findings, groupDigits, hex8 } from './findings.js';
 import type { GuestMemory } from './guestMemory.js';
+import type { Block, HeapBlocks } from './heapBlocks.js';
 
-type Kind = 'malloc' | 'calloc' | 'realloc' | 'memalign' | 'free';
-
-/** Which argument holds what, per allocator function. */
-interface AllocatorFunction {
-  name: string;
-  kind: Kind;
-  size?: number;
-  count?: number;
-  ptr?: number;
-}
-
-const FAMILIES: AllocatorFunction[][] = [
-  [
-    { name: 'mm_malloc', kind: 'malloc', size: 1 },
-    { name: 'mm_zalloc', kind: 'malloc', size: 1 },
-    { name: 'mm_calloc', kind: 'calloc', count: 1, size: 2 },
-    { name: 'mm_realloc', kind: 'realloc', ptr: 1, size: 2 },
-    { name: 'mm_memalign', kind: 'memalign', size: 2 },
-    { name: 'mm_free', kind: 'free', ptr: 1 },
-  ],
-  [
-    { name: '_malloc_r', kind: 'malloc', size: 1 },
-    { name: '_calloc_r', kind: 'calloc', count: 1, size: 2 },
-    { name: '_realloc_r', kind: 'realloc', ptr: 1, size: 2 },
-    { name: '_memalign_r', kind: 'memalign', size: 2 },
-    { name: '_free_r', kind: 'free', ptr: 1 },
-  ],
-  [
-    { name: 'malloc', kind: 'malloc', size: 0 },
-    { name: 'calloc', kind: 'calloc', count: 0, size: 1 },
-    { name: 'realloc', kind: 'realloc', ptr: 0, size: 1 },
-    { name: 'memalign', kind: 'memalign', size: 1 },
-    { name: 'free', kind: 'free', ptr: 0 },
-  ],
-];
-
-/** Frames inside the allocator and its wrappers: a call site is the first frame outside. */
-const ALLOCATOR_FRAME =
-  /^(_?_?(malloc|calloc|realloc|zalloc|memalign|free|posix_memalign|aligned_alloc|valloc)(_r)?|[ku]?mm_\w+|lib_(malloc|free|zalloc|calloc|realloc)\w*)$/;
-
-export interface Block {
-  ptr: number;
-  size: number;
-  /** Return addresses, innermost first, allocator frames dropped. */
-  frames: number[];
-  task: string | undefined;
-  /** Allocation order, for stable reports. */
-  seq: number;
-  reported: boolean;
-}
+export type { Block } from './heapBlocks.js';
 
 export interface LeakCheckEnvironment {
-  cpu: Cpu;
-  hooks: CallHooks;
-  symbols: SymbolTable;
+  /** The allocator's live blocks (its hooks). */
+  heap: HeapBlocks;
   memory: GuestMemory;
   findings: Findings;
-  /** Return addresses of the call (innermost first, starting with its LR). */
-  unwind(call: Call): number[];
   /** "name (file:line)" for a return address. */
   symbolize(pc: number): string;
   /** The running task's name, when an OS is known. */
@@ -101,119 +45,51 @@ export interface LeakSummary {
   reachableBytes: number;
 }
 
-const MAX_ACTIVE = 256;
 const MAX_FREED = 4096;
 
 export class LeakCheck {
   readonly family: string;
-  private readonly live = new Map<number, Block>();
+  private readonly heap: HeapBlocks;
   /** Recently freed pointers and where (for double frees), bounded. */
   private readonly freed = new Map<number, number[]>();
-  /** Allocator calls in progress (to recognise nested and tail calls). */
-  private readonly active: Array<{ sp: number; lr: number }> = [];
-  private readonly familyNames = new Set<string>();
-  private seq = 0;
-  allocations = 0;
-  frees = 0;
 
   constructor(private readonly env: LeakCheckEnvironment) {
-    const has = (name: string) => env.symbols.lookup(name)?.type === 2;
-    // A family is present when its malloc and free are (the others are hooked if there).
-    const family = FAMILIES.find(
-      (f) => has(f[0]!.name) && has(f.find((fn) => fn.kind === 'free')!.name),
-    );
-    if (!family) {
-      throw new Error(
-        'no allocator in the image (no mm_malloc/mm_free, _malloc_r/_free_r or malloc/free)',
-      );
-    }
-    this.family = family[0]!.name;
-    for (const fn of family) {
-      if (!env.hooks.hook(fn.name, (call) => this.enter(fn, call))) continue;
-      this.familyNames.add(fn.name);
-    }
+    this.heap = env.heap;
+    this.family = env.heap.family;
+    env.heap.observe({
+      allocated: (b) => this.freed.delete(b.ptr),
+      freed: (ptr, site) => {
+        this.freed.set(ptr, site());
+        if (this.freed.size > MAX_FREED) this.freed.delete(this.freed.keys().next().value!);
+      },
+      badFree: (ptr, call, isRealloc) => this.badFree(ptr, call, isRealloc),
+    });
+  }
+
+  get allocations(): number {
+    return this.heap.allocations;
+  }
+
+  get frees(): number {
+    return this.heap.frees;
   }
 
   /** The sequence number the next allocation gets (a checkpoint's start). */
   get nextSeq(): number {
-    return this.seq;
+    return this.heap.nextSeq;
+  }
+
+  private get live(): ReadonlyMap<number, Block> {
+    return this.heap.liveBlocks;
   }
 
   get liveBlocks(): ReadonlyMap<number, Block> {
     return this.live;
   }
 
-  private enter(fn: AllocatorFunction, call: Call) {
-    if (this.isNested(call)) return;
-    const mark = { sp: call.sp, lr: call.lr };
-    this.active.push(mark);
-    if (this.active.length > MAX_ACTIVE) this.active.shift();
-    const done = () => {
-      const i = this.active.lastIndexOf(mark);
-      if (i >= 0) this.active.splice(i, 1);
-    };
-    const arg = (i: number | undefined) => (i === undefined ? 0 : call.arg(i));
-    if (fn.kind === 'free') {
-      const ptr = arg(fn.ptr);
-      if (ptr !== 0) this.checkFree(ptr, call);
-      return () => done();
-    }
-    const size = fn.kind === 'calloc' ? Math.imul(arg(fn.count), arg(fn.size)) >>> 0 : arg(fn.size);
-    const old = fn.kind === 'realloc' ? arg(fn.ptr) : 0;
-    if (old !== 0) this.checkFree(old, call, true);
-    // Unwound now: at the first instruction the registers are the call's.
-    const frames = this.callSite(call);
-    const task = this.env.currentTask();
-    return (ret: { r0: number }) => {
-      done();
-      const ptr = ret.r0;
-      if (fn.kind === 'realloc' && old !== 0) {
-        if (ptr === 0 && size !== 0) return; // failed: the old block stays
-        this.release(old);
-        if (ptr === 0) return; // realloc(p, 0) freed it
-      }
-      if (ptr === 0) return;
-      this.allocations++;
-      this.freed.delete(ptr);
-      this.live.set(ptr, {
-        ptr,
-        size,
-        frames,
-        task,
-        seq: this.seq++,
-        reported: false,
-      });
-    };
-  }
-
-  private isNested(call: Call): boolean {
-    const caller = this.functionName(call.lr);
-    if (caller !== undefined && this.familyNames.has(caller)) return true;
-    return this.active.some((a) => a.sp === call.sp && a.lr === call.lr);
-  }
-
-  private functionName(pc: number): string | undefined {
-    const d = this.env.symbols.describe((pc & ~1) - 2 >= 0 ? (pc & ~1) - 2 : pc);
-    return d?.replace(/\+0x[0-9a-f]+$/, '');
-  }
-
-  private callSite(call: Call): number[] {
-    const frames = this.env.unwind(call);
-    let i = 0;
-    while (i < frames.length - 1 && ALLOCATOR_FRAME.test(this.functionName(frames[i]!) ?? '')) i++;
-    return frames.slice(i, i + 16);
-  }
-
-  private checkFree(ptr: number, call: Call, isRealloc = false): void {
-    if (this.live.has(ptr)) {
-      if (!isRealloc) {
-        this.release(ptr);
-        this.freed.set(ptr, this.callSite(call));
-        if (this.freed.size > MAX_FREED) this.freed.delete(this.freed.keys().next().value!);
-      }
-      return;
-    }
-    const site = this.callSite(call);
+  /** free/realloc of a pointer the allocator did not return, or returned and took back. */
+  private badFree(ptr: number, call: Call, isRealloc: boolean): void {
+    const site = this.heap.callSite(call);
     const what = isRealloc ? 'realloc' : 'free';
     const first = this.freed.get(ptr);
     if (first) {
@@ -236,16 +112,9 @@ export class LeakCheck {
     this.report('invalid-free', `invalid ${what} of 0x${hex8(ptr)}: ${why}`, site, 0, { ptr });
   }
 
-  private release(ptr: number): void {
-    if (this.live.delete(ptr)) this.frees++;
-  }
-
   /** The live block holding addr (its start excluded unless `orStart`). */
   blockContaining(addr: number, orStart = false): Block | undefined {
-    for (const b of this.live.values()) {
-      if ((addr > b.ptr || (orStart && addr === b.ptr)) && addr < b.ptr + b.size) return b;
-    }
-    return undefined;
+    return this.heap.blockContaining(addr, orStart);
   }
 
   private describeSite(frames: number[]): string {

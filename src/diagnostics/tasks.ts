@@ -1,18 +1,16 @@
 /**
  * The guest's task list read from memory without the guest's help, the way OpenOCD's NuttX
- * awareness and NuttX's own GDB scripts do: `g_tcbinfo` gives the offsets of a TCB's fields
- * (pid, state, priority, name, stack, saved registers), `g_pidhash`/`g_npidhash` list the TCBs,
- * and the head of `g_readytorun` is the running task. The project's own test OS (firmware/diag/
- * os) publishes the same, so CI proves with it what NuttX does.
- *
- * struct tcbinfo_s (packed): uint16 pid_off, state_off, pri_off, name_off, stack_off,
- * stack_size_off, regs_off, regs_num; then a pointer to regs_num uint16 offsets of each
- * register (GDB's m-profile order r0-r12, sp, lr, pc, xpsr) in the saved-register area that
- * tcb.xcp.regs points to (0xffff: not saved).
+ * awareness and NuttX's own GDB scripts do: the offsets of a TCB's fields (pid, state, priority,
+ * name, stack, saved registers) from NuttX's g_tcbinfo, or from the DWARF description of struct
+ * tcb_s where the image has no g_tcbinfo (tcbLayout.ts); g_pidhash lists the TCBs, and the head
+ * of `g_readytorun` is the running task. The project's own test OS (firmware/diag/os) publishes
+ * the same, so CI proves with it what NuttX does.
  */
 import type { Cpu } from '../core/cpu.js';
 import type { SymbolTable } from '../loader/elf.js';
+import type { ElfSection } from '../loader/elfSections.js';
 import { readCString, type GuestMemory } from './guestMemory.js';
+import { dwarfLayout, tcbinfoLayout, type PidTable, type TcbLayout } from './tcbLayout.js';
 
 /** NuttX's enum tstate_e without CONFIG_SMP (as on the STM32F4). */
 const STATE_NAMES = [
@@ -26,7 +24,6 @@ const STATE_NAMES = [
 ];
 const RUNNING_STATE = 3;
 const MAX_TASKS = 256;
-const NAME_MAX = 32;
 
 export interface TaskInfo {
   pid: number;
@@ -43,55 +40,46 @@ export interface TaskInfo {
   running: boolean;
 }
 
-interface Layout {
-  pid: number;
-  state: number;
-  pri: number;
-  name: number;
-  stack: number;
-  stackSize: number;
-  regs: number;
-  regOffsets: number[];
-}
-
 export class TaskList {
   private constructor(
     private readonly mem: GuestMemory,
-    private readonly layout: Layout,
-    private readonly pidhash: number,
-    private readonly npidhash: number,
+    readonly layout: TcbLayout,
+    private readonly table: PidTable,
     private readonly readytorun: number | undefined,
   ) {}
 
-  /** The task list of an image that publishes g_tcbinfo and g_pidhash, else null. */
-  static detect(symbols: SymbolTable, mem: GuestMemory): TaskList | null {
-    const info = symbols.lookup('g_tcbinfo');
+  /**
+   * The task list of an image that publishes g_tcbinfo and g_pidhash/g_npidhash, or else (given
+   * the ELF's sections) whose DWARF describes struct tcb_s; null otherwise.
+   */
+  static detect(
+    symbols: SymbolTable,
+    mem: GuestMemory,
+    sections?: readonly ElfSection[],
+  ): TaskList | null {
     const pidhash = symbols.lookup('g_pidhash');
-    const npidhash = symbols.lookup('g_npidhash');
-    if (!info || !pidhash || !npidhash) return null;
-    const at = info.value >>> 0;
-    const u16 = (i: number) => mem.read16(at + 2 * i);
-    const fields = [0, 1, 2, 3, 4, 5, 6, 7].map(u16);
-    if (fields.some((f) => f === undefined)) return null;
-    const [pid, state, pri, name, stack, stackSize, regs, regsNum] = fields as number[];
-    const table = mem.read32(at + 16);
-    const regOffsets: number[] = [];
-    for (let i = 0; i < Math.min(regsNum!, 64) && table !== undefined; i++) {
-      regOffsets.push(mem.read16(table + 2 * i) ?? 0xffff);
-    }
-    const layout = {
-      pid: pid!,
-      state: state!,
-      pri: pri!,
-      name: name!,
-      stack: stack!,
-      stackSize: stackSize!,
-      regs: regs!,
-      regOffsets,
-    };
+    if (!pidhash) return null;
     // this_task(): the head of g_readytorun; g_running_tasks[0] where that list is not published.
     const rtr = symbols.lookup('g_readytorun')?.value ?? symbols.lookup('g_running_tasks')?.value;
-    return new TaskList(mem, layout, pidhash.value >>> 0, npidhash.value >>> 0, rtr);
+    const npidhash = symbols.lookup('g_npidhash');
+    const published = npidhash ? tcbinfoLayout(symbols, mem) : undefined;
+    if (published) {
+      const table = { at: pidhash.value >>> 0, npidhash: npidhash!.value >>> 0, count: 0 };
+      return new TaskList(mem, published, { ...table, stride: 4, tcb: 0 }, rtr);
+    }
+    if (!sections) return null;
+    let fromDwarf;
+    try {
+      fromDwarf = dwarfLayout(sections, symbols);
+    } catch {
+      return null; // DWARF this reader cannot follow: no task list from it
+    }
+    return fromDwarf ? new TaskList(mem, fromDwarf.layout, fromDwarf.table, rtr) : null;
+  }
+
+  /** Where the TCB's offsets came from. */
+  get source(): TcbLayout['source'] {
+    return this.layout.source;
   }
 
   /** The TCB of the running task (the head of g_readytorun, or g_running_tasks[0]), if known. */
@@ -103,13 +91,15 @@ export class TaskList {
 
   tasks(): TaskInfo[] {
     const mem = this.mem;
-    const table = mem.read32(this.pidhash);
-    const n = mem.read32(this.npidhash);
+    const T = this.table;
+    // g_pidhash points to g_npidhash TCB pointers; or (older NuttX) is an array of entries.
+    const table = T.npidhash === undefined ? T.at : mem.read32(T.at);
+    const n = T.npidhash === undefined ? T.count : mem.read32(T.npidhash);
     if (!table || n === undefined || n > 4096) return [];
     const running = this.runningTcb();
     const out: TaskInfo[] = [];
     for (let i = 0; i < n && out.length < MAX_TASKS; i++) {
-      const tcb = mem.read32(table + 4 * i);
+      const tcb = mem.read32(table + T.stride * i + T.tcb);
       if (!tcb) continue;
       const t = this.read(tcb, running);
       if (t) out.push(t);
@@ -131,18 +121,22 @@ export class TaskList {
   private read(tcb: number, running: number | undefined): TaskInfo | undefined {
     const m = this.mem;
     const L = this.layout;
-    const pid = m.read32(tcb + L.pid);
+    const pid = L.pidSize === 2 ? m.read16(tcb + L.pid) : m.read32(tcb + L.pid);
     const state = m.read8(tcb + L.state);
     if (pid === undefined || state === undefined) return undefined;
+    const stack = m.read32(tcb + L.stack) ?? 0;
+    const stackSize = m.read32(tcb + L.stackSize) ?? 0;
+    const name = L.name === undefined ? undefined : readCString(m, tcb + L.name, L.nameSize);
     return {
-      pid: pid | 0,
-      name: readCString(m, tcb + L.name, NAME_MAX) ?? '?',
+      pid: L.pidSize === 2 ? (pid << 16) >> 16 : pid | 0,
+      name: name ?? '?',
       state,
       stateName: STATE_NAMES[state] ?? `state ${state}`,
-      priority: m.read8(tcb + L.pri) ?? 0,
+      priority: m.read8(tcb + L.priority) ?? 0,
       tcb,
-      stackBase: m.read32(tcb + L.stack) ?? 0,
-      stackSize: m.read32(tcb + L.stackSize) ?? 0,
+      // Older NuttX keeps the stack's top (adj_stack_ptr) rather than its base.
+      stackBase: L.stackIsTop && stack !== 0 ? (stack - stackSize) >>> 0 : stack,
+      stackSize,
       running: tcb === running || (running === undefined && state === RUNNING_STATE),
     };
   }
@@ -157,20 +151,32 @@ export class TaskList {
       r[15] = cpu.pc; // the core keeps r15 at the instruction + 4
       return r;
     }
-    const regs = this.mem.read32(task.tcb + this.layout.regs);
-    return this.layout.regOffsets.map((off) =>
+    const L = this.layout;
+    if (L.regs === undefined) return [];
+    const regs = L.regsInline ? task.tcb + L.regs : this.mem.read32(task.tcb + L.regs);
+    return L.regOffsets.map((off) =>
       regs && off !== 0xffff ? this.mem.read32(regs + off) : undefined,
     );
   }
 
   /** The words of a task's stack never written (NuttX's stack coloration: 0xdeadbeef). */
   unusedStack(task: TaskInfo, fill = 0xdeadbeef): number {
-    let n = 0;
-    for (let a = task.stackBase; a < task.stackBase + task.stackSize; a += 4, n += 4) {
-      if (this.mem.read32(a) !== fill) break;
-    }
-    return n;
+    return unusedStackBytes(this.mem, task.stackBase, task.stackSize, fill);
   }
+}
+
+/** The bytes at the bottom of a stack that still hold the fill pattern (never written). */
+export function unusedStackBytes(
+  mem: GuestMemory,
+  base: number,
+  size: number,
+  fill = 0xdeadbeef,
+): number {
+  let n = 0;
+  for (let a = base; a < base + size; a += 4, n += 4) {
+    if (mem.read32(a) !== fill) break;
+  }
+  return n;
 }
 
 /** `pid name state prio stack used/size pc` lines, for `monitor tasks` and Ctrl-A T. */
