@@ -5,7 +5,9 @@
  * (high while pressed, an external pull-down holds it low otherwise), USART2 (PA2/PA3) as the
  * console NuttX's configurations use, and the Ethernet baseboard's (STM32F4DIS-BB) LAN8720 PHY at
  * address 0 and microSD card-detect switch on PB15 (NuttX's stm32f4discovery.h: GPIO_SDIO_NCD, a
- * floating input: the baseboard's pull-up holds it high while the slot is empty).
+ * floating input: the baseboard's pull-up holds it high while the slot is empty). On the chip's
+ * buses (UM1472 and its schematics): the LIS3DSH accelerometer on SPI1 (PA5-PA7) with its chip
+ * select on PE3, and the CS43L22 audio DAC on I2C1 (PB6/PB9) at address 0x94 >> 1 = 0x4A.
  */
 
 /** GPIO port letters, index = port number in the machine (GPIOA = 0). */
@@ -36,6 +38,28 @@ export interface CardDetectDescription {
   noCardLevel: boolean;
 }
 
+/** A GPIO pin: port number (0 = A) and pin. */
+export interface PinDescription {
+  port: number;
+  pin: number;
+}
+
+/** A chip on one of the SPI buses, selected while its chip-select pin is low. */
+export interface SpiChipDescription {
+  /** Part number ('LIS3DSH'). */
+  part: string;
+  bus: 'SPI1' | 'SPI2' | 'SPI3';
+  chipSelect: PinDescription;
+}
+
+/** A chip on one of the I2C buses. */
+export interface I2cChipDescription {
+  part: string;
+  bus: 'I2C1' | 'I2C2' | 'I2C3';
+  /** 7-bit address. */
+  address: number;
+}
+
 export interface BoardDescription {
   name: string;
   /** HSE crystal in Hz. */
@@ -49,11 +73,16 @@ export interface BoardDescription {
   phyAddress: number;
   /** The SD slot's card-detect pin, if the board has a slot. */
   cardDetect?: CardDetectDescription;
+  /** Chips on the SPI buses (the machine models those it has a model of). */
+  spiChips?: SpiChipDescription[];
+  /** Chips on the I2C buses. */
+  i2cChips?: I2cChipDescription[];
 }
 
 const PORT_A = 0;
 const PORT_B = 1;
 const PORT_D = 3;
+const PORT_E = 4;
 
 export const STM32F4DISCOVERY: BoardDescription = {
   name: 'stm32f4discovery',
@@ -68,4 +97,6 @@ export const STM32F4DISCOVERY: BoardDescription = {
   console: 'USART2',
   phyAddress: 0,
   cardDetect: { port: PORT_B, pin: 15, noCardLevel: true },
+  spiChips: [{ part: 'LIS3DSH', bus: 'SPI1', chipSelect: { port: PORT_E, pin: 3 } }],
+  i2cChips: [{ part: 'CS43L22', bus: 'I2C1', address: 0x4a }],
 };

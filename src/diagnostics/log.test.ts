@@ -185,17 +185,17 @@ function handPlaced(code: number[], base: number, warn: (m: string) => void = ()
 describe('unimp and guest_errors on hand-placed code', () => {
   it('unimp: every access to an unmodelled block or register, not only the first', () => {
     const warnings: string[] = [];
-    const spi = handPlaced([str(0), ldr(0), str(0), ldr(0), B_SELF], 0x40013000, (w) =>
+    const can = handPlaced([str(0), ldr(0), str(0), ldr(0), B_SELF], 0x40006400, (w) =>
       warnings.push(w),
     );
     const lines: string[] = [];
-    attachLog(spi, 'unimp', (l) => lines.push(l));
-    spi.run(5);
+    attachLog(can, 'unimp', (l) => lines.push(l));
+    can.run(5);
     expect(lines.map((l) => l.replace(/^\[[^\]]*\] /, ''))).toEqual([
-      'unimp: SPI1 is not modelled: write at 0x40013000 (offset 0x0, 4 bytes), write ignored, at pc 0x20000000',
-      'unimp: SPI1 is not modelled: read at 0x40013000 (offset 0x0, 4 bytes), read returns 0, at pc 0x20000002',
-      'unimp: SPI1 is not modelled: write at 0x40013000 (offset 0x0, 4 bytes), write ignored, at pc 0x20000004',
-      'unimp: SPI1 is not modelled: read at 0x40013000 (offset 0x0, 4 bytes), read returns 0, at pc 0x20000006',
+      'unimp: CAN1 is not modelled: write at 0x40006400 (offset 0x0, 4 bytes), write ignored, at pc 0x20000000',
+      'unimp: CAN1 is not modelled: read at 0x40006400 (offset 0x0, 4 bytes), read returns 0, at pc 0x20000002',
+      'unimp: CAN1 is not modelled: write at 0x40006400 (offset 0x0, 4 bytes), write ignored, at pc 0x20000004',
+      'unimp: CAN1 is not modelled: read at 0x40006400 (offset 0x0, 4 bytes), read returns 0, at pc 0x20000006',
     ]);
     expect(warnings).toHaveLength(1); // the one-time warning (per offset) is unchanged
 

@@ -3,10 +3,35 @@
  * driven onto its pin (the board's pull resistor holds the released level), the SD slot's
  * card-detect pin held at its no-card level by the board's pull resistor, and a timed press
  * on virtual time, so a scripted or typed press is deterministic.
+ *
+ * Devices on the SPI and I2C buses: `attachSpiDevice` puts a device on SPI1-3 with its chip
+ * select on a GPIO pin (selected while the pin is low: `select` on every change, and it takes
+ * part in the frames that end while it is selected); `attachI2cDevice` puts one on I2C1-3 at
+ * its address. The description's chips that f4emu has a model of are attached at start-up:
+ * the LIS3DSH accelerometer (identity only, see spiDevices.ts). The CS43L22 has none yet: its
+ * address NACKs, as the chip held in reset (its RESET pin, PD4, low) does.
  */
-import type { BoardDescription, LedDescription } from '../boards/stm32f4discovery.js';
+import type {
+  BoardDescription,
+  LedDescription,
+  PinDescription,
+} from '../boards/stm32f4discovery.js';
 import type { Clock } from '../clock/clock.js';
 import type { Gpio } from '../peripherals/gpio/gpio.js';
+import type { I2c, I2cDevice } from '../peripherals/i2c/i2c.js';
+import type { Spi, SpiDevice } from '../peripherals/spi/spi.js';
+import { lis3dsh } from '../peripherals/spi/spiDevices.js';
+
+/** The chip's buses the board's devices sit on. */
+export interface BoardBuses {
+  /** SPI1, SPI2, SPI3. */
+  readonly spis: readonly Spi[];
+  /** I2C1, I2C2, I2C3. */
+  readonly i2cs: readonly I2c[];
+}
+
+/** Models of the chips a board description may list on its SPI buses, by part number. */
+const SPI_CHIP_MODELS: Readonly<Record<string, () => SpiDevice>> = { LIS3DSH: lis3dsh };
 
 export interface LedState extends LedDescription {
   on: boolean;
@@ -16,11 +41,14 @@ export class Board {
   private readonly ledListeners: ((led: LedState) => void)[] = [];
   private readonly releaseAlarm;
   private pressed = false;
+  /** The models attached for the description's chips, by part number ('LIS3DSH'). */
+  readonly chips = new Map<string, SpiDevice | I2cDevice>();
 
   constructor(
     readonly description: BoardDescription,
     private readonly gpios: readonly Gpio[],
     private readonly clock: Clock,
+    private readonly buses: BoardBuses = { spis: [], i2cs: [] },
   ) {
     for (const led of description.leds) {
       gpios[led.port]!.onOutputChange((pin) => {
@@ -35,6 +63,43 @@ export class Board {
     // button's pull-down it outlasts every chip and GPIO reset (the host keeps driving it).
     const cd = description.cardDetect;
     if (cd) this.gpio(cd.port).setInput(cd.pin, cd.noCardLevel);
+    if (buses.spis.length > 0) {
+      for (const chip of description.spiChips ?? []) {
+        const model = SPI_CHIP_MODELS[chip.part];
+        if (!model) continue;
+        const device = model();
+        this.attachSpiDevice(chip.bus, chip.chipSelect, device);
+        this.chips.set(chip.part, device);
+      }
+    }
+  }
+
+  /**
+   * Puts `device` on `bus` ('SPI1'...) with its chip select on `chipSelect`: it is selected
+   * while that pin is low. Returns a function that takes it off the bus again.
+   */
+  attachSpiDevice(bus: string, chipSelect: PinDescription, device: SpiDevice): () => void {
+    const spi = this.buses.spis.find((s) => s.bus === bus);
+    if (!spi) throw new Error(`the board has no SPI bus ${bus}`);
+    const gpio = this.gpio(chipSelect.port);
+    const pin = chipSelect.pin;
+    let attached = true;
+    gpio.onPinChange((changed, level) => {
+      if (attached && changed === pin) device.select(!level);
+    });
+    device.select(!gpio.pinLevel(pin));
+    const disconnect = spi.connect(device, () => !gpio.pinLevel(pin));
+    return () => {
+      attached = false;
+      disconnect();
+    };
+  }
+
+  /** Puts `device` on `bus` ('I2C1'...) at its address. Returns a function that removes it. */
+  attachI2cDevice(bus: string, device: I2cDevice): () => void {
+    const i2c = this.buses.i2cs.find((b) => b.name === bus);
+    if (!i2c) throw new Error(`the board has no I2C bus ${bus}`);
+    return i2c.attach(device);
   }
 
   private gpio(port: number): Gpio {

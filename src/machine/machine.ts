@@ -154,7 +154,7 @@ export class Machine {
       bus.mapDevice(p.base, p.size, p);
       this.peripherals.set(p.name, p);
     }
-    this.board = new Board(board, this.soc.gpios, this.clock);
+    this.board = new Board(board, this.soc.gpios, this.clock, this.soc);
     // The baseboard's LAN8720A on the MAC's MDIO bus, at the address its straps give.
     this.phy = new Lan8720Phy({
       clock: this.clock,

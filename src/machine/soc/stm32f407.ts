@@ -5,16 +5,24 @@
  */
 import { DmaController, dmaControllers } from '../../peripherals/dma/dma.js';
 import { EthernetMac } from '../../peripherals/eth/mac.js';
+import { I2c, connectI2cDma } from '../../peripherals/i2c/i2c.js';
 import { Iwdg } from '../../peripherals/iwdg/iwdg.js';
 import type { Peripheral, PeripheralContext } from '../../peripherals/peripheral.js';
 import { Rtc } from '../../peripherals/rtc/rtc.js';
+import { Spi, connectSpiDma } from '../../peripherals/spi/spi.js';
 import {
   UnimplementedPeripheral,
   unimplementedPeripherals,
 } from '../../peripherals/unimplemented.js';
 import { Wwdg } from '../../peripherals/wwdg/wwdg.js';
 import { ioPeripherals, type IoBlocks } from './io.js';
-import { STM32F407_BLOCKS, UNIMPLEMENTED_BLOCKS, socBlock } from './stm32f407Map.js';
+import {
+  I2C_BLOCKS,
+  SPI_BLOCKS,
+  STM32F407_BLOCKS,
+  UNIMPLEMENTED_BLOCKS,
+  socBlock,
+} from './stm32f407Map.js';
 import { systemPeripherals, type SystemBlocks, type SystemOptions } from './system.js';
 
 export type { SystemOptions } from './system.js';
@@ -27,6 +35,10 @@ export interface Stm32f407Soc extends SystemBlocks, IoBlocks {
   readonly dmas: readonly [DmaController, DmaController];
   /** The Ethernet MAC and its DMA; the board's PHY attaches with `eth.attachPhy(address, phy)`. */
   readonly eth: EthernetMac;
+  /** SPI1, SPI2, SPI3; devices connect with `spis[n].connect(device, selected)`. */
+  readonly spis: readonly Spi[];
+  /** I2C1, I2C2, I2C3; devices attach with `i2cs[n].attach(device)`. */
+  readonly i2cs: readonly I2c[];
   /** The table's 'unimplemented' blocks: read 0, ignore writes, warn once per register. */
   readonly unimplemented: readonly UnimplementedPeripheral[];
   /** Every peripheral above, modelled ones first, in the order they are created and reset. */
@@ -57,6 +69,16 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
   });
   // RCC_AHB1RSTR.ETHMACRST (bit 25) resets the MAC and its DMA (RM0090 7.3.5).
   rcc.onPeripheralReset('AHB1RSTR', 25, () => eth.reset());
+  // SPI1 on DMA2, SPI2/3 and I2C1-3 on DMA1; their RCC reset lines: APB2RSTR.SPI1RST (12),
+  // APB1RSTR.SPI2RST/SPI3RST (14, 15) and I2C1RST-I2C3RST (21-23) (RM0090 7.3.7, 7.3.8).
+  const spis = SPI_BLOCKS.map((name) => new Spi(socBlock(name), ctx));
+  const i2cs = I2C_BLOCKS.map((name) => new I2c(socBlock(name), ctx));
+  connectSpiDma(dmas, spis);
+  connectI2cDma(dmas[0], i2cs);
+  spis.forEach((spi, n) =>
+    rcc.onPeripheralReset(n === 0 ? 'APB2RSTR' : 'APB1RSTR', [12, 14, 15][n]!, () => spi.reset()),
+  );
+  i2cs.forEach((i2c, n) => rcc.onPeripheralReset('APB1RSTR', 21 + n, () => i2c.reset()));
   const unimplemented = unimplementedPeripherals(UNIMPLEMENTED_BLOCKS, ctx);
   const modelled: Peripheral[] = [
     system.rcc,
@@ -75,6 +97,8 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
     rtc,
     ...dmas,
     eth,
+    ...spis,
+    ...i2cs,
   ];
   checkAgainstTable(modelled);
   return {
@@ -85,6 +109,8 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
     rtc,
     dmas,
     eth,
+    spis,
+    i2cs,
     unimplemented,
     all: [...modelled, ...unimplemented],
   };

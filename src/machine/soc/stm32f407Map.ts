@@ -60,16 +60,16 @@ const BLOCKS = [
   block('WWDG',      0x40002c00, 0x400,   'APB1', { WWDG: 0 }, M),
   block('IWDG',      0x40003000, 0x400,   'APB1', {}, M),
   block('I2S2ext',   0x40003400, 0x400,   'APB1', {}, U),
-  block('SPI2/I2S2', 0x40003800, 0x400,   'APB1', { SPI2: 36 }, U),
-  block('SPI3/I2S3', 0x40003c00, 0x400,   'APB1', { SPI3: 51 }, U),
+  block('SPI2/I2S2', 0x40003800, 0x400,   'APB1', { SPI2: 36 }, M),
+  block('SPI3/I2S3', 0x40003c00, 0x400,   'APB1', { SPI3: 51 }, M),
   block('I2S3ext',   0x40004000, 0x400,   'APB1', {}, U),
   block('USART2',    0x40004400, 0x400,   'APB1', { USART2: 38 }, M),
   block('USART3',    0x40004800, 0x400,   'APB1', { USART3: 39 }, M),
   block('UART4',     0x40004c00, 0x400,   'APB1', { UART4: 52 }, M),
   block('UART5',     0x40005000, 0x400,   'APB1', { UART5: 53 }, M),
-  block('I2C1',      0x40005400, 0x400,   'APB1', { I2C1_EV: 31, I2C1_ER: 32 }, U),
-  block('I2C2',      0x40005800, 0x400,   'APB1', { I2C2_EV: 33, I2C2_ER: 34 }, U),
-  block('I2C3',      0x40005c00, 0x400,   'APB1', { I2C3_EV: 72, I2C3_ER: 73 }, U),
+  block('I2C1',      0x40005400, 0x400,   'APB1', { I2C1_EV: 31, I2C1_ER: 32 }, M),
+  block('I2C2',      0x40005800, 0x400,   'APB1', { I2C2_EV: 33, I2C2_ER: 34 }, M),
+  block('I2C3',      0x40005c00, 0x400,   'APB1', { I2C3_EV: 72, I2C3_ER: 73 }, M),
   block('CAN1',      0x40006400, 0x400,   'APB1', { CAN1_TX: 19, CAN1_RX0: 20, CAN1_RX1: 21, CAN1_SCE: 22 }, U),
   block('CAN2',      0x40006800, 0x400,   'APB1', { CAN2_TX: 63, CAN2_RX0: 64, CAN2_RX1: 65, CAN2_SCE: 66 }, U),
   block('PWR',       0x40007000, 0x400,   'APB1', {}, M), // PVD via EXTI line 16
@@ -81,7 +81,7 @@ const BLOCKS = [
   block('USART6',    0x40011400, 0x400,   'APB2', { USART6: 71 }, M),
   block('ADC1/2/3',  0x40012000, 0x400,   'APB2', { ADC: 18 }, U),
   block('SDIO',      0x40012c00, 0x400,   'APB2', { SDIO: 49 }, U),
-  block('SPI1',      0x40013000, 0x400,   'APB2', { SPI1: 35 }, U),
+  block('SPI1',      0x40013000, 0x400,   'APB2', { SPI1: 35 }, M),
   block('SYSCFG',    0x40013800, 0x400,   'APB2', {}, M),
   block('EXTI',      0x40013c00, 0x400,   'APB2', {
     EXTI0: 6, EXTI1: 7, EXTI2: 8, EXTI3: 9, EXTI4: 10, EXTI9_5: 23, EXTI15_10: 40,
@@ -178,6 +178,16 @@ export const TIMER_BLOCKS = [
   'TIM6',
   'TIM7',
 ] as const satisfies readonly BlockName[];
+
+/** SPI1-3 in their number order (SPI2 and SPI3 double as I2S2/I2S3, RM0090 section 28). */
+export const SPI_BLOCKS = [
+  'SPI1',
+  'SPI2/I2S2',
+  'SPI3/I2S3',
+] as const satisfies readonly BlockName[];
+
+/** I2C1-3 in their number order. */
+export const I2C_BLOCKS = ['I2C1', 'I2C2', 'I2C3'] as const satisfies readonly BlockName[];
 
 /** The blocks f4emu does not model yet (on the bus as UnimplementedPeripheral). */
 export const UNIMPLEMENTED_BLOCKS: readonly SocBlock[] = BLOCKS.filter((b) => b.status === U);
