@@ -3,6 +3,13 @@
  * aligned word accesses take the fast path), memory-mapped devices in a sorted range list, and
  * the bit-band aliases. Accesses nothing answers throw a `BusError`, which the core turns into
  * a precise BusFault exactly where the chip would raise one.
+ *
+ * Two masters use the fast path: every bus user (DMA, the debugger, loaders) through read/write,
+ * and the core through its own port (coreRead/coreWrite), which its MPU may restrict (see `RestrictedPages`).
+ * Both index page tables derived from one mapping table (`memory8`...): a page leaves a master's
+ * fast path while something must see each access to it (a watchpoint or write guard: every
+ * master's; an MPU region that limits the current privilege: the core's only), and its accesses
+ * then take the slow path, which asks whoever took the page out.
  */
 
 export type AccessSize = 1 | 2 | 4;
@@ -73,20 +80,75 @@ export interface Watchpoint {
   kind: WatchKind;
 }
 
-/** A 64 KB page taken out of the fast path while a watchpoint covers it. */
-interface WatchedPage {
-  p8: Uint8Array;
-  p16: Uint16Array;
-  p32: Uint32Array;
-  writable: number;
+type PageTable<T> = (T | null)[];
+
+function pageTable<T>(): PageTable<T> {
+  return new Array<T | null>(PAGE_COUNT).fill(null);
+}
+
+/** What restricts a bus master's accesses (the core's MPU for the current privilege). */
+export interface AccessPolicy {
+  /** Throws when the master may not make this access (before any of it happens). */
+  check(addr: number, size: AccessSize, write: boolean): void;
+  /** True when every read (every write, with `write`) of the 64 KB page needs no check. */
+  pageFree(page: number, write: boolean): boolean;
+}
+
+/**
+ * A master's own fast-path page table under an access policy. It starts empty; a page is copied
+ * in from the shared table by the master's slow path once the policy says the whole page is free
+ * (reads, and writes when also free for writes), so only pages the master uses are filled.
+ * Emptied when the shared table changes (Bus.addRestrictedPages) or the policy does (`clear`).
+ */
+export class RestrictedPages {
+  readonly p8: PageTable<Uint8Array> = pageTable();
+  readonly p16: PageTable<Uint16Array> = pageTable();
+  readonly p32: PageTable<Uint32Array> = pageTable();
+  readonly writable = new Uint8Array(PAGE_COUNT);
+  private readonly filled: number[] = [];
+
+  constructor(readonly policy: AccessPolicy) {}
+
+  /** Forgets every page copied in (the policy changed). */
+  clear(): void {
+    for (const pg of this.filled) {
+      this.p8[pg] = this.p16[pg] = this.p32[pg] = null;
+      this.writable[pg] = 0;
+    }
+    this.filled.length = 0;
+  }
+
+  /** Copies page `pg` in from `bus`'s shared table when the policy frees it (see Bus.coreSlow*). */
+  fill(pg: number, p8: Uint8Array, p16: Uint16Array, p32: Uint32Array, writable: boolean): void {
+    if (this.p8[pg] !== null || !this.policy.pageFree(pg, false)) return;
+    this.p8[pg] = p8;
+    this.p16[pg] = p16;
+    this.p32[pg] = p32;
+    this.writable[pg] = writable && this.policy.pageFree(pg, true) ? 1 : 0;
+    this.filled.push(pg);
+  }
 }
 
 export class Bus {
-  private readonly page8: (Uint8Array | null)[] = new Array(PAGE_COUNT).fill(null);
-  private readonly page16: (Uint16Array | null)[] = new Array(PAGE_COUNT).fill(null);
-  private readonly page32: (Uint32Array | null)[] = new Array(PAGE_COUNT).fill(null);
+  // The shared fast path (every master but the core's port): the mapping minus watched pages.
+  private readonly page8: PageTable<Uint8Array> = pageTable();
+  private readonly page16: PageTable<Uint16Array> = pageTable();
+  private readonly page32: PageTable<Uint32Array> = pageTable();
   /** 1 where plain stores reach the memory (RAM), 0 for flash and unmapped pages. */
   private readonly pageWritable = new Uint8Array(PAGE_COUNT);
+  // The mapping itself: the memory behind each page, whatever fast path it has left.
+  private readonly memory8: PageTable<Uint8Array> = pageTable();
+  private readonly memory16: PageTable<Uint16Array> = pageTable();
+  private readonly memory32: PageTable<Uint32Array> = pageTable();
+  private readonly memoryWritable = new Uint8Array(PAGE_COUNT);
+  // The core's port: the shared tables while nothing restricts the core (the same arrays: its
+  // fast path costs what the shared one does), else the tables of its RestrictedPages.
+  private corePage8 = this.page8;
+  private corePage16 = this.page16;
+  private corePage32 = this.page32;
+  private coreWritable = this.pageWritable;
+  private coreRestriction: RestrictedPages | null = null;
+  private readonly restrictions: RestrictedPages[] = [];
   /** 1 where the decode cache holds instructions: stores there must invalidate it. */
   readonly codePages = new Uint8Array(PAGE_COUNT);
   /** Called for stores into a page flagged in `codePages`. */
@@ -96,8 +158,9 @@ export class Bus {
   private lastDevice: DeviceRange | null = null;
   private warned = new Set<string>();
   warn: WarnFn = (m) => console.warn(m);
-  /** Watched pages by page number: their fast-path entries are null while watched. */
-  private readonly watchedPages = new Map<number, WatchedPage>();
+  /** 1 for memory pages out of every fast path because a watchpoint or write guard covers them. */
+  private readonly watched = new Uint8Array(PAGE_COUNT);
+  private watchedCount = 0;
   private watchpoints: Watchpoint[] = [];
   /** True while the core fetches instructions (not data accesses: no watchpoint match). */
   watchSuppressed = false;
@@ -125,10 +188,11 @@ export class Bus {
     const off0 = region.bytes.byteOffset;
     for (let off = 0; off < opts.size; off += 1 << PAGE_SHIFT) {
       const page = (opts.base + off) >>> PAGE_SHIFT;
-      this.page8[page] = new Uint8Array(buf, off0 + off, 1 << PAGE_SHIFT);
-      this.page16[page] = new Uint16Array(buf, off0 + off, 1 << (PAGE_SHIFT - 1));
-      this.page32[page] = new Uint32Array(buf, off0 + off, 1 << (PAGE_SHIFT - 2));
-      this.pageWritable[page] = opts.writable ? 1 : 0;
+      this.memory8[page] = new Uint8Array(buf, off0 + off, 1 << PAGE_SHIFT);
+      this.memory16[page] = new Uint16Array(buf, off0 + off, 1 << (PAGE_SHIFT - 1));
+      this.memory32[page] = new Uint32Array(buf, off0 + off, 1 << (PAGE_SHIFT - 2));
+      this.memoryWritable[page] = opts.writable ? 1 : 0;
+      this.refreshPage(page);
     }
     this.regions.push(region);
     return region;
@@ -144,9 +208,9 @@ export class Bus {
     this.regions.splice(i, 1);
     for (let off = 0; off < region.size; off += 1 << PAGE_SHIFT) {
       const page = (region.base + off) >>> PAGE_SHIFT;
-      this.page8[page] = this.page16[page] = this.page32[page] = null;
-      this.pageWritable[page] = 0;
-      this.watchedPages.delete(page);
+      this.memory8[page] = this.memory16[page] = this.memory32[page] = null;
+      this.memoryWritable[page] = 0;
+      this.refreshPage(page);
     }
     this.setWatchpoints(this.watchpoints);
   }
@@ -190,6 +254,42 @@ export class Bus {
 
   regionAt(addr: number): MemoryRegion | undefined {
     return this.regions.find((r) => r.contains(addr >>> 0));
+  }
+
+  // ---- the fast-path tables, derived from the mapping ----
+
+  /**
+   * Recomputes page `pg`'s shared fast-path entry from the mapping and the watched flag, and
+   * drops it from every restricted table (they copy it in again when next used).
+   */
+  private refreshPage(pg: number): void {
+    const fast = this.watched[pg] === 0;
+    this.page8[pg] = fast ? this.memory8[pg]! : null;
+    this.page16[pg] = fast ? this.memory16[pg]! : null;
+    this.page32[pg] = fast ? this.memory32[pg]! : null;
+    this.pageWritable[pg] = fast ? this.memoryWritable[pg]! : 0;
+    for (const r of this.restrictions) {
+      r.p8[pg] = r.p16[pg] = r.p32[pg] = null;
+      r.writable[pg] = 0;
+    }
+  }
+
+  /** Registers a restricted table: the bus empties its pages whenever the mapping changes. */
+  addRestrictedPages(r: RestrictedPages): void {
+    this.restrictions.push(r);
+  }
+
+  /**
+   * Selects what the core's port sees: `r`'s pages under its policy, or (null) the shared fast
+   * path with no check, as when the core has no MPU or it is off.
+   */
+  setCoreRestriction(r: RestrictedPages | null): void {
+    if (r === this.coreRestriction) return;
+    this.coreRestriction = r;
+    this.corePage8 = r ? r.p8 : this.page8;
+    this.corePage16 = r ? r.p16 : this.page16;
+    this.corePage32 = r ? r.p32 : this.page32;
+    this.coreWritable = r ? r.writable : this.pageWritable;
   }
 
   // ---- architectural accesses (may throw BusError) ----
@@ -242,18 +342,96 @@ export class Bus {
     this.slowWrite(addr >>> 0, value, 1);
   }
 
+  // ---- the core's data accesses (its MPU may refuse them: the policy throws) ----
+
+  coreRead32(addr: number): number {
+    const p = this.corePage32[addr >>> PAGE_SHIFT];
+    if (p !== null && p !== undefined && (addr & 3) === 0) return p[(addr & PAGE_MASK) >>> 2]!;
+    return this.coreSlowRead(addr >>> 0, 4);
+  }
+
+  coreRead16(addr: number): number {
+    const p = this.corePage16[addr >>> PAGE_SHIFT];
+    if (p !== null && p !== undefined && (addr & 1) === 0) return p[(addr & PAGE_MASK) >>> 1]!;
+    return this.coreSlowRead(addr >>> 0, 2);
+  }
+
+  coreRead8(addr: number): number {
+    const p = this.corePage8[addr >>> PAGE_SHIFT];
+    if (p !== null && p !== undefined) return p[addr & PAGE_MASK]!;
+    return this.coreSlowRead(addr >>> 0, 1);
+  }
+
+  coreWrite32(addr: number, value: number): void {
+    const page = addr >>> PAGE_SHIFT;
+    if (this.coreWritable[page] === 1 && (addr & 3) === 0) {
+      this.corePage32[page]![(addr & PAGE_MASK) >>> 2] = value;
+      if (this.codePages[page] === 1) this.onCodeWrite(addr >>> 0, 4);
+      return;
+    }
+    this.coreSlowWrite(addr >>> 0, value, 4);
+  }
+
+  coreWrite16(addr: number, value: number): void {
+    const page = addr >>> PAGE_SHIFT;
+    if (this.coreWritable[page] === 1 && (addr & 1) === 0) {
+      this.corePage16[page]![(addr & PAGE_MASK) >>> 1] = value;
+      if (this.codePages[page] === 1) this.onCodeWrite(addr >>> 0, 2);
+      return;
+    }
+    this.coreSlowWrite(addr >>> 0, value, 2);
+  }
+
+  coreWrite8(addr: number, value: number): void {
+    const page = addr >>> PAGE_SHIFT;
+    if (this.coreWritable[page] === 1) {
+      this.corePage8[page]![addr & PAGE_MASK] = value;
+      if (this.codePages[page] === 1) this.onCodeWrite(addr >>> 0, 1);
+      return;
+    }
+    this.coreSlowWrite(addr >>> 0, value, 1);
+  }
+
+  /** The core's slow path: its policy's check, then the shared path (which may copy the page in). */
+  private coreSlowRead(addr: number, size: AccessSize): number {
+    const r = this.coreRestriction;
+    if (r === null) return this.slowRead(addr, size);
+    r.policy.check(addr, size, false);
+    this.fillRestricted(r, addr >>> PAGE_SHIFT);
+    return size === 4 ? this.read32(addr) : size === 2 ? this.read16(addr) : this.read8(addr);
+  }
+
+  private coreSlowWrite(addr: number, value: number, size: AccessSize): void {
+    const r = this.coreRestriction;
+    if (r === null) {
+      this.slowWrite(addr, value, size);
+      return;
+    }
+    r.policy.check(addr, size, true);
+    this.fillRestricted(r, addr >>> PAGE_SHIFT);
+    if (size === 4) this.write32(addr, value);
+    else if (size === 2) this.write16(addr, value);
+    else this.write8(addr, value);
+  }
+
+  private fillRestricted(r: RestrictedPages, pg: number): void {
+    const p8 = this.page8[pg];
+    if (p8 == null || r.p8[pg] !== null) return;
+    r.fill(pg, p8, this.page16[pg]!, this.page32[pg]!, this.pageWritable[pg] === 1);
+  }
+
   // ---- debugger / loader accesses: never fault, bypass write protection ----
 
   /** Reads a byte for a debugger; undefined where nothing answers. Devices are not read. */
   peek8(addr: number): number | undefined {
-    const p = this.memoryPage(addr >>> PAGE_SHIFT);
+    const p = this.memory8[addr >>> PAGE_SHIFT];
     return p ? p[addr & PAGE_MASK] : undefined;
   }
 
   /** Writes memory directly (flash included); false where no memory is mapped. */
   poke8(addr: number, value: number): boolean {
     const page = addr >>> PAGE_SHIFT;
-    const p = this.memoryPage(page);
+    const p = this.memory8[page];
     if (!p) return false;
     p[addr & PAGE_MASK] = value;
     if (this.codePages[page] === 1) this.onCodeWrite(addr >>> 0, 1);
@@ -263,7 +441,7 @@ export class Bus {
   /** True when [addr, addr+len) lies entirely in mapped memory. */
   isMemory(addr: number, len: number): boolean {
     for (let a = addr; a < addr + len; a = (((a >>> PAGE_SHIFT) + 1) << PAGE_SHIFT) >>> 0) {
-      if (!this.memoryPage(a >>> PAGE_SHIFT)) return false;
+      if (!this.memory8[a >>> PAGE_SHIFT]) return false;
       if (a >>> PAGE_SHIFT === PAGE_COUNT - 1) break;
     }
     return true;
@@ -277,11 +455,6 @@ export class Bus {
   }
 
   // ---- debugger watchpoints ----
-
-  /** The memory behind a page, watched or not. */
-  private memoryPage(page: number): Uint8Array | null {
-    return this.page8[page] ?? this.watchedPages.get(page)?.p8 ?? null;
-  }
 
   get watchpointList(): readonly Watchpoint[] {
     return this.watchpoints;
@@ -303,32 +476,21 @@ export class Bus {
   }
 
   private refreshWatchedPages(): void {
-    const wanted = new Set<number>();
+    const wanted = new Uint8Array(PAGE_COUNT);
     for (const w of [...this.watchpoints, ...this.writeGuards]) {
       const last = (w.address + Math.max(w.length, 1) - 1) >>> 0;
       for (let pg = w.address >>> PAGE_SHIFT; pg <= last >>> PAGE_SHIFT; pg++) {
-        if (this.page8[pg] || this.watchedPages.has(pg)) wanted.add(pg);
+        if (this.memory8[pg]) wanted[pg] = 1;
       }
     }
-    for (const [pg, saved] of this.watchedPages) {
-      if (wanted.has(pg)) continue;
-      this.page8[pg] = saved.p8;
-      this.page16[pg] = saved.p16;
-      this.page32[pg] = saved.p32;
-      this.pageWritable[pg] = saved.writable;
-      this.watchedPages.delete(pg);
+    let count = 0;
+    for (let pg = 0; pg < PAGE_COUNT; pg++) {
+      count += wanted[pg]!;
+      if (wanted[pg] === this.watched[pg]) continue;
+      this.watched[pg] = wanted[pg]!;
+      this.refreshPage(pg);
     }
-    for (const pg of wanted) {
-      if (this.watchedPages.has(pg)) continue;
-      this.watchedPages.set(pg, {
-        p8: this.page8[pg]!,
-        p16: this.page16[pg]!,
-        p32: this.page32[pg]!,
-        writable: this.pageWritable[pg]!,
-      });
-      this.page8[pg] = this.page16[pg] = this.page32[pg] = null;
-      this.pageWritable[pg] = 0;
-    }
+    this.watchedCount = count;
   }
 
   private matchWatch(addr: number, size: number, write: boolean): void {
@@ -354,7 +516,7 @@ export class Bus {
     let v = 0;
     for (let i = size - 1; i >= 0; i--) {
       const a = (addr + i) >>> 0;
-      const p = this.memoryPage(a >>> PAGE_SHIFT);
+      const p = this.memory8[a >>> PAGE_SHIFT];
       if (!p) throw new BusError(a, false, 'no memory or device at this address');
       v = (v << 8) | p[a & PAGE_MASK]!;
     }
@@ -363,8 +525,7 @@ export class Bus {
   }
 
   private watchedWrite(addr: number, value: number, size: AccessSize): void {
-    const saved = this.watchedPages.get(addr >>> PAGE_SHIFT)!;
-    if (saved.writable === 0) {
+    if (this.memoryWritable[addr >>> PAGE_SHIFT] === 0) {
       if (!this.readOnlyWriteHandler?.(addr, value, size)) {
         this.warnOnce(
           `ro:${this.regionAt(addr)?.storageName}`,
@@ -375,11 +536,11 @@ export class Bus {
       for (let i = 0; i < size; i++) {
         const a = (addr + i) >>> 0;
         const byte = (value >>> (8 * i)) & 0xff;
-        const w = this.watchedPages.get(a >>> PAGE_SHIFT);
-        if (w === undefined) this.write8(a, byte);
+        const pg = a >>> PAGE_SHIFT;
+        if (this.watched[pg] === 0) this.write8(a, byte);
         else {
-          w.p8[a & PAGE_MASK] = byte;
-          if (this.codePages[a >>> PAGE_SHIFT] === 1) this.onCodeWrite(a, 1);
+          this.memory8[pg]![a & PAGE_MASK] = byte;
+          if (this.codePages[pg] === 1) this.onCodeWrite(a, 1);
         }
       }
     }
@@ -389,7 +550,7 @@ export class Bus {
   // ---- slow paths: unaligned memory, bit-band, devices ----
 
   private slowRead(addr: number, size: AccessSize): number {
-    if (this.watchedPages.size !== 0 && this.watchedPages.has(addr >>> PAGE_SHIFT)) {
+    if (this.watchedCount !== 0 && this.watched[addr >>> PAGE_SHIFT] === 1) {
       return this.watchedRead(addr, size);
     }
     const p = this.page8[addr >>> PAGE_SHIFT];
@@ -408,7 +569,7 @@ export class Bus {
 
   private slowWrite(addr: number, value: number, size: AccessSize): void {
     const page = addr >>> PAGE_SHIFT;
-    if (this.watchedPages.size !== 0 && this.watchedPages.has(page)) {
+    if (this.watchedCount !== 0 && this.watched[page] === 1) {
       this.watchedWrite(addr, value, size);
       return;
     }

@@ -15,9 +15,11 @@ import {
   CFSR_UNALIGNED,
   CpuFault,
   EXC_BUSFAULT,
+  PREEMPT_BEFORE_INSTRUCTION,
 } from './faults.js';
 import { Insn, type Encoding } from './insn.js';
 import type { ExceptionUnit } from './exceptions.js';
+import type { Mpu, MpuView } from './scs/mpu.js';
 
 /** Thrown by the breakpoint stub: the batch ends before the instruction, nothing retired. */
 const BREAKPOINT_HIT = { breakpoint: true } as const;
@@ -111,7 +113,7 @@ export class Cpu {
 
   /** Local exclusive monitor: tagged address or -1 when open. */
   exclusiveAddr = -1;
-  /** Set while LDRT/STRT access memory: accesses are checked as unprivileged. */
+  /** Set while LDRT/STRT access memory: accesses are checked as unprivileged (see below). */
   unprivilegedAccess = false;
 
   /** Instructions retired since reset. */
@@ -134,13 +136,22 @@ export class Cpu {
   private readonly hookedOriginals = new Map<number, Insn>();
 
   exc!: ExceptionUnit;
+  /** The MPU that checks this core's accesses (attached by the exception unit), if any. */
+  mpu: Mpu | null = null;
   readonly cache: DecodeCache;
+  /**
+   * The decode-cache pages `fetch` looks in: the cache itself while no MPU view is in force,
+   * else the view's pages that need no fetch check (`fetchView`); see setFetchView.
+   */
+  private fetchPages: DecodeCache['pages'];
+  private fetchView: MpuView | null = null;
 
   constructor(
     readonly bus: Bus,
     readonly clock: Clock,
   ) {
     this.cache = { pages: new Array(65536).fill(null) };
+    this.fetchPages = this.cache.pages;
     bus.onCodeWrite = (addr, size) => this.invalidateCode(addr, size);
   }
 
@@ -229,6 +240,15 @@ export class Cpu {
     return !this.unprivilegedAccess && this.privileged;
   }
 
+  /**
+   * Brackets the memory access of LDRT/STRT and the like (A7.7: MemU_unpriv): the SCS refuses
+   * it as unprivileged, and the MPU checks it with its unprivileged view while it lasts.
+   */
+  setUnprivilegedAccess(on: boolean): void {
+    this.unprivilegedAccess = on;
+    if (this.mpu !== null) this.mpu.sync();
+  }
+
   // ---- register writes with the pseudocode's PC/SP semantics ----
 
   /** R[d] = value for d < 15 (SP writes keep word alignment). */
@@ -265,45 +285,45 @@ export class Cpu {
     this.nextPc = (address & ~1) >>> 0;
   }
 
-  // ---- memory for instructions (MemU / MemA with the CCR traps) ----
+  // ---- memory for instructions (MemU / MemA with the CCR traps), through the core's port ----
 
   memU32(addr: number): number {
     if ((addr & 3) !== 0 && this.exc.unalignTrap) throw new CpuFault(6, CFSR_UNALIGNED);
-    return this.bus.read32(addr);
+    return this.bus.coreRead32(addr);
   }
   memU16(addr: number): number {
     if ((addr & 1) !== 0 && this.exc.unalignTrap) throw new CpuFault(6, CFSR_UNALIGNED);
-    return this.bus.read16(addr);
+    return this.bus.coreRead16(addr);
   }
   memU8(addr: number): number {
-    return this.bus.read8(addr);
+    return this.bus.coreRead8(addr);
   }
   memA32(addr: number): number {
     if ((addr & 3) !== 0) throw new CpuFault(6, CFSR_UNALIGNED);
-    return this.bus.read32(addr);
+    return this.bus.coreRead32(addr);
   }
   memA16(addr: number): number {
     if ((addr & 1) !== 0) throw new CpuFault(6, CFSR_UNALIGNED);
-    return this.bus.read16(addr);
+    return this.bus.coreRead16(addr);
   }
   writeU32(addr: number, v: number): void {
     if ((addr & 3) !== 0 && this.exc.unalignTrap) throw new CpuFault(6, CFSR_UNALIGNED);
-    this.bus.write32(addr, v);
+    this.bus.coreWrite32(addr, v);
   }
   writeU16(addr: number, v: number): void {
     if ((addr & 1) !== 0 && this.exc.unalignTrap) throw new CpuFault(6, CFSR_UNALIGNED);
-    this.bus.write16(addr, v);
+    this.bus.coreWrite16(addr, v);
   }
   writeU8(addr: number, v: number): void {
-    this.bus.write8(addr, v);
+    this.bus.coreWrite8(addr, v);
   }
   writeA32(addr: number, v: number): void {
     if ((addr & 3) !== 0) throw new CpuFault(6, CFSR_UNALIGNED);
-    this.bus.write32(addr, v);
+    this.bus.coreWrite32(addr, v);
   }
   writeA16(addr: number, v: number): void {
     if ((addr & 1) !== 0) throw new CpuFault(6, CFSR_UNALIGNED);
-    this.bus.write16(addr, v);
+    this.bus.coreWrite16(addr, v);
   }
 
   // ---- execution ----
@@ -386,6 +406,12 @@ export class Cpu {
   }
 
   private takeFault(e: unknown): void {
+    if (e === PREEMPT_BEFORE_INSTRUCTION) {
+      this.nextPc = this.pc;
+      if (this.stopReason !== 'lockup') this.exc.takePending();
+      this.pc = this.nextPc;
+      return;
+    }
     let fault: CpuFault;
     if (e instanceof CpuFault) fault = e;
     else if (e instanceof BusError) {
@@ -399,7 +425,7 @@ export class Cpu {
 
   /** Fetches and decodes (once) the instruction at `pc`. */
   fetch(pc: number): Insn {
-    const page = this.cache.pages[pc >>> 16];
+    const page = this.fetchPages[pc >>> 16];
     if (page != null) {
       const insn = page[(pc & 0xffff) >>> 1];
       if (insn !== undefined && this.t === 1) return insn;
@@ -410,7 +436,19 @@ export class Cpu {
   /** Cache miss (kept out of fetch so the hot path stays small enough to inline). */
   private fetchSlow(pc: number): Insn {
     if (this.t === 0) throw new CpuFault(6, CFSR_INVSTATE);
-    this.exc.checkExecutable(pc);
+    const view = this.fetchView;
+    if (view === null) this.exc.checkExecutable(pc);
+    else {
+      // The MPU decides (IACCVIOL): then the instruction may already be decoded.
+      view.checkFetch(pc);
+      const decoded = this.cache.pages[pc >>> 16];
+      const cached = decoded != null ? decoded[(pc & 0xffff) >>> 1] : undefined;
+      if (cached !== undefined) {
+        if (cached.size === 4) view.checkFetch((pc + 2) >>> 0);
+        view.fillFetch(pc >>> 16, decoded!);
+        return cached;
+      }
+    }
     let insn: Insn;
     const bus = this.bus;
     bus.watchSuppressed = true; // instruction fetches are not data accesses
@@ -421,6 +459,13 @@ export class Cpu {
       throw e;
     } finally {
       bus.watchSuppressed = false;
+    }
+    if (insn.size === 4 && (pc & 0xffff) === 0xfffe && this.mpu !== null) {
+      this.mpu.dropFetchPage(pc >>> 16); // its second halfword is in the next page
+    }
+    if (view !== null) {
+      if (insn.size === 4) view.checkFetch((pc + 2) >>> 0);
+      view.fillFetch(pc >>> 16, this.cache.pages[pc >>> 16]!);
     }
     if (
       this.breakpoints.size !== 0 &&
@@ -561,6 +606,16 @@ export class Cpu {
   invalidateAll(): void {
     this.cache.pages.fill(null);
     this.bus.codePages.fill(0);
+    if (this.mpu !== null) this.mpu.clearFetch();
+  }
+
+  /**
+   * The MPU view in force for fetches (null: none, the default map's XN only). Called by the
+   * MPU whenever the view changes; the decode cache itself is kept.
+   */
+  setFetchView(view: MpuView | null): void {
+    this.fetchView = view;
+    this.fetchPages = view === null ? this.cache.pages : view.fetchPages;
   }
 
   conditionPassed(cond: number): boolean {

@@ -6,10 +6,13 @@
 import { BusError } from '../bus/bus.js';
 import type { Cpu } from './cpu.js';
 import {
-  CFSR_IACCVIOL,
+  CFSR_IACCVIOL as CFSR_IACCVIOL_DEFAULT_MAP,
   CFSR_INVPC,
   CFSR_LSPERR,
+  CFSR_MLSPERR,
   CFSR_MMARVALID,
+  CFSR_MSTKERR,
+  CFSR_MUNSTKERR,
   CFSR_STKERR,
   CFSR_UNSTKERR,
   CpuFault,
@@ -22,6 +25,7 @@ import {
   HFSR_DEBUGEVT,
   HFSR_FORCED,
   HFSR_VECTTBL,
+  PREEMPT_BEFORE_INSTRUCTION,
   exceptionName,
 } from './faults.js';
 import type { Nvic } from './scs/nvic.js';
@@ -31,6 +35,10 @@ const CONTROL_FPCA = 4;
 const FPCCR_ASPEN = 0x80000000;
 const FPCCR_LSPEN = 0x40000000;
 const FPCCR_LSPACT = 1;
+const FPCCR_USER = 1 << 1;
+const FPCCR_HFRDY = 1 << 4;
+const FPCCR_MMRDY = 1 << 5;
+const FPCCR_BFRDY = 1 << 6;
 /** FPCCR bits recorded at exception entry: LSPACT USER THREAD HFRDY MMRDY BFRDY MONRDY. */
 const FPCCR_STATE_BITS = 0x17b;
 
@@ -59,6 +67,8 @@ export interface ExceptionObserver {
 
 export class ExceptionUnit {
   lockup: LockupInfo | null = null;
+  /** The frame as exceptionReturn reads it (basic, then S0-S15 and FPSCR), before any change. */
+  private readonly popped = new Uint32Array(25);
   private svcEscalation = false;
   /**
    * Called when an exception enters a handler that is a branch to itself (`b .`, the usual
@@ -83,6 +93,7 @@ export class ExceptionUnit {
     readonly scb: Scb,
   ) {
     nvic.onChange = () => cpu.requestAttention();
+    scb.mpu.attach(cpu, this, cpu.bus);
   }
 
   get unalignTrap(): boolean {
@@ -195,11 +206,15 @@ export class ExceptionUnit {
     const region = pc >>> 29;
     // 0: Code, 1: SRAM, 3/4: external RAM; 2 (peripheral), 5 (device), 6 (device), 7 (system) XN.
     if (region === 2 || region >= 5) {
-      throw new CpuFault(EXC_MEMMANAGE, CFSR_IACCVIOL);
+      throw new CpuFault(EXC_MEMMANAGE, CFSR_IACCVIOL_DEFAULT_MAP);
     }
   }
 
-  /** PushStack + ExceptionTaken for exception `n` with `returnAddress`. */
+  /**
+   * PushStack + ExceptionTaken for exception `n` with `returnAddress`. The frame is written
+   * through the core's port, so the MPU checks it with the privilege and priority of the
+   * interrupted context (B1.5.6).
+   */
   exceptionEntry(n: number, returnAddress: number): void {
     const cpu = this.cpu;
     const bus = cpu.bus;
@@ -213,26 +228,69 @@ export class ExceptionUnit {
     let excReturn = cpu.ipsr !== 0 ? 0xfffffff1 : cpu.usingPsp ? 0xfffffffd : 0xfffffff9;
     if (fpca) excReturn = (excReturn & ~0x10) >>> 0;
     try {
-      bus.write32(frame, cpu.r[0]!);
-      bus.write32(frame + 4, cpu.r[1]!);
-      bus.write32(frame + 8, cpu.r[2]!);
-      bus.write32(frame + 12, cpu.r[3]!);
-      bus.write32(frame + 16, cpu.r[12]!);
-      bus.write32(frame + 20, cpu.r[14]!);
-      bus.write32(frame + 24, returnAddress & ~1);
-      bus.write32(frame + 28, xpsr);
+      bus.coreWrite32(frame, cpu.r[0]!);
+      bus.coreWrite32(frame + 4, cpu.r[1]!);
+      bus.coreWrite32(frame + 8, cpu.r[2]!);
+      bus.coreWrite32(frame + 12, cpu.r[3]!);
+      bus.coreWrite32(frame + 16, cpu.r[12]!);
+      bus.coreWrite32(frame + 20, cpu.r[14]!);
+      bus.coreWrite32(frame + 24, returnAddress & ~1);
+      bus.coreWrite32(frame + 28, xpsr);
       if (fpca) this.stackFpContext(frame + 0x20);
     } catch (e) {
-      if (!(e instanceof BusError)) throw e;
-      // Derived fault on stacking: the chip pends a BusFault (STKERR) and still takes `n`.
-      if (this.observer !== null) this.observer.faulted(new CpuFault(EXC_BUSFAULT, CFSR_STKERR), e);
-      this.scb.cfsr |= CFSR_STKERR;
-      this.nvic.pending[EXC_BUSFAULT] = 1;
-      if (this.nvic.enabled[EXC_BUSFAULT] !== 1) this.scb.hfsr |= HFSR_FORCED;
+      // The rest of the frame is not written; SP moves all the same.
+      const derived = this.derivedFault(e, CFSR_STKERR, CFSR_MSTKERR);
+      if (derived < 0) return;
+      // DerivedLateArrival: both are pending; the higher-priority one is taken on this frame.
+      this.nvic.pending[n] = 1;
+      n = this.nvic.highestPending();
     }
     cpu.r[13] = frame;
+    this.exceptionTaken(n, excReturn, returnAddress);
+  }
+
+  /**
+   * A fault on stacking or unstacking (a BusError: STKERR/UNSTKERR; an MPU refusal:
+   * MSTKERR/MUNSTKERR). It is pended as a synchronous fault at the current execution priority,
+   * escalated to HardFault (HFSR.FORCED) when disabled or not above it, and locks up when
+   * HardFault cannot be taken either. Returns the fault pended, or -1 after a lockup.
+   */
+  private derivedFault(e: unknown, busBit: number, mpuBit: number): number {
+    let n: number;
+    let bit: number;
+    if (e instanceof BusError) {
+      n = EXC_BUSFAULT;
+      bit = busBit;
+    } else if (e instanceof CpuFault && e.exception === EXC_MEMMANAGE) {
+      n = EXC_MEMMANAGE;
+      bit = mpuBit;
+    } else throw e;
+    if (this.observer !== null) {
+      this.observer.faulted(new CpuFault(n, bit), e instanceof BusError ? e : null);
+    }
+    this.scb.cfsr |= bit;
+    const running = this.executionPriority();
+    if (this.nvic.enabled[n] !== 1 || this.nvic.groupPriority(this.nvic.priority[n]!) >= running) {
+      if (running <= -1) {
+        this.enterLockup(
+          `${exceptionName(n)} on exception stacking or unstacking at priority ${running}`,
+        );
+        return -1;
+      }
+      n = EXC_HARDFAULT;
+      this.scb.hfsr |= HFSR_FORCED;
+    }
+    this.nvic.pending[n] = 1;
+    return n;
+  }
+
+  /**
+   * ExceptionTaken(n): handler mode on MSP, LR = EXC_RETURN, the vector read from the table
+   * (with the default memory map, whatever the MPU says: B3.5.3).
+   */
+  private exceptionTaken(n: number, excReturn: number, returnAddress: number): void {
+    const cpu = this.cpu;
     cpu.r[14] = excReturn;
-    // ExceptionTaken: handler mode on MSP, no FP context yet.
     cpu.setModeAndControl(n, cpu.control & ~(2 | CONTROL_FPCA));
     cpu.it = 0;
     cpu.exclusiveAddr = -1;
@@ -240,7 +298,7 @@ export class ExceptionUnit {
     this.nvic.pending[n] = 0;
     let vector: number;
     try {
-      vector = bus.read32((this.scb.vtor + 4 * n) >>> 0);
+      vector = cpu.bus.read32((this.scb.vtor + 4 * n) >>> 0);
     } catch (e) {
       if (!(e instanceof BusError)) throw e;
       this.scb.hfsr |= HFSR_VECTTBL;
@@ -253,10 +311,11 @@ export class ExceptionUnit {
     cpu.pc = cpu.nextPc = (vector & ~1) >>> 0;
     cpu.sleeping = false;
     cpu.requestAttention();
+    this.scb.mpu.sync(); // privileged now; HardFault/NMI may turn the MPU off (HFNMIENA)
     if (this.observer !== null) this.observer.entered(n, returnAddress);
     if (this.onSpinningHandler !== null) {
       const a = cpu.pc;
-      if (bus.peek8(a) === 0xfe && bus.peek8(a + 1) === 0xe7) this.onSpinningHandler(n);
+      if (cpu.bus.peek8(a) === 0xfe && cpu.bus.peek8(a + 1) === 0xe7) this.onSpinningHandler(n);
     }
   }
 
@@ -288,27 +347,40 @@ export class ExceptionUnit {
     let control = low === 0xd ? cpu.control | 2 : cpu.control & ~2;
     control = extended ? control | CONTROL_FPCA : control & ~CONTROL_FPCA;
     cpu.setModeAndControl(toThread ? 0 : cpu.ipsr, control);
+    // The frame is read with the privilege of the mode returned to (and its priority).
+    this.scb.mpu.sync();
     const bus = cpu.bus;
     const frame = cpu.r[13]!;
     let psr: number;
+    // Popped into temporaries: a fault part way leaves the registers as they were.
+    const popped = this.popped;
     try {
-      cpu.r[0] = bus.read32(frame);
-      cpu.r[1] = bus.read32(frame + 4);
-      cpu.r[2] = bus.read32(frame + 8);
-      cpu.r[3] = bus.read32(frame + 12);
-      cpu.r[12] = bus.read32(frame + 16);
-      cpu.r[14] = bus.read32(frame + 20);
-      cpu.nextPc = bus.read32(frame + 24) & ~1;
-      psr = bus.read32(frame + 28);
-      if (extended) this.unstackFpContext(frame + 0x20);
+      for (let i = 0; i < 8; i++) popped[i] = bus.coreRead32(frame + 4 * i);
+      // With LSPACT set the handler never used the FPU: the registers still hold the context.
+      if (extended && (this.scb.fpccr & FPCCR_LSPACT) === 0) {
+        for (let i = 0; i < 17; i++) popped[8 + i] = bus.coreRead32(frame + 0x20 + 4 * i);
+      }
     } catch (e) {
-      if (!(e instanceof BusError)) throw e;
-      if (this.observer !== null)
-        this.observer.faulted(new CpuFault(EXC_BUSFAULT, CFSR_UNSTKERR), e);
-      this.scb.cfsr |= CFSR_UNSTKERR;
-      nvic.pending[EXC_BUSFAULT] = 1;
-      cpu.requestAttention();
+      // The frame stays where it is; the fault is taken on it (tail-chained), with this
+      // EXC_RETURN in LR, as QEMU does after PopStack fails (B1.5.8 DerivedLateArrival).
+      if (this.derivedFault(e, CFSR_UNSTKERR, CFSR_MUNSTKERR) < 0) return;
+      this.exceptionTaken(nvic.highestPending(), (excReturn | 0xf0000000) >>> 0, cpu.pc);
       return;
+    }
+    cpu.r[0] = popped[0]!;
+    cpu.r[1] = popped[1]!;
+    cpu.r[2] = popped[2]!;
+    cpu.r[3] = popped[3]!;
+    cpu.r[12] = popped[4]!;
+    cpu.r[14] = popped[5]!;
+    cpu.nextPc = popped[6]! & ~1;
+    psr = popped[7]!;
+    if (extended) {
+      if (this.scb.fpccr & FPCCR_LSPACT) this.scb.fpccr &= ~FPCCR_LSPACT;
+      else {
+        for (let i = 0; i < 16; i++) cpu.s[i] = popped[8 + i]!;
+        cpu.fpscr = popped[24]!;
+      }
     }
     const frameSize = extended ? 0x68 : 0x20;
     cpu.r[13] = (frame + frameSize + ((psr >>> 9) & 1 && this.scb.stackAlign8 ? 4 : 0)) >>> 0;
@@ -356,22 +428,11 @@ export class ExceptionUnit {
     this.storeFpRegisters(area);
   }
 
+  /** S0-S15 and FPSCR into an extended frame, as part of the stacking (through the core's port). */
   private storeFpRegisters(area: number): void {
     const cpu = this.cpu;
-    for (let i = 0; i < 16; i++) cpu.bus.write32(area + 4 * i, cpu.s[i]!);
-    cpu.bus.write32(area + 0x40, cpu.fpscr);
-  }
-
-  private unstackFpContext(area: number): void {
-    const scb = this.scb;
-    const cpu = this.cpu;
-    if (scb.fpccr & FPCCR_LSPACT) {
-      // The handler never used the FPU: the registers still hold the interrupted context.
-      scb.fpccr &= ~FPCCR_LSPACT;
-      return;
-    }
-    for (let i = 0; i < 16; i++) cpu.s[i] = cpu.bus.read32(area + 4 * i);
-    cpu.fpscr = cpu.bus.read32(area + 0x40);
+    for (let i = 0; i < 16; i++) cpu.bus.coreWrite32(area + 4 * i, cpu.s[i]!);
+    cpu.bus.coreWrite32(area + 0x40, cpu.fpscr);
   }
 
   /**
@@ -383,19 +444,72 @@ export class ExceptionUnit {
     const scb = this.scb;
     const cpu = this.cpu;
     if (scb.fpccr & FPCCR_LSPACT) {
-      try {
-        this.storeFpRegisters(scb.fpcar);
-      } catch (e) {
-        if (!(e instanceof BusError)) throw e;
-        scb.cfsr |= CFSR_LSPERR;
-        this.nvic.setPending(EXC_BUSFAULT);
-      }
+      // A fault that can preempt now is taken before this instruction, LSPACT still set: it
+      // runs again (and preserves again) once the fault handler returns.
+      if (!this.preserveFpState() && this.pendingCanPreempt()) throw PREEMPT_BEFORE_INSTRUCTION;
       scb.fpccr &= ~FPCCR_LSPACT;
     }
     if (scb.fpccr & FPCCR_ASPEN && (cpu.control & CONTROL_FPCA) === 0) {
       cpu.fpscr = (cpu.fpscr & ~0x07c00000) | (scb.fpdscr & 0x07c00000);
       cpu.control |= CONTROL_FPCA;
     }
+  }
+
+  /**
+   * PreserveFPState(): S0-S15 and FPSCR to the space FPCAR points at, checked by the MPU with
+   * the privilege (FPCCR.USER) and priority (FPCCR.HFRDY) of the context they belong to. A
+   * fault is pended as FPCCR recorded at stacking time allows: MemManage (MLSPERR) unless
+   * MMRDY was clear, BusFault (LSPERR) unless BFRDY was clear, else HardFault (FORCED); lockup
+   * when it cannot be taken and HFRDY was clear. Returns false after a fault.
+   */
+  private preserveFpState(): boolean {
+    const scb = this.scb;
+    const cpu = this.cpu;
+    const fpccr = scb.fpccr;
+    const unprivileged = (fpccr & FPCCR_USER) !== 0;
+    const negative = (fpccr & FPCCR_HFRDY) === 0;
+    const area = scb.fpcar;
+    try {
+      for (let i = 0; i <= 16; i++) {
+        const a = (area + 4 * i) >>> 0;
+        scb.mpu.checkAccess(a, true, unprivileged, negative);
+        cpu.bus.write32(a, i < 16 ? cpu.s[i]! : cpu.fpscr);
+      }
+      return true;
+    } catch (e) {
+      let n: number;
+      let escalate: boolean;
+      if (e instanceof BusError) {
+        scb.cfsr |= CFSR_LSPERR;
+        n = EXC_BUSFAULT;
+        escalate = (fpccr & FPCCR_BFRDY) === 0;
+      } else if (e instanceof CpuFault && e.exception === EXC_MEMMANAGE) {
+        scb.cfsr |= CFSR_MLSPERR;
+        n = EXC_MEMMANAGE;
+        escalate = (fpccr & FPCCR_MMRDY) === 0;
+      } else throw e;
+      if (this.observer !== null) {
+        const bit = n === EXC_BUSFAULT ? CFSR_LSPERR : CFSR_MLSPERR;
+        this.observer.faulted(new CpuFault(n, bit), e instanceof BusError ? e : null);
+      }
+      if (escalate) {
+        n = EXC_HARDFAULT;
+        scb.hfsr |= HFSR_FORCED;
+      }
+      const prio = this.nvic.groupPriority(this.nvic.priority[n]!);
+      if ((this.nvic.enabled[n] !== 1 || this.executionPriority() <= prio) && negative) {
+        this.enterLockup(`${exceptionName(n)} in lazy FP state preservation`);
+        throw PREEMPT_BEFORE_INSTRUCTION;
+      }
+      this.nvic.setPending(n);
+      return false;
+    }
+  }
+
+  /** The highest pending exception would preempt the current execution priority. */
+  private pendingCanPreempt(): boolean {
+    const n = this.nvic.highestPending();
+    return n !== 0 && this.nvic.groupPriority(this.nvic.priority[n]!) < this.executionPriority();
   }
 
   private returnFault(excReturn: number): void {
@@ -413,6 +527,8 @@ export class ExceptionUnit {
   serviceAttention(): void {
     this.cpu.attention = 0;
     if (this.cpu.stopReason === 'lockup') return;
+    // Privilege or priority may have changed (MSR CONTROL/FAULTMASK, CPS, a register write).
+    this.scb.mpu.sync();
     if (this.svcEscalation) {
       this.svcEscalation = false;
       this.escalate('SVC while its priority is masked');

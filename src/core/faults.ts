@@ -50,6 +50,13 @@ export class CpuFault {
   ) {}
 }
 
+/**
+ * Thrown by an instruction that must not execute because an exception it caused can preempt
+ * first (a fault in lazy FP state preservation): the core takes the highest pending exception
+ * with the instruction's own address as the return address.
+ */
+export const PREEMPT_BEFORE_INSTRUCTION = { preemptBeforeInstruction: true } as const;
+
 export function usageFault(bit: number): CpuFault {
   return new CpuFault(EXC_USAGEFAULT, bit);
 }

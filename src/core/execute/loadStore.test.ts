@@ -313,14 +313,23 @@ describe('32-bit single loads and stores', () => {
       if (a >= DATA && a < DATA + 0x100) seen.push(m.cpu.unprivilegedAccess);
       return a;
     };
-    const [r32, r16, r8] = [bus.read32.bind(bus), bus.read16.bind(bus), bus.read8.bind(bus)];
-    const [w32, w16, w8] = [bus.write32.bind(bus), bus.write16.bind(bus), bus.write8.bind(bus)];
-    bus.read32 = (a) => r32(spy(a));
-    bus.read16 = (a) => r16(spy(a));
-    bus.read8 = (a) => r8(spy(a));
-    bus.write32 = (a, v) => w32(spy(a), v);
-    bus.write16 = (a, v) => w16(spy(a), v);
-    bus.write8 = (a, v) => w8(spy(a), v);
+    // The core's data accesses go through its port (coreRead*/coreWrite*).
+    const [r32, r16, r8] = [
+      bus.coreRead32.bind(bus),
+      bus.coreRead16.bind(bus),
+      bus.coreRead8.bind(bus),
+    ];
+    const [w32, w16, w8] = [
+      bus.coreWrite32.bind(bus),
+      bus.coreWrite16.bind(bus),
+      bus.coreWrite8.bind(bus),
+    ];
+    bus.coreRead32 = (a) => r32(spy(a));
+    bus.coreRead16 = (a) => r16(spy(a));
+    bus.coreRead8 = (a) => r8(spy(a));
+    bus.coreWrite32 = (a, v) => w32(spy(a), v);
+    bus.coreWrite16 = (a, v) => w16(spy(a), v);
+    bus.coreWrite8 = (a, v) => w8(spy(a), v);
     run(m, 8);
     expect(seen).toEqual(new Array(8).fill(true));
     expect(m.cpu.unprivilegedAccess).toBe(false);

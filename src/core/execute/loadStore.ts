@@ -77,11 +77,11 @@ export function ldrLit(cpu: Cpu, i: Insn): void {
 }
 export function ldrT(cpu: Cpu, i: Insn): void {
   const addr = (cpu.r[i.rn]! + i.imm) >>> 0;
-  cpu.unprivilegedAccess = true;
+  cpu.setUnprivilegedAccess(true);
   try {
     cpu.r[i.rt] = cpu.memU32(addr);
   } finally {
-    cpu.unprivilegedAccess = false;
+    cpu.setUnprivilegedAccess(false);
   }
 }
 
@@ -103,11 +103,11 @@ export function ldrbLit(cpu: Cpu, i: Insn): void {
 }
 export function ldrbT(cpu: Cpu, i: Insn): void {
   const addr = (cpu.r[i.rn]! + i.imm) >>> 0;
-  cpu.unprivilegedAccess = true;
+  cpu.setUnprivilegedAccess(true);
   try {
     cpu.r[i.rt] = cpu.memU8(addr);
   } finally {
-    cpu.unprivilegedAccess = false;
+    cpu.setUnprivilegedAccess(false);
   }
 }
 
@@ -129,11 +129,11 @@ export function ldrsbLit(cpu: Cpu, i: Insn): void {
 }
 export function ldrsbT(cpu: Cpu, i: Insn): void {
   const addr = (cpu.r[i.rn]! + i.imm) >>> 0;
-  cpu.unprivilegedAccess = true;
+  cpu.setUnprivilegedAccess(true);
   try {
     cpu.r[i.rt] = (cpu.memU8(addr) << 24) >> 24;
   } finally {
-    cpu.unprivilegedAccess = false;
+    cpu.setUnprivilegedAccess(false);
   }
 }
 
@@ -155,11 +155,11 @@ export function ldrhLit(cpu: Cpu, i: Insn): void {
 }
 export function ldrhT(cpu: Cpu, i: Insn): void {
   const addr = (cpu.r[i.rn]! + i.imm) >>> 0;
-  cpu.unprivilegedAccess = true;
+  cpu.setUnprivilegedAccess(true);
   try {
     cpu.r[i.rt] = cpu.memU16(addr);
   } finally {
-    cpu.unprivilegedAccess = false;
+    cpu.setUnprivilegedAccess(false);
   }
 }
 
@@ -181,11 +181,11 @@ export function ldrshLit(cpu: Cpu, i: Insn): void {
 }
 export function ldrshT(cpu: Cpu, i: Insn): void {
   const addr = (cpu.r[i.rn]! + i.imm) >>> 0;
-  cpu.unprivilegedAccess = true;
+  cpu.setUnprivilegedAccess(true);
   try {
     cpu.r[i.rt] = (cpu.memU16(addr) << 16) >> 16;
   } finally {
-    cpu.unprivilegedAccess = false;
+    cpu.setUnprivilegedAccess(false);
   }
 }
 
@@ -203,11 +203,11 @@ export function strReg(cpu: Cpu, i: Insn): void {
 }
 export function strT(cpu: Cpu, i: Insn): void {
   const addr = (cpu.r[i.rn]! + i.imm) >>> 0;
-  cpu.unprivilegedAccess = true;
+  cpu.setUnprivilegedAccess(true);
   try {
     cpu.writeU32(addr, cpu.r[i.rt]!);
   } finally {
-    cpu.unprivilegedAccess = false;
+    cpu.setUnprivilegedAccess(false);
   }
 }
 
@@ -225,11 +225,11 @@ export function strbReg(cpu: Cpu, i: Insn): void {
 }
 export function strbT(cpu: Cpu, i: Insn): void {
   const addr = (cpu.r[i.rn]! + i.imm) >>> 0;
-  cpu.unprivilegedAccess = true;
+  cpu.setUnprivilegedAccess(true);
   try {
     cpu.writeU8(addr, cpu.r[i.rt]! & 0xff);
   } finally {
-    cpu.unprivilegedAccess = false;
+    cpu.setUnprivilegedAccess(false);
   }
 }
 
@@ -247,11 +247,11 @@ export function strhReg(cpu: Cpu, i: Insn): void {
 }
 export function strhT(cpu: Cpu, i: Insn): void {
   const addr = (cpu.r[i.rn]! + i.imm) >>> 0;
-  cpu.unprivilegedAccess = true;
+  cpu.setUnprivilegedAccess(true);
   try {
     cpu.writeU16(addr, cpu.r[i.rt]! & 0xffff);
   } finally {
-    cpu.unprivilegedAccess = false;
+    cpu.setUnprivilegedAccess(false);
   }
 }
 

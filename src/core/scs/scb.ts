@@ -1,7 +1,7 @@
 /**
  * The System Control Space block at 0xE000E000-0xE000EFFF: SCB registers (ARMv7-M B3.2), the
- * NVIC register views, SysTick, the MPU registers (stored with their reset values; regions are
- * not enforced yet), debug DEMCR/DHCSR and STIR. Unprivileged accesses fault, as on the chip.
+ * NVIC register views, SysTick, the MPU's registers (the MPU itself is mpu.ts), debug
+ * DEMCR/DHCSR and STIR. Unprivileged accesses fault, as on the chip.
  */
 import { BusError, type AccessSize, type MmioDevice } from '../../bus/bus.js';
 import {
@@ -12,6 +12,7 @@ import {
   EXC_SYSTICK,
   EXC_USAGEFAULT,
 } from '../faults.js';
+import { MPU_ALIASES_END, MPU_TYPE, Mpu } from './mpu.js';
 import { IPR_END, ISER, NUM_IRQS, Nvic, PRIORITY_MASK, STIR } from './nvic.js';
 import type { SysTick } from './systick.js';
 
@@ -44,11 +45,6 @@ const MMFAR = 0xd34;
 const BFAR = 0xd38;
 const AFSR = 0xd3c;
 const CPACR = 0xd88;
-const MPU_TYPE = 0xd90;
-const MPU_CTRL = 0xd94;
-const MPU_RNR = 0xd98;
-const MPU_RBAR = 0xd9c; // and its aliases at +8, +0x10, +0x18
-const MPU_RASR = 0xda0; // and its aliases at +8, +0x10, +0x18
 const DHCSR = 0xdf0;
 const DEMCR = 0xdfc;
 const FPCCR = 0xf34;
@@ -89,10 +85,8 @@ export class Scb implements MmioDevice {
   actlr = 0;
   demcr = 0;
   dhcsr = 0;
-  mpuCtrl = 0;
-  mpuRnr = 0;
-  readonly mpuRbar = new Uint32Array(8);
-  readonly mpuRasr = new Uint32Array(8);
+  /** MPU_TYPE to MPU_RASR_A3 (0xE000ED90-0xE000EDBB) are the MPU's. */
+  readonly mpu: Mpu;
   fpccr = 0xc0000000;
   fpcar = 0;
   fpdscr = 0;
@@ -101,7 +95,9 @@ export class Scb implements MmioDevice {
     private readonly nvic: Nvic,
     private readonly systick: SysTick,
     private readonly host: ScbHost,
-  ) {}
+  ) {
+    this.mpu = new Mpu(host);
+  }
 
   reset(): void {
     this.vtor = 0;
@@ -109,9 +105,7 @@ export class Scb implements MmioDevice {
     this.ccr = CCR_RESET;
     this.cfsr = this.hfsr = this.dfsr = this.mmfar = this.bfar = 0;
     this.cpacr = this.actlr = this.demcr = this.dhcsr = 0;
-    this.mpuCtrl = this.mpuRnr = 0;
-    this.mpuRbar.fill(0);
-    this.mpuRasr.fill(0);
+    this.mpu.reset();
     this.fpccr = 0xc0000000;
     this.fpcar = this.fpdscr = 0;
   }
@@ -167,6 +161,7 @@ export class Scb implements MmioDevice {
   private readWord(offset: number): number {
     const nvic = this.nvic;
     if (offset >= ISER && offset < IPR_END) return nvic.readRegister(offset);
+    if (offset >= MPU_TYPE && offset < MPU_ALIASES_END) return this.mpu.readRegister(offset);
     switch (offset) {
       case ICTR:
         return Math.ceil(NUM_IRQS / 32) - 1; // INTLINESNUM
@@ -242,22 +237,6 @@ export class Scb implements MmioDevice {
         return 0x01310132;
       case CPACR:
         return this.cpacr;
-      case MPU_TYPE:
-        return 0x00000800; // 8 unified regions
-      case MPU_CTRL:
-        return this.mpuCtrl;
-      case MPU_RNR:
-        return this.mpuRnr;
-      case MPU_RBAR:
-      case MPU_RBAR + 0x8:
-      case MPU_RBAR + 0x10:
-      case MPU_RBAR + 0x18:
-        return (this.mpuRbar[this.mpuRnr & 7]! & ~0x1f) | (this.mpuRnr & 7) | 0;
-      case MPU_RASR:
-      case MPU_RASR + 0x8:
-      case MPU_RASR + 0x10:
-      case MPU_RASR + 0x18:
-        return this.mpuRasr[this.mpuRnr & 7]!;
       case DHCSR:
         return this.dhcsr;
       case DEMCR:
@@ -291,6 +270,10 @@ export class Scb implements MmioDevice {
     if (offset >= ISER && offset < IPR_END) {
       // IPR0-IPR59 included: priorities of IRQs the STM32F407 lacks are RAZ/WI.
       nvic.writeRegister(offset, value, byteMask);
+      return;
+    }
+    if (offset >= MPU_TYPE && offset < MPU_ALIASES_END) {
+      this.mpu.writeRegister(offset, value, byteMask);
       return;
     }
     switch (offset) {
@@ -361,30 +344,6 @@ export class Scb implements MmioDevice {
         return;
       case CPACR:
         this.cpacr = merge(this.cpacr, value, byteMask) & 0x00f00000;
-        return;
-      case MPU_CTRL:
-        this.mpuCtrl = merge(this.mpuCtrl, value, byteMask) & 7;
-        if (this.mpuCtrl & 1) {
-          this.host.warnOnce('mpu', 'f4emu: MPU enabled; region protection is not enforced yet');
-        }
-        return;
-      case MPU_RNR:
-        this.mpuRnr = merge(this.mpuRnr, value, byteMask) & 0xff;
-        return;
-      case MPU_RBAR:
-      case MPU_RBAR + 0x8:
-      case MPU_RBAR + 0x10:
-      case MPU_RBAR + 0x18: {
-        const v = merge(this.readWord(offset), value, byteMask);
-        if (v & 0x10) this.mpuRnr = v & 7; // VALID: REGION selects the region
-        this.mpuRbar[this.mpuRnr & 7] = v & ~0x1f;
-        return;
-      }
-      case MPU_RASR:
-      case MPU_RASR + 0x8:
-      case MPU_RASR + 0x10:
-      case MPU_RASR + 0x18:
-        this.mpuRasr[this.mpuRnr & 7] = merge(this.mpuRasr[this.mpuRnr & 7]!, value, byteMask);
         return;
       case DHCSR:
         return; // debugger only

@@ -1,0 +1,606 @@
+/**
+ * The PMSAv7 MPU (ARMv7-M ARM B3.5): its registers, how regions match and what they allow,
+ * and each MemManage fault it raises, on a Machine running hand-placed Thumb code.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  BX_LR,
+  B_SELF,
+  CODE,
+  NOP,
+  STACK_TOP,
+  handlerAddress,
+  machineWithVectors,
+  place,
+  svc,
+} from '../../../test/helpers/machine.js';
+import { t16 as b16 } from '../encode/branch.js';
+import { vmovCoreS } from '../encode/fpu.js';
+import { t16, t32 } from '../encode/loadStore.js';
+import { Machine } from '../../machine/machine.js';
+import { PERM_R, PERM_W, PERM_X } from './mpu.js';
+
+const MPU_TYPE = 0xe000ed90;
+const MPU_CTRL = 0xe000ed94;
+const MPU_RNR = 0xe000ed98;
+const MPU_RBAR = 0xe000ed9c;
+const MPU_RASR = 0xe000eda0;
+const ICSR = 0xe000ed04;
+const SHPR2 = 0xe000ed1c;
+const SHCSR = 0xe000ed24;
+const CFSR = 0xe000ed28;
+const HFSR = 0xe000ed2c;
+const MMFAR = 0xe000ed34;
+const FPCCR = 0xe000ef34;
+
+const ENABLE = 1;
+const HFNMIENA = 2;
+const PRIVDEFENA = 4;
+const MEMFAULTENA = 1 << 16;
+const IACCVIOL = 1 << 0;
+const DACCVIOL = 1 << 1;
+const MUNSTKERR = 1 << 3;
+const MSTKERR = 1 << 4;
+const MLSPERR = 1 << 5;
+const MMARVALID = 1 << 7;
+const FORCED = 1 << 30;
+
+/** AP encodings (B3.5.9): privileged / unprivileged rights. */
+const AP_NONE = 0;
+const AP_PRIV_RW = 1;
+const AP_PRIV_RW_USER_RO = 2;
+const AP_FULL = 3;
+const AP_RESERVED = 4;
+const AP_PRIV_RO = 5;
+const AP_RO = 6;
+const AP_RO_7 = 7;
+
+/** Test data, in its own 64 KB page above the code, vectors and stack. */
+const DATA = 0x20018000;
+const RW = PERM_R | PERM_W;
+const RWX = RW | PERM_X;
+const RX = PERM_R | PERM_X;
+
+interface RegionOptions {
+  xn?: boolean;
+  srd?: number;
+}
+
+function rasr(sizeLog2: number, ap: number, o: RegionOptions = {}): number {
+  return (
+    (((o.xn ? 1 : 0) << 28) | (ap << 24) | ((o.srd ?? 0) << 8) | ((sizeLog2 - 1) << 1) | 1) >>> 0
+  );
+}
+
+/**
+ * Programs region `n` as firmware does, RBAR (VALID) then RASR, straight into the registers (as a
+ * debugger would: some tests reprogram while the core is unprivileged).
+ */
+function region(
+  m: Machine,
+  n: number,
+  base: number,
+  sizeLog2: number,
+  ap: number,
+  o?: RegionOptions,
+) {
+  m.scb.mpu.writeRegister(MPU_RBAR - 0xe000e000, (base | 0x10 | n) >>> 0, 0xffffffff);
+  m.scb.mpu.writeRegister(MPU_RASR - 0xe000e000, rasr(sizeLog2, ap, o), 0xffffffff);
+}
+
+/**
+ * A machine with the MPU on (PRIVDEFENA, MemManage enabled) and region 0 giving everyone full
+ * access to the page of code, handlers, vectors and stack (0x20000000-0x2000FFFF).
+ */
+function protectedMachine(code: number[], ctrl = ENABLE | PRIVDEFENA): Machine {
+  const m = machineWithVectors(code);
+  m.bus.write32(SHCSR, MEMFAULTENA);
+  region(m, 0, 0x20000000, 16, AP_FULL);
+  m.bus.write32(MPU_CTRL, ctrl);
+  return m;
+}
+
+/** Thread mode, unprivileged from the next instruction on (as after MSR CONTROL and an ISB). */
+function unprivileged(m: Machine, control = 1): void {
+  m.cpu.setModeAndControl(0, control);
+  m.cpu.requestAttention();
+}
+
+const cfsr = (m: Machine) => m.bus.read32(CFSR) >>> 0;
+const stackedPc = (m: Machine, sp = m.cpu.r[13]!) => m.bus.read32(sp + 24) >>> 0;
+
+describe('MPU registers', () => {
+  it('MPU_TYPE says 8 unified regions and ignores stores', () => {
+    const m = new Machine();
+    expect(m.bus.read32(MPU_TYPE)).toBe(0x800);
+    m.bus.write32(MPU_TYPE, 0xffffffff);
+    expect(m.bus.read32(MPU_TYPE)).toBe(0x800);
+  });
+
+  it('RNR selects the region; values of 8 and more are ignored', () => {
+    const m = new Machine();
+    m.bus.write32(MPU_RNR, 3);
+    expect(m.bus.read32(MPU_RNR)).toBe(3);
+    m.bus.write32(MPU_RNR, 8);
+    expect(m.bus.read32(MPU_RNR)).toBe(3);
+    m.bus.write32(MPU_RBAR, 0x20001000);
+    expect(m.bus.read32(MPU_RBAR) >>> 0).toBe(0x20001003);
+  });
+
+  it('RBAR with VALID writes RNR and that region; VALID reads as zero; REGION 8+ ignored', () => {
+    const m = new Machine();
+    m.bus.write32(MPU_RNR, 2);
+    m.bus.write32(MPU_RBAR, 0x08000000);
+    m.bus.write32(MPU_RBAR, 0x20001000 | 0x10 | 5);
+    expect(m.bus.read32(MPU_RNR)).toBe(5);
+    expect(m.bus.read32(MPU_RBAR) >>> 0).toBe(0x20001005);
+    m.bus.write32(MPU_RNR, 2);
+    expect(m.bus.read32(MPU_RBAR) >>> 0).toBe(0x08000002);
+    m.bus.write32(MPU_RBAR, 0x30000000 | 0x10 | 9);
+    expect(m.bus.read32(MPU_RNR)).toBe(2);
+    expect(m.bus.read32(MPU_RBAR) >>> 0).toBe(0x08000002);
+    m.bus.write32(MPU_RNR, 5);
+    expect(m.bus.read32(MPU_RBAR) >>> 0).toBe(0x20001005);
+  });
+
+  it('the RBAR/RASR aliases at +8, +0x10 and +0x18 reach the region RNR selects', () => {
+    const m = new Machine();
+    for (let alias = 1; alias <= 3; alias++) {
+      m.bus.write32(MPU_RBAR + 8 * alias, (0x20000000 + alias * 0x1000) | 0x10 | alias);
+      m.bus.write32(MPU_RASR + 8 * alias, rasr(10, AP_FULL));
+    }
+    for (let n = 1; n <= 3; n++) {
+      m.bus.write32(MPU_RNR, n);
+      for (let alias = 0; alias <= 3; alias++) {
+        expect(m.bus.read32(MPU_RBAR + 8 * alias) >>> 0).toBe(0x20000000 + n * 0x1000 + n);
+        expect(m.bus.read32(MPU_RASR + 8 * alias) >>> 0).toBe(rasr(10, AP_FULL));
+      }
+    }
+  });
+
+  it('RASR keeps XN, AP, TEX, S, C, B, SRD, SIZE, ENABLE; CTRL its three bits', () => {
+    const m = new Machine();
+    m.bus.write32(MPU_RASR, 0xffffffff);
+    expect(m.bus.read32(MPU_RASR) >>> 0).toBe(0x173fff3f);
+    m.bus.write32(MPU_CTRL, 0xffffffff);
+    expect(m.bus.read32(MPU_CTRL)).toBe(7);
+  });
+
+  it('reset clears every register', () => {
+    const m = new Machine();
+    region(m, 4, 0x20000000, 10, AP_FULL);
+    m.bus.write32(MPU_CTRL, ENABLE);
+    m.reset();
+    expect(m.bus.read32(MPU_CTRL)).toBe(0);
+    expect(m.bus.read32(MPU_RNR)).toBe(0);
+    m.bus.write32(MPU_RNR, 4);
+    expect(m.bus.read32(MPU_RBAR)).toBe(4);
+    expect(m.bus.read32(MPU_RASR)).toBe(0);
+  });
+
+  it('enabling it is not reported as unenforced; a SIZE below 4 is warned about once', () => {
+    const warnings: string[] = [];
+    const m = new Machine({ warn: (w) => warnings.push(w) });
+    region(m, 1, 0x20000000, 2, AP_FULL);
+    region(m, 2, 0x20000010, 3, AP_FULL);
+    m.bus.write32(MPU_CTRL, ENABLE | PRIVDEFENA);
+    expect(warnings.filter((w) => /not enforced/.test(w))).toEqual([]);
+    expect(warnings.filter((w) => /SIZE/.test(w))).toHaveLength(1);
+  });
+});
+
+describe('MPU region matching', () => {
+  const rights = (m: Machine, addr: number, unpriv = false) =>
+    m.scb.mpu.evaluate(addr >>> 0, unpriv);
+
+  it('a region covers [base, base + size), base aligned down to the size', () => {
+    const m = new Machine();
+    region(m, 1, 0x20001000, 10, AP_FULL);
+    expect(rights(m, 0x20000fff, true)).toBe(0);
+    expect(rights(m, 0x20001000, true)).toBe(RWX);
+    expect(rights(m, 0x200013ff, true)).toBe(RWX);
+    expect(rights(m, 0x20001400, true)).toBe(0);
+    region(m, 1, 0x20001100, 10, AP_FULL); // misaligned: bits 9:5 are ignored
+    expect(rights(m, 0x20001000, true)).toBe(RWX);
+    expect(rights(m, 0x20001400, true)).toBe(0);
+  });
+
+  it('a 4 GB region covers everything; SIZE 0 disables the region; SIZE 1 is 4 bytes (QEMU)', () => {
+    const m = new Machine({ warn: () => {} });
+    region(m, 0, 0x12345678, 32, AP_RO);
+    expect(rights(m, 0, true)).toBe(RX);
+    expect(rights(m, 0xdfffffff, true)).toBe(RX);
+    m.bus.write32(MPU_RBAR, 0x20000000 | 0x10 | 1);
+    m.bus.write32(MPU_RASR, (AP_FULL << 24) | 1); // SIZE 0
+    expect(rights(m, 0x20000000, true)).toBe(RX);
+    region(m, 1, 0x20000020, 2, AP_FULL); // RBAR holds bits 31:5 only
+    expect(rights(m, 0x2000001f, true)).toBe(RX);
+    expect(rights(m, 0x20000020, true)).toBe(RWX);
+    expect(rights(m, 0x20000023, true)).toBe(RWX);
+    expect(rights(m, 0x20000024, true)).toBe(RX);
+  });
+
+  it('SRD disables eighths of regions of 256 bytes and more, not of smaller ones', () => {
+    const m = new Machine();
+    region(m, 0, 0x20000000, 16, AP_RO);
+    region(m, 1, 0x20001000, 11, AP_FULL, { srd: 0b10000010 });
+    expect(rights(m, 0x20001000, true)).toBe(RWX);
+    expect(rights(m, 0x20001100, true)).toBe(RX); // sub-region 1 off: region 0 shows
+    expect(rights(m, 0x200011ff, true)).toBe(RX);
+    expect(rights(m, 0x20001200, true)).toBe(RWX);
+    expect(rights(m, 0x20001700, true)).toBe(RX); // sub-region 7
+    region(m, 2, 0x20002000, 7, AP_FULL, { srd: 0xff }); // 128 bytes: SRD ignored
+    expect(rights(m, 0x20002040, true)).toBe(RWX);
+  });
+
+  it('the highest-numbered matching region wins', () => {
+    const m = new Machine();
+    region(m, 1, 0x20000000, 16, AP_FULL);
+    region(m, 5, 0x20001000, 10, AP_NONE);
+    expect(rights(m, 0x20001000, true)).toBe(0);
+    expect(rights(m, 0x20002000, true)).toBe(RWX);
+    region(m, 5, 0x20000000, 16, AP_FULL);
+    region(m, 1, 0x20001000, 10, AP_NONE);
+    expect(rights(m, 0x20001000, true)).toBe(RWX);
+  });
+
+  it('AP: every encoding, privileged and unprivileged (0b100 reserved: no access, as QEMU)', () => {
+    const m = new Machine();
+    const table: [number, number, number][] = [
+      [AP_NONE, 0, 0],
+      [AP_PRIV_RW, RWX, 0],
+      [AP_PRIV_RW_USER_RO, RWX, RX],
+      [AP_FULL, RWX, RWX],
+      [AP_RESERVED, 0, 0],
+      [AP_PRIV_RO, RX, 0],
+      [AP_RO, RX, RX],
+      [AP_RO_7, RX, RX],
+    ];
+    for (const [ap, priv, unpriv] of table) {
+      region(m, 3, 0x20000000, 12, ap);
+      expect([ap, rights(m, 0x20000800), rights(m, 0x20000800, true)]).toEqual([ap, priv, unpriv]);
+      region(m, 3, 0x20000000, 12, ap, { xn: true });
+      expect(rights(m, 0x20000800) & PERM_X).toBe(0);
+    }
+  });
+
+  it('no region: the default map for privileged accesses with PRIVDEFENA, else nothing', () => {
+    const m = new Machine();
+    expect(rights(m, 0x08000000)).toBe(0);
+    m.bus.write32(MPU_CTRL, PRIVDEFENA);
+    expect(rights(m, 0x08000000)).toBe(RWX);
+    expect(rights(m, 0x40020000)).toBe(RW); // Peripheral: XN
+    expect(rights(m, 0xa0000000)).toBe(RW); // Device: XN
+    expect(rights(m, 0x08000000, true)).toBe(0);
+  });
+
+  it('the PPB always uses the default map; the System region is always XN', () => {
+    const m = new Machine();
+    region(m, 7, 0xe0000000, 29, AP_NONE);
+    expect(rights(m, 0xe000ed00)).toBe(RW);
+    expect(rights(m, 0xe000ed00, true)).toBe(RW);
+    expect(rights(m, 0xe0100000)).toBe(0);
+    region(m, 7, 0xe0000000, 29, AP_FULL);
+    expect(rights(m, 0xe0100000)).toBe(RW);
+  });
+
+  it("each view's page and granule tables agree with the regions everywhere", () => {
+    // A pseudo-random mix of sizes, overlaps and sub-regions; the tables the fast path uses
+    // must say what the pseudocode says for every address looked at.
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let round = 0; round < 8; round++) {
+      const m = new Machine({ warn: () => {} });
+      const placed: [number, number][] = [];
+      for (let n = 0; n < 8; n++) {
+        // 32 bytes to 1 MB, with page-sized ones (sub-regions of 8-32 KB) more often.
+        const lsbit = rnd(3) === 0 ? 16 + rnd(3) : 5 + rnd(16);
+        const base = (0x20000000 + rnd(0x40) * 0x4000 + rnd(0x200) * 32) >>> 0;
+        const srd = rnd(3) === 0 ? rnd(256) : 0;
+        region(m, n, base, lsbit, rnd(8), { xn: rnd(2) === 1, srd });
+        placed.push([base & ~(2 ** lsbit - 1), 2 ** lsbit]);
+      }
+      m.bus.write32(MPU_CTRL, ENABLE | (round & 1 ? PRIVDEFENA : 0));
+      const mpu = m.scb.mpu;
+      for (let i = 0; i < 6000; i++) {
+        const [base, size] = placed[rnd(8)]!;
+        const addr =
+          i % 3 === 0
+            ? (0x1ff00000 + rnd(0x1200000)) >>> 0
+            : (base - size / 2 + ((rnd(0x10000) * 0x10000 + rnd(0x10000)) % (2 * size))) >>> 0;
+        expect(mpu.privileged.rightsAt(addr)).toBe(mpu.evaluate(addr, false));
+        expect(mpu.unprivileged.rightsAt(addr)).toBe(mpu.evaluate(addr, true));
+      }
+    }
+  });
+});
+
+describe('MPU faults', () => {
+  it('a refused load is a MemManage DACCVIOL with MMFAR; the load does not complete', () => {
+    const m = protectedMachine([t16.ldrImm(0, 1, 0), B_SELF]);
+    region(m, 1, DATA, 10, AP_PRIV_RW);
+    m.bus.write32(DATA, 0x12345678);
+    m.cpu.r[0] = 0xaaaa;
+    m.cpu.r[1] = DATA;
+    unprivileged(m);
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(4);
+    expect(cfsr(m)).toBe(DACCVIOL | MMARVALID);
+    expect(m.bus.read32(MMFAR) >>> 0).toBe(DATA);
+    expect(m.cpu.r[0]).toBe(0xaaaa);
+    expect(stackedPc(m)).toBe(CODE);
+    expect(m.bus.read32(m.cpu.r[13]!)).toBe(0xaaaa); // stacked r0
+  });
+
+  it('the same load privileged, or by another bus master, is allowed', () => {
+    const m = protectedMachine([t16.ldrImm(0, 1, 0), B_SELF]);
+    region(m, 1, DATA, 10, AP_PRIV_RW);
+    m.bus.write32(DATA, 0x12345678);
+    m.cpu.r[1] = DATA;
+    m.cpu.step();
+    expect(m.cpu.r[0]).toBe(0x12345678);
+    unprivileged(m);
+    m.cpu.step();
+    expect(m.bus.read32(DATA)).toBe(0x12345678); // DMA, debugger: the shared path
+  });
+
+  it('a refused store leaves memory unchanged; read-only allows the load', () => {
+    const m = protectedMachine([t16.ldrImm(2, 1, 0), t16.strImm(0, 1, 0), B_SELF]);
+    region(m, 1, DATA, 10, AP_PRIV_RW_USER_RO);
+    m.bus.write32(DATA, 7);
+    m.cpu.r[0] = 99;
+    m.cpu.r[1] = DATA;
+    unprivileged(m);
+    m.cpu.step();
+    expect(m.cpu.r[2]).toBe(7);
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(4);
+    expect(cfsr(m)).toBe(DACCVIOL | MMARVALID);
+    expect(m.bus.read32(DATA)).toBe(7);
+    expect(stackedPc(m)).toBe(CODE + 2);
+  });
+
+  it('MemManage disabled: the fault escalates to HardFault (FORCED)', () => {
+    const m = protectedMachine([t16.strImm(0, 1, 0), B_SELF]);
+    m.bus.write32(SHCSR, 0);
+    region(m, 1, DATA, 10, AP_NONE);
+    m.cpu.r[1] = DATA + 0x10;
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(3);
+    expect(cfsr(m)).toBe(DACCVIOL | MMARVALID);
+    expect(m.bus.read32(HFSR) >>> 0).toBe(FORCED);
+    expect(m.bus.read32(MMFAR) >>> 0).toBe(DATA + 0x10);
+  });
+
+  it('an unaligned access reaching into a refused region faults at the first refused byte', () => {
+    const m = protectedMachine([t16.ldrImm(0, 1, 0), B_SELF]);
+    region(m, 1, DATA, 10, AP_FULL);
+    region(m, 2, DATA + 0x400, 10, AP_NONE);
+    m.cpu.r[1] = DATA + 0x3fe;
+    unprivileged(m);
+    m.cpu.step();
+    expect(cfsr(m)).toBe(DACCVIOL | MMARVALID);
+    expect(m.bus.read32(MMFAR) >>> 0).toBe(DATA + 0x400);
+  });
+
+  it('a fetch from an XN region is IACCVIOL, without MMFAR, at the target', () => {
+    const m = protectedMachine([b16.bx(1), B_SELF]);
+    region(m, 1, DATA, 10, AP_FULL, { xn: true });
+    place(m, DATA, [NOP]);
+    m.bus.write32(MMFAR, 0x1111);
+    m.cpu.r[1] = DATA | 1;
+    m.cpu.step(); // bx
+    m.cpu.step(); // the fetch faults
+    expect(m.cpu.ipsr).toBe(4);
+    expect(cfsr(m)).toBe(IACCVIOL);
+    expect(m.bus.read32(MMFAR)).toBe(0x1111);
+    expect(stackedPc(m)).toBe(DATA);
+  });
+
+  it('code already decoded stops running once its region becomes XN or unprivileged-only', () => {
+    const m = protectedMachine([NOP, b16.b(-6)]); // a loop: nop; b nop
+    unprivileged(m);
+    for (let i = 0; i < 6; i++) m.cpu.step();
+    expect(m.cpu.ipsr).toBe(0);
+    region(m, 0, 0x20000000, 16, AP_FULL, { xn: true });
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(4);
+    expect(cfsr(m)).toBe(IACCVIOL);
+  });
+
+  it('privilege switches take effect at once: MSR CONTROL, then the next load', () => {
+    const msrControlR2: [number, number] = [0xf382, 0x8814];
+    const m = protectedMachine([t16.ldrImm(0, 1, 0), ...msrControlR2, t16.ldrImm(0, 1, 0), B_SELF]);
+    region(m, 1, DATA, 10, AP_PRIV_RW);
+    m.bus.write32(DATA, 5);
+    m.cpu.r[1] = DATA;
+    m.cpu.r[2] = 1; // nPRIV
+    m.cpu.step();
+    expect(m.cpu.r[0]).toBe(5);
+    m.cpu.r[0] = 0;
+    m.cpu.step(); // msr control
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(4);
+    expect(m.cpu.r[0]).toBe(0);
+    expect(stackedPc(m)).toBe(CODE + 6);
+  });
+
+  it('LDRT/STRT check as unprivileged even in privileged code', () => {
+    const m = protectedMachine([t32.unpriv('ldr', 0, 1, 0), B_SELF].flat());
+    region(m, 1, DATA, 10, AP_PRIV_RW);
+    m.cpu.r[1] = DATA;
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(4);
+    expect(cfsr(m)).toBe(DACCVIOL | MMARVALID);
+    expect(m.cpu.unprivilegedAccess).toBe(false);
+    // ... and they pass where unprivileged code may go.
+    const ok = protectedMachine([t32.unpriv('str', 0, 1, 4), B_SELF].flat());
+    region(ok, 1, DATA, 10, AP_FULL);
+    ok.cpu.r[0] = 0x55;
+    ok.cpu.r[1] = DATA;
+    ok.cpu.step();
+    expect(ok.bus.read32(DATA + 4)).toBe(0x55);
+  });
+
+  it('a store multiple that reaches a refused region stops there, without writeback', () => {
+    const m = protectedMachine([t16.stm(1, [0, 2]), B_SELF]);
+    region(m, 1, DATA, 10, AP_FULL);
+    region(m, 2, DATA + 0x400, 10, AP_PRIV_RW_USER_RO);
+    m.cpu.r[0] = 0x11;
+    m.cpu.r[2] = 0x22;
+    m.cpu.r[1] = DATA + 0x3fc;
+    unprivileged(m);
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(4);
+    expect(m.bus.read32(MMFAR) >>> 0).toBe(DATA + 0x400);
+    expect(m.bus.read32(DATA + 0x3fc)).toBe(0x11); // the first store completed (B1.5.10)
+    expect(m.bus.read32(DATA + 0x400)).toBe(0);
+    expect(m.cpu.r[1]).toBe(DATA + 0x3fc);
+  });
+
+  it('a stacking fault (MSTKERR) is taken on the frame instead; the SVC stays pending', () => {
+    const m = protectedMachine([svc(0), B_SELF]);
+    region(m, 1, DATA, 10, AP_PRIV_RW_USER_RO);
+    m.bus.write32(DATA + 0xe0, 0x5a5a5a5a);
+    m.cpu.psp = DATA + 0x100;
+    unprivileged(m, 3); // nPRIV, PSP
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(4);
+    expect(cfsr(m)).toBe(MSTKERR); // no MMFAR for stacking
+    expect(m.nvic.pending[11]).toBe(1);
+    expect(m.cpu.r[14]).toBe(0xfffffffd);
+    expect(m.cpu.psp).toBe(DATA + 0xe0);
+    expect(m.bus.read32(DATA + 0xe0)).toBe(0x5a5a5a5a); // nothing written
+  });
+
+  it('MSTKERR with MemManage disabled: HardFault (FORCED)', () => {
+    const m = protectedMachine([svc(0), B_SELF]);
+    m.bus.write32(SHCSR, 0);
+    region(m, 1, DATA, 10, AP_PRIV_RW_USER_RO);
+    m.cpu.psp = DATA + 0x100;
+    unprivileged(m, 3);
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(3);
+    expect(cfsr(m)).toBe(MSTKERR);
+    expect(m.bus.read32(HFSR) >>> 0).toBe(FORCED);
+    expect(m.nvic.pending[11]).toBe(1);
+  });
+
+  it('an unstacking fault (MUNSTKERR) is taken on the frame, LR the same EXC_RETURN', () => {
+    const m = protectedMachine([BX_LR]);
+    region(m, 1, DATA, 10, AP_PRIV_RW);
+    m.cpu.psp = DATA + 0x100;
+    m.nvic.active[11] = 1;
+    m.cpu.setModeAndControl(11, 1); // SVC handler; the thread is unprivileged
+    m.cpu.r[14] = 0xfffffffd;
+    m.cpu.r[0] = 0x77;
+    m.cpu.requestAttention();
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(4);
+    expect(cfsr(m)).toBe(MUNSTKERR);
+    expect(m.cpu.r[14]).toBe(0xfffffffd);
+    expect(m.cpu.psp).toBe(DATA + 0x100); // not popped
+    expect(m.cpu.r[0]).toBe(0x77);
+    expect(m.nvic.active[11]).toBe(0);
+  });
+
+  it('a lazy FP stacking fault (MLSPERR) is taken before the FP instruction, LSPACT kept', () => {
+    const m = protectedMachine([svc(0), B_SELF]);
+    m.scb.cpacr = 0xf00000;
+    // The basic frame may be written by the thread, the FP part only read.
+    region(m, 1, DATA, 7, AP_PRIV_RW_USER_RO);
+    region(m, 2, DATA, 5, AP_FULL);
+    m.bus.write32(SHPR2, 0x80 << 24); // SVCall below MemManage
+    place(m, handlerAddress(11), [...vmovCoreS(0, 0, false), BX_LR]);
+    m.cpu.s[0] = 0x3f800000;
+    m.cpu.r[0] = 0x40000000;
+    m.cpu.psp = DATA + 0x68;
+    unprivileged(m, 1 | 2 | 4); // nPRIV, PSP, FPCA
+    m.cpu.step(); // svc: extended frame, lazy
+    expect(m.cpu.ipsr).toBe(11);
+    expect(m.bus.read32(FPCCR) & 3).toBe(3); // LSPACT, USER
+    m.cpu.step(); // vmov s0, r0: preservation refused
+    expect(m.cpu.ipsr).toBe(4);
+    expect(cfsr(m)).toBe(MLSPERR);
+    expect(m.bus.read32(FPCCR) & 1).toBe(1);
+    expect(stackedPc(m)).toBe(handlerAddress(11));
+    expect(m.cpu.s[0]).toBe(0x3f800000);
+  });
+
+  it('HFNMIENA clear: the MPU is off under FAULTMASK and in NMI; set: it is on (lockup)', () => {
+    for (const hfnmiena of [false, true]) {
+      const m = protectedMachine(
+        [t16.ldrImm(0, 1, 0), B_SELF],
+        ENABLE | PRIVDEFENA | (hfnmiena ? HFNMIENA : 0),
+      );
+      region(m, 1, DATA, 10, AP_NONE);
+      m.bus.write32(DATA, 9);
+      m.cpu.r[1] = DATA;
+      m.cpu.faultmask = 1;
+      m.cpu.requestAttention();
+      m.cpu.step();
+      if (hfnmiena) expect(m.cpu.stopReason).toBe('lockup');
+      else expect(m.cpu.r[0]).toBe(9);
+    }
+    const m = protectedMachine([B_SELF]);
+    region(m, 1, DATA, 10, AP_NONE);
+    m.bus.write32(DATA, 3);
+    place(m, handlerAddress(2), [t16.ldrImm(0, 1, 0), B_SELF]);
+    m.cpu.r[1] = DATA;
+    m.bus.write32(ICSR, 1 << 31); // NMIPENDSET
+    m.cpu.step(); // NMI entry, then its load
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(2);
+    expect(m.cpu.r[0]).toBe(3);
+  });
+
+  it('reprogramming a region drops the fast path pages filled under the old one', () => {
+    const m = protectedMachine([t16.ldrImm(0, 1, 0), b16.b(-6)]);
+    region(m, 1, DATA & 0xffff0000, 16, AP_FULL);
+    m.bus.write32(DATA, 4);
+    m.cpu.r[1] = DATA;
+    unprivileged(m);
+    for (let i = 0; i < 4; i++) m.cpu.step();
+    expect(m.cpu.r[0]).toBe(4);
+    region(m, 1, DATA & 0xffff0000, 16, AP_PRIV_RW);
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(4);
+    expect(cfsr(m)).toBe(DACCVIOL | MMARVALID);
+  });
+
+  it('turning the MPU off restores the default map for the same code', () => {
+    const m = protectedMachine([t16.ldrImm(0, 1, 0), b16.b(-6)]);
+    region(m, 1, DATA, 10, AP_NONE);
+    m.bus.write32(DATA, 6);
+    m.cpu.r[1] = DATA;
+    m.bus.write32(MPU_CTRL, 0);
+    unprivileged(m);
+    m.cpu.step();
+    expect(m.cpu.r[0]).toBe(6);
+    expect(m.cpu.ipsr).toBe(0);
+  });
+
+  it('a watchpoint inside a region still stops the core after the access', () => {
+    const m = protectedMachine([t16.ldrImm(0, 1, 0), B_SELF]);
+    region(m, 1, DATA, 10, AP_FULL);
+    m.bus.setWatchpoints([{ address: DATA, length: 4, kind: 'read' }]);
+    m.bus.write32(DATA, 8);
+    m.cpu.r[1] = DATA;
+    unprivileged(m);
+    expect(m.run(10)).toBe('watchpoint');
+    expect(m.cpu.r[0]).toBe(8);
+    expect(m.cpu.ipsr).toBe(0);
+  });
+
+  it('the stack pointer in a full-access region: exceptions from unprivileged code still work', () => {
+    const m = protectedMachine([svc(0), B_SELF]);
+    m.cpu.psp = STACK_TOP - 0x400;
+    unprivileged(m, 3);
+    m.cpu.step();
+    expect(m.cpu.ipsr).toBe(11);
+    expect(cfsr(m)).toBe(0);
+  });
+});
