@@ -18,6 +18,8 @@ import { boot } from '../src/machine/firmware.js';
 import { Machine } from '../src/machine/machine.js';
 import { ConsoleOnlyHost } from '../src/machine/semihosting.js';
 import type { Gpio } from '../src/peripherals/gpio/gpio.js';
+import { I2cMemoryDevice } from '../src/peripherals/i2c/i2cDevices.js';
+import { SpiRegisterDevice } from '../src/peripherals/spi/spiDevices.js';
 import type { Usart } from '../src/peripherals/usart/usart.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,13 +48,13 @@ interface Run {
   machine: Machine;
 }
 
-function runInProcess(name: string, setup: (m: Machine) => void = () => {}): Run {
+function runInProcess(name: string, setup: (m: Machine) => void = () => {}, cmdline = ''): Run {
   const machine = stm32Machine();
   setup(machine);
   let stdout = '';
   const host = new ConsoleOnlyHost((_fd, data) => (stdout += Buffer.from(data).toString('utf8')));
   const image = parseImage(fs.readFileSync(path.join(PERIPH, `${name}.elf`)), name);
-  const booted = boot(machine, image, { semihosting: host });
+  const booted = boot(machine, image, { semihosting: host, cmdline });
   const reason = machine.run(MAX_INSTRUCTIONS);
   const code = reason === 'exit' ? (booted.semihosting?.exitStatus?.code ?? null) : null;
   return { stdout, code, machine };
@@ -72,6 +74,25 @@ function runCli(elf: string): Promise<{ code: number | null; stdout: string; std
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/**
+ * The devices periph_spi and periph_i2c expect when their command line says "devices": a
+ * register file on SPI2 with its chip select on PB12 (register 0x0F reads 0x5A) and an
+ * EEPROM-like memory at 0x50 on I2C1. Without them the same programs check that the buses
+ * answer 0xFF and NACK there.
+ */
+function attachTestDevices(m: Machine): { spi: SpiRegisterDevice; mem: I2cMemoryDevice } {
+  const spi = new SpiRegisterDevice({ registers: { 0x0f: 0x5a }, readOnly: [0x0f] });
+  m.board.attachSpiDevice('SPI2', { port: 1, pin: 12 }, spi);
+  const mem = new I2cMemoryDevice(0x50);
+  m.board.attachI2cDevice('I2C1', mem);
+  return { spi, mem };
+}
+
+/** Whether `sequence` appears in `list` as consecutive items. */
+function contains(list: readonly string[], sequence: readonly string[]): boolean {
+  return list.some((_, i) => sequence.every((item, k) => list[i + k] === item));
 }
 
 function failures(stdout: string): string[] {
@@ -121,6 +142,93 @@ describe('peripheral firmware on a Machine (firmware/prebuilt/periph)', () => {
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(1390 - 4);
     for (const gap of gaps) expect(gap).toBeLessThanOrEqual(1390 + 4);
     expect(sent.at(-1)![1] - sent[0]![1]).toBeLessThanOrEqual(34 * 1390 + 4);
+  });
+
+  it('periph_spi with nothing on SPI2 reads 0xFF throughout', () => {
+    const r = runInProcess('periph_spi');
+    expect(r.stdout).toContain('periph_spi: nothing on SPI2');
+    expect(r.stdout).toContain('PASS LIS3DSH WHO_AM_I on SPI1 (PE3)');
+    expect(r.stdout).toMatch(/^ ff ff ff ff ff ff$/m); // the interrupt-driven exchange
+  });
+
+  it('periph_spi with the register-file device on SPI2 (chip select PB12)', () => {
+    let devices: ReturnType<typeof attachTestDevices> | undefined;
+    const r = runInProcess('periph_spi', (m) => (devices = attachTestDevices(m)), 'devices');
+    expect(failures(r.stdout), r.stdout).toEqual([]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(FINISHED);
+    expect(r.stdout).toContain('periph_spi: test device on SPI2 (PB12)');
+    expect(r.stdout).toMatch(/^ ff 5a 11 22 33 00$/m);
+    const spi = devices!.spi;
+    expect([...spi.registers.subarray(0x10, 0x17)]).toEqual([
+      0x11, 0x22, 0x33, 0, 0xa1, 0xb2, 0xc3,
+    ]);
+    // What the device saw, command by command: polled read of 0x0F, write 0x10-0x12, read
+    // them, the interrupt-driven read, the DMA write and read, the read after it.
+    expect(spi.received).toEqual([
+      ...[0x8f, 0],
+      ...[0x10, 0x11, 0x22, 0x33],
+      ...[0x90, 0, 0, 0],
+      ...[0x8f, 0, 0, 0, 0, 0],
+      ...[0x14, 0xa1, 0xb2, 0xc3],
+      ...[0x94, 0, 0, 0],
+    ]);
+    // Selected at power-on (PB12 floats low until the program drives it), then once per
+    // transfer the program makes.
+    expect(spi.selections).toBe(1 + 6);
+    expect(spi.isSelected).toBe(false);
+  });
+
+  it('periph_i2c with the memory device at 0x50 on I2C1', () => {
+    let devices: ReturnType<typeof attachTestDevices> | undefined;
+    const r = runInProcess('periph_i2c', (m) => (devices = attachTestDevices(m)), 'devices');
+    expect(failures(r.stdout), r.stdout).toEqual([]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(FINISHED);
+    expect(r.stdout).toContain('periph_i2c: memory device at 0x50 on I2C1');
+    const mem = devices!.mem;
+    expect([...mem.memory.subarray(0x30, 0x36)]).toEqual([0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5]);
+    expect([...mem.memory.subarray(0x40, 0x44)]).toEqual([0xe0, 0xe1, 0xe2, 0xe3]);
+    expect([...mem.memory.subarray(0x50, 0x57)]).toEqual([
+      0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+    ]);
+    const log = mem.log;
+    // Each read procedure clocks exactly the bytes it asked for (the last one NACKed), with a
+    // repeated start after the address byte and a stop at the end.
+    const reads = (at: number, bytes: number[]) => [
+      'start W',
+      `write 0x${at.toString(16)}`,
+      'start R',
+      ...bytes.map((b) => `read 0x${b.toString(16)}`),
+      'stop',
+    ];
+    expect(contains(log, reads(0x32, [0xd2])), log.join(', ')).toBe(true);
+    expect(contains(log, reads(0x30, [0xd0, 0xd1])), log.join(', ')).toBe(true);
+    expect(contains(log, reads(0x31, [0xd1, 0xd2, 0xd3, 0xd4, 0xd5])), log.join(', ')).toBe(true);
+    expect(contains(log, reads(0x50, [0x71, 0x72, 0x73, 0x74, 0x75, 0x76])), log.join(', ')).toBe(
+      true,
+    );
+    // The interrupt-driven read: its own transfer after a write of the address alone.
+    expect(
+      contains(log, [
+        'start W',
+        'write 0x40',
+        'stop',
+        'start R',
+        'read 0xe0',
+        'read 0xe1',
+        'read 0xe2',
+        'read 0xe3',
+        'stop',
+      ]),
+      log.join(', '),
+    ).toBe(true);
+  });
+
+  it('periph_i2c with nothing at 0x50 gets AF there', () => {
+    const r = runInProcess('periph_i2c');
+    expect(r.stdout).toContain('PASS nothing at 0x50: AF');
+    expect(r.stdout).toContain('PASS CS43L22 address (no model): AF, no ADDR');
   });
 
   it('periph_gpio leaves the LEDs on PD12-15 reporting their changes', () => {

@@ -97,6 +97,7 @@ describe('devices on the SPI and I2C buses', () => {
     );
     output(m, GPIOB, 12, true);
     m.bus.write32(SPI2, SPI_MASTER);
+    expect(exchange(m, SPI2, [0x0f])).toEqual([0xff]); // not selected: MISO high
     output(m, GPIOB, 12, false);
     expect(exchange(m, SPI2, [0x0f, 0xa5])).toEqual([0xf0, 0x5a]);
     output(m, GPIOB, 12, true);

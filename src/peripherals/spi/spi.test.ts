@@ -254,6 +254,27 @@ describe('SPI', () => {
     expect(dev.received).toEqual([0x85, 0, 0, 0]);
   });
 
+  it('sends the CRC by itself once the TX DMA (DMA2 stream 3, SPI1) has no more data', () => {
+    const t = testContext();
+    const spi = t.attach(new Spi(socBlock('SPI1'), t.ctx));
+    const dma2 = t.attach(new DmaController(socBlock('DMA2'), t.ctx));
+    connectSpiDma([dma2], [spi]);
+    const dev = new Loopback();
+    spi.connect(dev, () => true);
+    [0x31, 0x32, 0x33].forEach((b, i) => t.bus.write8(0x20000000 + i, b));
+    const s3 = 0x40026410 + 0x18 * 3;
+    t.bus.write32(s3 + 0x04, 3);
+    t.bus.write32(s3 + 0x08, spi.base + DR);
+    t.bus.write32(s3 + 0x0c, 0x20000000);
+    t.bus.write32(s3, (3 << 25) | (1 << 10) | (1 << 6) | 1); // channel 3, M2P, MINC, EN
+    spi.write(CR1, MASTER | CRCEN, 4);
+    spi.write(CR2, TXDMAEN, 4);
+    t.advance(200);
+    const crc = [0x31, 0x32, 0x33].reduce((c, b) => spiCrcStep(c, b, 8, 7), 0);
+    expect(dev.seen).toEqual([0x31, 0x32, 0x33, crc]);
+    expect(spi.read(SR, 4) & BSY).toBe(0);
+  });
+
   it('computes CRC-8 and CRC-16 over the frames and sends TXCRCR after CRCNEXT', () => {
     // The CRC check values of "123456789": CRC-8 poly 0x07 -> 0xF4, CRC-16 poly 0x1021 -> 0x31C3.
     const text = [...'123456789'].map((c) => c.charCodeAt(0));
