@@ -311,5 +311,9 @@ describe('I2C', () => {
     expect(s.i2c.read(TRISE, 4)).toBe(2);
     s.i2c.write(CR1, PE | SMBUS, 4);
     expect(s.warnings).toContain('f4emu: I2C1: SMBus mode (CR1.SMBUS) is not modelled');
+    // SWRST cleared CR2.FREQ too: enabling with it says so once.
+    expect(s.warnings).toContain(
+      'f4emu: I2C1: CR2.FREQ=0 MHz is outside 2-42 (SCL timing follows PCLK1)',
+    );
   });
 });

@@ -337,10 +337,14 @@ export class I2c extends Peripheral {
     }
   }
 
-  private unmodelled(key: string, what: string): void {
+  private warnOnce(key: string, message: string): void {
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.ctx.warn(`f4emu: ${this.name}: ${what} is not modelled`);
+    this.ctx.warn(`f4emu: ${this.name}: ${message}`);
+  }
+
+  private unmodelled(key: string, what: string): void {
+    this.warnOnce(key, `${what} is not modelled`);
   }
 
   private get master(): boolean {
@@ -370,7 +374,7 @@ export class I2c extends Peripheral {
     }
     const freq = this.cr2.value & CR2.mask.FREQ;
     if (freq < 2 || freq > 42)
-      this.unmodelled('freq', `CR2.FREQ=${freq} (allowed 2-42 MHz; timing follows PCLK1 anyway)`);
+      this.warnOnce('freq', `CR2.FREQ=${freq} MHz is outside 2-42 (SCL timing follows PCLK1)`);
     this.step();
     this.updateIrq();
   }
