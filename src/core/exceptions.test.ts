@@ -188,6 +188,29 @@ describe('priorities, masking and tail-chaining', () => {
     expect(seen).toEqual([16, 17, 17, 0, 0]);
   });
 
+  it('tail-chaining takes the pending interrupt on the same frame: nothing popped or pushed', () => {
+    const m = machineWithVectors([NOP, NOP]);
+    m.bus.write32(0xe000e100, 0b11);
+    m.bus.write32(0xe000e200, 0b01);
+    m.cpu.step(); // IRQ0 entered (its nop runs); its frame is below STACK_TOP
+    const frame = m.cpu.r[13]!;
+    expect(frame).toBe(STACK_TOP - 0x20);
+    m.bus.write32(0xe000e200, 0b10); // IRQ1 pends while IRQ0 runs (same priority: no preemption)
+    const stores: number[] = [];
+    m.bus.setWriteGuards([{ address: frame, length: 0x20 }]);
+    m.bus.onGuardWrite = (a) => stores.push(a);
+    m.cpu.step(); // bx lr: tail-chains into IRQ1
+    expect(m.cpu.ipsr).toBe(17);
+    expect(m.cpu.r[13]).toBe(frame);
+    expect(m.cpu.r[14]).toBe(0xfffffff9);
+    expect(stores).toEqual([]);
+    m.cpu.step();
+    m.cpu.step(); // IRQ1 returns to thread mode, popping the frame IRQ0 was entered with
+    expect(m.cpu.ipsr).toBe(0);
+    expect(m.cpu.r[13]).toBe(STACK_TOP);
+    expect(m.cpu.pc).toBe(CODE);
+  });
+
   it('groups priorities by AIRCR.PRIGROUP: same group does not preempt', () => {
     const m = machineWithVectors([NOP]);
     m.bus.write32(AIRCR, 0x05fa0000 | (5 << 8)); // group = bits 7:6, subpriority 5:0

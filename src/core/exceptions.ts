@@ -351,6 +351,16 @@ export class ExceptionUnit {
     this.scb.mpu.sync();
     const bus = cpu.bus;
     const frame = cpu.r[13]!;
+    // Tail-chaining (B1.5.12): an exception pending above the priority returned to is taken at
+    // once on this frame, LR keeping this EXC_RETURN; nothing is popped and pushed again (so
+    // nothing can fault on the way, as on the chip and in QEMU).
+    const next = nvic.highestPending();
+    if (next !== 0 && nvic.groupPriority(nvic.priority[next]!) < this.executionPriority()) {
+      const resumed = this.observer !== null ? this.peekWord(frame + 24) & ~1 : 0;
+      if (this.observer !== null) this.observer.returned(returning, resumed);
+      this.exceptionTaken(next, (excReturn | 0xf0000000) >>> 0, resumed);
+      return;
+    }
     let psr: number;
     // Popped into temporaries: a fault part way leaves the registers as they were.
     const popped = this.popped;
@@ -504,6 +514,13 @@ export class ExceptionUnit {
       this.nvic.setPending(n);
       return false;
     }
+  }
+
+  /** A word of memory as a debugger reads it (0 where none), for the diagnostic log. */
+  private peekWord(addr: number): number {
+    let v = 0;
+    for (let i = 3; i >= 0; i--) v = (v << 8) | (this.cpu.bus.peek8((addr + i) >>> 0) ?? 0);
+    return v >>> 0;
   }
 
   /** The highest pending exception would preempt the current execution priority. */
