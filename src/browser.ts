@@ -5,6 +5,7 @@
  *
  *   const machine = new Machine();
  *   boot(machine, parseImage(bytes, 'demo.elf'));
+ *   // several images: boot(machine, [kernel, { image: parseBinary(user, 0x08020000), name }])
  *   new SerialConsole(machine).expect('f4emu board demo on STM32F4Discovery');
  *
  * A page's worker drives the machine with the same Runner as the command line: `new
@@ -17,7 +18,16 @@
  * Node's globals absent.
  */
 export { Machine, type MachineOptions } from './machine/machine.js';
-export { boot, type BootOptions, type Booted } from './machine/firmware.js';
+export {
+  boot,
+  combineImages,
+  loadImages,
+  checkBootable,
+  type BootImages,
+  type BootOptions,
+  type Booted,
+  type ImagePart,
+} from './machine/firmware.js';
 export {
   SerialConsole,
   ExpectError,

@@ -37,8 +37,20 @@ const SHT_SYMTAB = 2;
 export class SymbolTable {
   private readonly sorted: ElfSymbol[];
   private readonly byName = new Map<string, ElfSymbol>();
+  /** Every named symbol given, in order (what a merge starts from). */
+  private readonly named: ElfSymbol[];
+
+  /**
+   * One table over several images' symbols (a kernel and its user blob): a name defined in
+   * more than one keeps the first table's symbol; address lookups see every table's.
+   */
+  static merge(tables: readonly SymbolTable[]): SymbolTable {
+    if (tables.length === 1) return tables[0]!;
+    return new SymbolTable(tables.flatMap((t) => t.named));
+  }
 
   constructor(symbols: ElfSymbol[] = []) {
+    this.named = symbols.filter((s) => s.name !== '');
     // Functions and objects with an address, sorted for nearest-below lookup.
     this.sorted = symbols
       .filter((s) => s.name !== '' && !s.name.startsWith('$') && (s.type === 1 || s.type === 2))
@@ -135,6 +147,7 @@ export function parseElf(bytes: Uint8Array): LoadedImage {
     const ph = phoff + i * phentsize;
     if (u32(ph) !== PT_LOAD) continue;
     const offset = u32(ph + 4);
+    const vaddr = u32(ph + 8);
     const paddr = u32(ph + 12);
     const filesz = u32(ph + 16);
     const memsz = u32(ph + 20);
@@ -143,11 +156,13 @@ export function parseElf(bytes: Uint8Array): LoadedImage {
       offset + filesz <= bytes.length,
       `truncated ELF: segment ${i} (0x${paddr.toString(16)}, ${filesz} bytes) runs past the end of the file`,
     );
-    segments.push({
-      address: paddr,
-      data: bytes.subarray(offset, offset + filesz),
-      zeroFill: Math.max(0, memsz - filesz),
-    });
+    // A segment loaded away from where it runs (.data + .bss, kept in flash and copied to SRAM
+    // by the startup code) brings only its file bytes: its .bss is zeroed at its run address by
+    // that code. Zero-filling at the load address would blank flash past the image, over
+    // whatever another image keeps there (a NuttX protected build's user blob).
+    const zeroFill = paddr === vaddr ? Math.max(0, memsz - filesz) : 0;
+    if (filesz === 0 && zeroFill === 0) continue;
+    segments.push({ address: paddr, data: bytes.subarray(offset, offset + filesz), zeroFill });
   }
   need(segments.length > 0, 'the ELF has no loadable (PT_LOAD) segments');
 

@@ -70,18 +70,28 @@ export function parseBinary(bytes: Uint8Array, base = 0x08000000): LoadedImage {
   };
 }
 
-/** Detects the format from content (ELF magic, ':' records) or falls back to raw binary. */
-export function parseImage(bytes: Uint8Array, name = ''): LoadedImage {
-  if (bytes.length === 0) throw new ImageError('the image file is empty');
-  if (isElf(bytes)) return parseElf(bytes);
-  if (/\.elf$/i.test(name)) return parseElf(bytes);
-  if (bytes[0] === 0x3a || /\.(hex|ihex)$/i.test(name))
-    return parseIntelHex(new TextDecoder().decode(bytes));
-  return parseBinary(bytes);
+/** The format from content (ELF magic, ':' records) or name, else raw binary. */
+export function imageFormat(bytes: Uint8Array, name = ''): LoadedImage['format'] {
+  if (isElf(bytes) || /\.elf$/i.test(name)) return 'elf';
+  if (bytes[0] === 0x3a || /\.(hex|ihex)$/i.test(name)) return 'hex';
+  return 'bin';
 }
 
-/** Copies every segment into memory; a segment outside mapped memory is an ImageError. */
-export function loadImage(bus: Bus, image: LoadedImage): void {
+/** Parses an image of the format imageFormat detects (a raw binary at the flash base). */
+export function parseImage(bytes: Uint8Array, name = ''): LoadedImage {
+  if (bytes.length === 0) throw new ImageError('the image file is empty');
+  switch (imageFormat(bytes, name)) {
+    case 'elf':
+      return parseElf(bytes);
+    case 'hex':
+      return parseIntelHex(new TextDecoder().decode(bytes));
+    case 'bin':
+      return parseBinary(bytes);
+  }
+}
+
+/** An ImageError when a segment of the image lies outside mapped memory. */
+export function checkImageFits(bus: Bus, image: LoadedImage): void {
   for (const seg of image.segments) {
     const total = seg.data.length + seg.zeroFill;
     if (!bus.isMemory(seg.address, total)) {
@@ -90,6 +100,16 @@ export function loadImage(bus: Bus, image: LoadedImage): void {
           '(flash 0x08000000/0x00000000 1 MB, SRAM 0x20000000 128 KB, CCM 0x10000000 64 KB)',
       );
     }
+  }
+}
+
+/**
+ * Copies every segment into memory; a segment outside mapped memory is an ImageError, raised
+ * before anything is written.
+ */
+export function loadImage(bus: Bus, image: LoadedImage): void {
+  checkImageFits(bus, image);
+  for (const seg of image.segments) {
     for (let i = 0; i < seg.data.length; i++) bus.poke8(seg.address + i, seg.data[i]!);
     for (let i = 0; i < seg.zeroFill; i++) bus.poke8(seg.address + seg.data.length + i, 0);
   }

@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseImage, type LoadedImage } from '../loader/image.js';
-import { SymbolTable } from '../loader/elf.js';
-import { boot, checkBootable } from './firmware.js';
+import { ImageError, parseImage, type LoadedImage } from '../loader/image.js';
+import { SymbolTable, parseElf, type ElfSymbol } from '../loader/elf.js';
+import { boot, checkBootable, combineImages, loadImages } from './firmware.js';
 import { Machine } from './machine.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -133,5 +133,150 @@ describe('checkBootable', () => {
     expect(checkBootable(m)).toBeNull();
     expect(m.cpu.pc).toBe(0x08000008); // boot() already took SP and PC from there
     expect(m.cpu.r[13]).toBe(0x20020000);
+  });
+});
+
+/** A raw image at `address` with `symbols` (FUNC symbols: name → address). */
+function part(address: number, data: Uint8Array, symbols: Record<string, number> = {}) {
+  const list: ElfSymbol[] = Object.entries(symbols).map(([name, value]) => ({
+    name,
+    value,
+    size: 4,
+    type: 2,
+  }));
+  return {
+    format: 'elf',
+    segments: [{ address, data, zeroFill: 0 }],
+    entry: null,
+    symbols: new SymbolTable(list),
+  } as LoadedImage;
+}
+
+describe('several images', () => {
+  const flashByte = (m: Machine, a: number) => m.bus.peek8(a);
+
+  it('boots from two images: the vector table from one, the code it points at from the other', () => {
+    // Image 1: the vector table only; image 2 (a "user blob" at 0x08020000): the reset handler,
+    // a branch to itself. Either alone cannot boot; together they do, and run.
+    const vectors = bin([0x20020000, 0x08020001], []);
+    const code = new Uint8Array([0xfe, 0xe7]); // b .
+    const m = new Machine({ warn: () => {} });
+    const booted = boot(m, [
+      { image: part(0x08000000, vectors, { Reset_Handler: 0x08000001 }), name: 'kernel' },
+      { image: part(0x08020000, code, { user_start: 0x08020001 }), name: 'user.bin' },
+    ]);
+    expect(checkBootable(m, { image: booted.image })).toBeNull();
+    expect(m.cpu.pc).toBe(0x08020000);
+    expect(flashByte(m, 0x08020000)).toBe(0xfe);
+    m.cpu.step();
+    expect(m.cpu.pc).toBe(0x08020000);
+    // One symbol table over both, for the diagnostics and the GDB server.
+    expect(booted.image.symbols.describe(0x08020000)).toBe('user_start');
+    expect(booted.image.symbols.lookup('Reset_Handler')?.value).toBe(0x08000001);
+    expect(booted.image.segments.map((s) => s.address)).toEqual([0x08000000, 0x08020000]);
+    // Without the second image the same vector table points at erased flash.
+    const alone = new Machine({ warn: () => {} });
+    boot(alone, [part(0x08000000, vectors)]);
+    expect(checkBootable(alone, { name: 'kernel' })).toBe(
+      'kernel cannot boot: its reset vector 0x08020001 points at erased flash',
+    );
+  });
+
+  it('keeps the single-image call as it was', () => {
+    const image = parseImage(bin([0x20020000, 0x08000009]), 'x.bin');
+    const m = new Machine({ warn: () => {} });
+    expect(boot(m, image).image).toBe(image);
+    expect(combineImages([image])).toBe(image);
+  });
+
+  it('takes the first image as the main one: its entry and format, its symbol on a name clash', () => {
+    const a = {
+      ...part(0x08000000, bin([0x20020000, 0x08000009]), { f: 0x08000011 }),
+      entry: 0x08000009,
+    };
+    const b = {
+      ...part(0x20000000, new Uint8Array(4), { f: 0x20000001, g: 0x20000003 }),
+      format: 'bin' as const,
+    };
+    const c = combineImages([a, b]);
+    expect(c.entry).toBe(0x08000009);
+    expect(c.format).toBe('elf');
+    expect(c.symbols.lookup('f')?.value).toBe(0x08000011);
+    expect(c.symbols.lookup('g')?.value).toBe(0x20000003);
+    // Address lookups see both tables, the second's f too.
+    expect(c.symbols.describe(0x20000000)).toBe('f');
+    expect(combineImages([b, a]).symbols.lookup('f')?.value).toBe(0x20000001);
+  });
+
+  it('refuses images that overlap, naming both and the range, and writes nothing', () => {
+    const m = new Machine({ warn: () => {} });
+    const a = part(0x08000000, new Uint8Array(0x200).fill(1));
+    const b = part(0x08000180, new Uint8Array(0x100).fill(2));
+    const load = () =>
+      loadImages(m, [
+        { image: a, name: 'a.bin' },
+        { image: b, name: 'b.bin' },
+      ]);
+    expect(load).toThrow(ImageError);
+    expect(load).toThrow(
+      'a.bin and b.bin overlap at 0x08000180-0x080001ff (128 bytes): the later one would ' +
+        'overwrite the other; load each at its own address',
+    );
+    expect(flashByte(m, 0x08000000)).toBe(0xff);
+    expect(flashByte(m, 0x08000180)).toBe(0xff);
+    // The flash alias at 0 holds the same bytes; unnamed images are numbered.
+    expect(() => combineImages([a, part(0x100, new Uint8Array(4))])).toThrow(
+      'image 1 and image 2 overlap at 0x08000100-0x08000103 (4 bytes)',
+    );
+    // Touching is not overlapping; neither is an image overlapping itself.
+    expect(() => combineImages([a, part(0x08000200, new Uint8Array(4))])).not.toThrow();
+    const twice = { ...a, segments: [...a.segments, ...a.segments] };
+    expect(() => combineImages([twice, part(0x08000200, new Uint8Array(4))])).not.toThrow();
+    // Zero-filled bytes (.bss) count: they would be written too.
+    const bss = { ...part(0x20000000, new Uint8Array(4)) };
+    bss.segments = [{ address: 0x20000000, data: new Uint8Array(4), zeroFill: 0x100 }];
+    expect(() => combineImages([bss, part(0x20000100, new Uint8Array(4))])).toThrow(
+      /overlap at 0x20000100-0x20000103/,
+    );
+    expect(() => combineImages([bss, part(0x20000104, new Uint8Array(4))])).not.toThrow();
+  });
+
+  it('finds an overlap among many small records (Intel HEX lines) without a pairwise search', () => {
+    const lines = (base: number, n: number) => ({
+      ...part(base, new Uint8Array(0)),
+      segments: Array.from({ length: n }, (_, i) => ({
+        address: base + 16 * i,
+        data: new Uint8Array(16),
+        zeroFill: 0,
+      })),
+    });
+    const a = lines(0x08000000, 20000);
+    const b = lines(0x08000000 + 16 * 20000, 20000);
+    expect(() => combineImages([a, b])).not.toThrow();
+    expect(() => combineImages([a, lines(0x08000000 + 16 * 19999, 2)])).toThrow(
+      `image 1 and image 2 overlap at 0x${(0x08000000 + 16 * 19999).toString(16).padStart(8, '0')}`,
+    );
+  });
+
+  it('names the image that lies outside memory, before writing anything', () => {
+    const m = new Machine({ warn: () => {} });
+    const good = part(0x08000000, new Uint8Array([1, 2, 3, 4]));
+    expect(() =>
+      loadImages(m, [good, { image: part(0x30000000, new Uint8Array(4)), name: 'blob.bin' }]),
+    ).toThrow(/^blob\.bin: segment at 0x30000000 \(4 bytes\) lies outside the STM32F407's memory/);
+    expect(flashByte(m, 0x08000000)).toBe(0xff);
+  });
+
+  it('leaves flash past an ELF erased: .bss is zeroed where it runs, not at its load address', () => {
+    // demo.elf keeps .data (8 bytes) in flash at 0x0800db00 and runs it, with .bss, in SRAM.
+    const demo = parseElf(fs.readFileSync(path.join(PREBUILT, 'demo.elf')));
+    const data = demo.segments.find((s) => s.address === 0x0800db00)!;
+    expect(data.data.length).toBe(8);
+    expect(data.zeroFill).toBe(0);
+    const m = new Machine({ warn: () => {} });
+    boot(m, demo);
+    expect(flashByte(m, 0x0800db07)).toBe(data.data[7]);
+    expect(flashByte(m, 0x0800db08)).toBe(0xff);
+    expect(flashByte(m, 0x08020000)).toBe(0xff);
   });
 });

@@ -2,8 +2,9 @@
  * Loads an image into a Machine, resets it, and wires semihosting when asked; checks that what
  * was loaded can boot at all.
  */
-import { loadImage, type LoadedImage } from '../loader/image.js';
-import { BKPSRAM_BASE, Machine, SRAM_BASE, SRAM_SIZE } from './machine.js';
+import { SymbolTable } from '../loader/elf.js';
+import { ImageError, checkImageFits, loadImage, type LoadedImage } from '../loader/image.js';
+import { BKPSRAM_BASE, FLASH_BASE, FLASH_SIZE, Machine, SRAM_BASE, SRAM_SIZE } from './machine.js';
 import { SEMIHOSTING_BKPT, Semihosting, type SemihostingHost } from './semihosting.js';
 
 export interface BootOptions {
@@ -14,8 +15,103 @@ export interface BootOptions {
 
 export interface Booted {
   machine: Machine;
+  /** The image booted; from several, their combination (see combineImages). */
   image: LoadedImage;
   semihosting: Semihosting | null;
+}
+
+/** One of several images, with the name its messages use ("nuttx_user.bin"). */
+export interface ImagePart {
+  image: LoadedImage;
+  name?: string;
+}
+
+/** What boot takes: one image, or several loaded together (the first is the main one). */
+export type BootImages = LoadedImage | readonly (LoadedImage | ImagePart)[];
+
+const hex = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
+
+function parts(images: readonly (LoadedImage | ImagePart)[]): Required<ImagePart>[] {
+  return images.map((p, i) =>
+    'segments' in p
+      ? { image: p, name: `image ${i + 1}` }
+      : { image: p.image, name: p.name ?? `image ${i + 1}` },
+  );
+}
+
+/** A flash address as the flash itself sees it: the alias at 0 is the same bytes. */
+const physical = (a: number) => (a >>> 0 < FLASH_SIZE ? FLASH_BASE + a : a >>> 0);
+
+/**
+ * Several images as one: every segment of each (in order), the first one's entry and format,
+ * and one symbol table over all of them (a name in two keeps the first's). Two images that
+ * would write the same bytes are an ImageError naming both and the range: nothing is silently
+ * overwritten. Overlaps inside one image are its own business, as with a single image.
+ */
+export function combineImages(images: readonly (LoadedImage | ImagePart)[]): LoadedImage {
+  const list = parts(images);
+  if (list.length === 0) throw new ImageError('no image to load');
+  // Each image's bytes as sorted, coalesced ranges; then one sweep over all of them.
+  const ranges: { start: number; end: number; part: number }[] = [];
+  list.forEach(({ image }, part) => {
+    const own = image.segments
+      .map((s) => ({
+        start: physical(s.address),
+        end: physical(s.address) + s.data.length + s.zeroFill,
+      }))
+      .filter((r) => r.end > r.start)
+      .sort((a, b) => a.start - b.start);
+    let last: { start: number; end: number; part: number } | null = null;
+    for (const r of own) {
+      if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+      else ranges.push((last = { ...r, part }));
+    }
+  });
+  ranges.sort((a, b) => a.start - b.start || a.part - b.part);
+  // With no overlap so far every range seen is disjoint, so only the previous one can reach.
+  for (let i = 1; i < ranges.length; i++) {
+    const a = ranges[i - 1]!;
+    const b = ranges[i]!;
+    if (b.start >= a.end) continue;
+    const [first, second] = a.part < b.part ? [a, b] : [b, a];
+    const end = Math.min(a.end, b.end);
+    throw new ImageError(
+      `${list[first.part]!.name} and ${list[second.part]!.name} overlap at ` +
+        `${hex(b.start)}-${hex(end - 1)} (${end - b.start} bytes): ` +
+        'the later one would overwrite the other; load each at its own address',
+    );
+  }
+  const main = list[0]!.image;
+  if (list.length === 1) return main;
+  return {
+    format: main.format,
+    segments: list.flatMap((p) => p.image.segments),
+    entry: main.entry,
+    symbols: SymbolTable.merge(list.map((p) => p.image.symbols)),
+  };
+}
+
+/**
+ * Loads several images into the machine's memory (see combineImages); nothing is written
+ * unless every image fits in memory and none overlaps another. Returns the combination.
+ * An image outside memory is the loader's ImageError, prefixed with the image's name.
+ */
+export function loadImages(
+  machine: Machine,
+  images: readonly (LoadedImage | ImagePart)[],
+): LoadedImage {
+  const list = parts(images);
+  for (const { image, name } of list) {
+    try {
+      checkImageFits(machine.bus, image);
+    } catch (e) {
+      if (e instanceof ImageError) throw new ImageError(`${name}: ${e.message}`);
+      throw e;
+    }
+  }
+  const combined = combineImages(list);
+  for (const { image } of list) loadImage(machine.bus, image);
+  return combined;
 }
 
 /** The first free SRAM address after the image (for SYS_HEAPINFO). */
@@ -32,8 +128,19 @@ function imageEnd(image: LoadedImage): number {
   return end;
 }
 
-export function boot(machine: Machine, image: LoadedImage, options: BootOptions = {}): Booted {
-  loadImage(machine.bus, image);
+/**
+ * Loads the image (or several: `boot(machine, [kernel, { image: user, name: 'user.bin' }])`),
+ * wires semihosting when asked and resets the machine, which boots from the vector table at
+ * address 0 (main flash): with several images, the one that put its vector table there.
+ */
+export function boot(machine: Machine, images: BootImages, options: BootOptions = {}): Booted {
+  let image: LoadedImage;
+  if ('segments' in images) {
+    image = images;
+    loadImage(machine.bus, image);
+  } else {
+    image = loadImages(machine, images);
+  }
   let semihosting: Semihosting | null = null;
   if (options.semihosting) {
     const heapBase = (imageEnd(image) + 7) & ~7;
@@ -63,8 +170,6 @@ export interface BootCheckOptions {
   /** The image that was loaded: says where its data went when the vector table stayed empty. */
   image?: LoadedImage;
 }
-
-const hex = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
 
 /**
  * Whether the vector table the core boots from (address 0: main flash after reset) holds a
