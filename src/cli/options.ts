@@ -7,7 +7,8 @@ import { parseLogSpec, type LogSpec } from '../diagnostics/log.js';
 import { noDiagnostics, type DiagOptions } from '../diagnostics/options.js';
 import { parseNetOption, type UserNetOptions } from '../net/options.js';
 
-export const USAGE = `usage: f4emu run <image.elf|.bin|.hex> [options]
+export const USAGE = `usage: f4emu run <image.elf|.bin|.hex> [--load FILE[@ADDR]]... [options]
+       f4emu run --load FILE[@ADDR] [--load FILE[@ADDR]]... [options]
        f4emu run --flash-file PATH [options]    boot what a saved flash file holds
        f4emu web [--port N] [--bind ADDR]       serve the board's web page (npm run build:web)
        f4emu --version | --help
@@ -16,6 +17,14 @@ Every option combines with every other: the console, scripts, --serial ports, --
 --log and --speed all work together in one run.
 
 options:
+  --load FILE[@ADDR]      load one more image (repeatable), e.g. NuttX's protected build:
+                          f4emu run nuttx --load nuttx_user.bin@0x08020000. An ELF or .hex
+                          loads at its own addresses (no @ADDR); a .bin at ADDR (0x... or
+                          decimal: flash, its alias at 0, SRAM, CCM), which only the first
+                          image may leave out (0x08000000). Images may not overlap. The chip
+                          boots from the vector table in flash; the positional image (else
+                          the first ELF) gives the diagnostics their debug info; symbols come
+                          from every ELF
   --semihosting[=DIR]     enable ARM semihosting (console on the terminal; host files only in DIR)
   --console usartN        the USART bridged to the terminal (default: the first that transmits)
   --serial usartN=file:PATH[,append|,overwrite]
@@ -76,8 +85,19 @@ export type ScriptItem =
   | { send: string }
   | { pressButton: true };
 
+/** One `--load FILE[@ADDR]`. */
+export interface LoadSpec {
+  file: string;
+  /** The address a raw binary goes to; null when the option gave none. */
+  address: number | null;
+  /** The `@ADDR` text as given, for messages. */
+  addressText: string | null;
+}
+
 export interface RunOptions {
   image: string;
+  /** Further images (`--load`), in command-line order. */
+  loads: LoadSpec[];
   semihosting: boolean;
   semihostingDir: string | null;
   maxInstructions: number;
@@ -111,6 +131,27 @@ export function unescapeText(text: string): string {
   });
 }
 
+/**
+ * `FILE[@ADDR]`: the address after the last `@`, hex (0x...) or decimal. A file whose own name
+ * has an `@` followed by something else is taken whole when it exists.
+ */
+export function parseLoadSpec(spec: string): LoadSpec {
+  const at = spec.lastIndexOf('@');
+  if (at < 0) return { file: spec, address: null, addressText: null };
+  const file = spec.slice(0, at);
+  const text = spec.slice(at + 1);
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(text)) {
+    const address = Number(text);
+    if (file === '') throw new UsageError(`--load ${spec}: no file before @${text}`);
+    if (address > 0xffffffff) {
+      throw new UsageError(`--load ${spec}: address ${text} is beyond 32 bits`);
+    }
+    return { file, address, addressText: text };
+  }
+  if (fs.existsSync(spec)) return { file: spec, address: null, addressText: null };
+  throw new UsageError(`--load ${spec}: bad address '${text}' after @ (hex 0x08020000 or decimal)`);
+}
+
 /** `json:FILE` after a diagnostic option's `=`. */
 function jsonTarget(option: string, spec: string): string {
   if (!spec.startsWith('json:') || spec.length === 5) {
@@ -122,6 +163,7 @@ function jsonTarget(option: string, spec: string): string {
 export function parseRunArgs(args: string[]): RunOptions {
   const o: RunOptions = {
     image: '',
+    loads: [],
     semihosting: false,
     semihostingDir: null,
     maxInstructions: Infinity,
@@ -240,6 +282,9 @@ export function parseRunArgs(args: string[]): RunOptions {
       case '--wait-gdb':
         o.waitGdb = true;
         break;
+      case '--load':
+        o.loads.push(parseLoadSpec(text()));
+        break;
       case '--flash-file':
         o.flashFile = text();
         break;
@@ -303,7 +348,9 @@ export function parseRunArgs(args: string[]): RunOptions {
     if (o.log.help) return o;
   }
   if (o.help) return o;
-  if (!o.image && o.flashFile === null) throw new UsageError('no image given');
+  if (!o.image && o.loads.length === 0 && o.flashFile === null) {
+    throw new UsageError('no image given');
+  }
   if (o.waitGdb && o.gdb === null) throw new UsageError('--wait-gdb needs --gdb PORT');
   if (o.pcap !== null && o.net === null) throw new UsageError('--pcap needs --net user,...');
   if (o.semihostingDir !== null && !fs.existsSync(o.semihostingDir)) {

@@ -9,7 +9,7 @@ import { boot, checkBootable } from '../machine/firmware.js';
 
 import { Runner, type RunEnd, type ScriptStep } from '../machine/runner.js';
 import { describeAwaited } from '../machine/transcript.js';
-import { ImageError, parseImage, type LoadedImage } from '../loader/image.js';
+import { ImageError, type LoadedImage } from '../loader/image.js';
 import { SymbolTable } from '../loader/elf.js';
 import { FlashFile, FlashFileError } from '../host/flashFile.js';
 import type { FlashInterface } from '../peripherals/flash/flash.js';
@@ -32,6 +32,7 @@ import type { AttachedDiagnostics } from '../diagnostics/attach.js';
 import { findingsJson } from '../diagnostics/findings.js';
 import { anyDiagnostics } from '../diagnostics/options.js';
 import type { RunOptions, ScriptItem } from './options.js';
+import { ImageReadError, parseImageFiles, readImageFiles, type ImageFile } from './images.js';
 import { EXIT_EXPECT, EXIT_USAGE, stopExitCode, type RunContext } from './report.js';
 
 /** f4emu's own messages: on stderr, starting on a fresh line after the guest's output. */
@@ -73,14 +74,13 @@ function scriptStep(s: ScriptItem, expectTimeoutNs: number): ScriptStep {
 
 export async function run(o: RunOptions): Promise<number> {
   const say = new Messages();
-  let bytes: Uint8Array | null = null;
-  if (o.image) {
-    try {
-      bytes = fs.readFileSync(o.image);
-    } catch (e) {
-      say.err(`cannot read '${o.image}': ${(e as Error).message}`);
-      return EXIT_USAGE;
-    }
+  let files: ImageFile[];
+  try {
+    files = readImageFiles(o);
+  } catch (e) {
+    if (!(e instanceof ImageReadError)) throw e;
+    say.err(e.message);
+    return EXIT_USAGE;
   }
   const machine = new Machine({ warn: (m) => say.raw(m + '\n') });
   let terminal: Terminal | null = null;
@@ -99,25 +99,30 @@ export async function run(o: RunOptions): Promise<number> {
   let logFd = 2;
   let pcapFd: number | null = null;
   let booted;
+  let main: ImageFile | null = null;
   try {
     if (o.flashFile !== null) {
       const flash = machine.peripherals.get('FLASH') as FlashInterface;
       const opened = FlashFile.open(o.flashFile, flash);
-      if (!opened.loaded && bytes === null) {
+      if (!opened.loaded && files.length === 0) {
         opened.file.close();
         throw new FlashFileError(`no image given and flash file '${o.flashFile}' does not exist`);
       }
       flashFile = opened.file;
     }
     // Without an image the machine boots whatever the flash file holds.
-    const image = bytes !== null ? parseImage(bytes, o.image) : emptyImage();
-    booted = boot(machine, image, {
+    const parsed = parseImageFiles(files);
+    main = parsed?.main ?? null;
+    booted = boot(machine, parsed?.parts ?? emptyImage(), {
       semihosting: o.semihosting
         ? new NodeSemihostingHost(semihostingConsole, o.semihostingDir)
         : null,
       cmdline: o.cmdline,
     });
-    const why = checkBootable(machine, { name: o.image || o.flashFile || undefined, image });
+    const why = checkBootable(machine, {
+      name: main?.name ?? o.flashFile ?? undefined,
+      image: booted.image,
+    });
     if (why !== null) throw new SetupError(why);
     flashFile?.start();
     if (o.logFile !== null) {
@@ -128,7 +133,7 @@ export async function run(o: RunOptions): Promise<number> {
     }
   } catch (e) {
     if (e instanceof ImageError) {
-      say.err(`${o.image}: ${e.message}`);
+      say.err(e.message); // it names the file
       return EXIT_USAGE;
     }
     if (e instanceof FlashFileError || e instanceof OutputFileError || e instanceof SetupError) {
@@ -178,12 +183,12 @@ export async function run(o: RunOptions): Promise<number> {
       ]);
     let debug;
     let sections;
-    if (bytes !== null && booted.image.format === 'elf') {
+    if (main !== null && booted.image.format === 'elf') {
       try {
-        sections = readElfSections(bytes);
+        sections = readElfSections(main.bytes);
         debug = debugInfoFromSections(sections, symbols);
       } catch (e) {
-        say.err(`${o.image}: no backtraces: ${(e as Error).message}`);
+        say.err(`${main.name}: no backtraces: ${(e as Error).message}`);
       }
     }
     try {
