@@ -289,6 +289,32 @@ describe('f4emu run --load', () => {
     expect(again.stdout).toMatch(/f4emu board demo on STM32F4Discovery[\s\S]*boot #2 /);
   });
 
+  it('the diagnostics see the symbols of every ELF: --leak-check on a split leak.elf', () => {
+    const leakElf = path.join(ROOT, 'firmware/prebuilt/diag/leak.elf');
+    const { image, flash, ram } = splitElf(leakElf);
+    const dir = tmpDir('f4emu-load-');
+    const cut = (flash.length >> 1) & ~0xff;
+    // The main ELF: the first half of flash, no symbols, no debug info; the extra ELF: the rest
+    // (flash and SRAM) and every symbol of leak.elf.
+    const a = path.join(dir, 'a.elf');
+    const b = path.join(dir, 'b.elf');
+    fs.writeFileSync(a, writeElf(image.entry!, [{ address: FLASH, data: flash.subarray(0, cut) }]));
+    const rest = [{ address: FLASH + cut, data: flash.subarray(cut) }, ...ram];
+    fs.writeFileSync(b, writeElf(image.entry!, rest, fs.readFileSync(leakElf)));
+    const findings = (stderr: string) =>
+      stderr.split('\n').filter((l) => l.startsWith('f4emu: leak-check:'));
+    const wholeRun = f4emu(['run', leakElf, '--semihosting', '--leak-check']);
+    const split = f4emu(['run', a, '--load', b, '--semihosting', '--leak-check']);
+    expect(split.stdout).toBe(wholeRun.stdout);
+    expect(split.code).toBe(6);
+    expect(split.code).toBe(wholeRun.code);
+    // The same findings, by function name; file:line come from the main ELF's DWARF (none here).
+    const whole = findings(wholeRun.stderr).map((l) => l.replace(/ \([^()]*:\d+\)/g, ''));
+    expect(whole.length).toBeGreaterThan(3);
+    expect(whole.join('\n')).toMatch(/allocated at make_message\+0x8/);
+    expect(findings(split.stderr)).toEqual(whole);
+  });
+
   it('--gdb sees the symbols of every ELF: the extra one names the reset handler', async () => {
     const { image, flash } = splitElf(DEMO);
     const dir = tmpDir('f4emu-load-');
