@@ -571,6 +571,24 @@ describe('MPU faults', () => {
     expect(cfsr(m)).toBe(DACCVIOL | MMARVALID);
   });
 
+  it('pages a view allows entirely leave the check: the core port fills them on first use', () => {
+    const m = protectedMachine([t16.ldrImm(0, 1, 0), t16.strImm(0, 1, 4), b16.b(-8)]);
+    // A region inside the page that grants what the background grants: still uniform.
+    region(m, 1, DATA, 10, AP_FULL);
+    let checks = 0;
+    const view = m.scb.mpu.privileged;
+    const check = view.check.bind(view);
+    view.check = (a, size, write) => {
+      checks++;
+      check(a, size, write);
+    };
+    m.cpu.r[1] = DATA;
+    for (let i = 0; i < 30; i++) m.cpu.step();
+    expect(checks).toBe(1); // the first load; then the page is on the core's fast path
+    expect(view.pageFree(DATA >>> 16, true)).toBe(true);
+    expect(m.scb.mpu.unprivileged.pageFree(DATA >>> 16, false)).toBe(false);
+  });
+
   it('turning the MPU off restores the default map for the same code', () => {
     const m = protectedMachine([t16.ldrImm(0, 1, 0), b16.b(-6)]);
     region(m, 1, DATA, 10, AP_NONE);

@@ -248,10 +248,15 @@ export class MpuView implements AccessPolicy {
   private buildGranules(pg: number): Uint8Array {
     const g = new Uint8Array(GRANULES);
     const base = (pg << PAGE_SHIFT) >>> 0;
+    let same = true;
     for (let i = 0; i < GRANULES; i++) {
       const a = (base + (i << GRANULE_SHIFT)) >>> 0;
       g[i] = this.mpu.hasTinyRegionIn(a) ? GRANULE_EXACT : this.mpu.evaluate(a, this.unprivileged);
+      same &&= g[i] === g[0];
     }
+    // Edges that change nothing here (a region inside the page granting what the background
+    // grants): the page is uniform after all, and free for the fast path.
+    if (same && g[0] !== GRANULE_EXACT) this.pages[pg] = g[0]!;
     this.granules[pg] = g;
     this.granulePages.push(pg);
     return g;
@@ -407,7 +412,7 @@ export class Mpu {
     if (cpu === null) return;
     let view: MpuView | null = null;
     if ((this.ctrl & CTRL_ENABLE) !== 0) {
-      if ((this.ctrl & CTRL_HFNMIENA) !== 0 || this.exc!.executionPriority() >= 0) {
+      if ((this.ctrl & CTRL_HFNMIENA) !== 0 || !this.negativePriority()) {
         view = cpu.privileged && !cpu.unprivilegedAccess ? this.privileged : this.unprivileged;
         this.ensureBuilt();
       }
@@ -416,6 +421,15 @@ export class Mpu {
     this.current = view;
     this.bus!.setCoreRestriction(view === null ? null : view.restricted);
     cpu.setFetchView(view);
+  }
+
+  /**
+   * ExecutionPriority() < 0, cheaply: only FAULTMASK and an active NMI or HardFault (fixed
+   * priorities -2 and -1) make it negative; every other exception's priority is 0 or more.
+   */
+  private negativePriority(): boolean {
+    const nvic = this.exc!.nvic;
+    return this.cpu!.faultmask !== 0 || nvic.active[2] === 1 || nvic.active[3] === 1;
   }
 
   /** A 32-bit instruction at the end of decode page `pg` reaches into the next page. */
