@@ -484,6 +484,14 @@ function endExitCode(end: RunEnd, ctx: RunContext): number {
         default:
           why = `the machine stopped first (${end.why})`;
       }
+      if (end.why === 'expect-timeout' || end.why === 'timeout') {
+        // Where it waited: a driver's busy-wait names itself (spi_send+0x1e), an idle guest WFI.
+        const cpu = ctx.machine.cpu;
+        const where = describeAddress(ctx.symbols, cpu.pc);
+        why += cpu.sleeping
+          ? `; the core was asleep (WFI/WFE) at ${where}`
+          : `; the CPU was at ${where}`;
+      }
       say.err(`expected ${what} on the console, but ${why}`);
       process.stderr.write(
         'last console lines:\n' + end.lastLines.map((l) => `  | ${l}`).join('\n') + '\n',
