@@ -29,6 +29,7 @@ import { nodeRunnerHost } from '../host/runnerHost.js';
 import type { AttachedNetwork } from '../machine/network.js';
 import { describeAddress } from '../diagnostics/faultReport.js';
 import type { AttachedDiagnostics } from '../diagnostics/attach.js';
+import type { ElfSection } from '../loader/elfSections.js';
 import { findingsJson } from '../diagnostics/findings.js';
 import { anyDiagnostics } from '../diagnostics/options.js';
 import type { RunOptions, ScriptItem } from './options.js';
@@ -144,6 +145,18 @@ export async function run(o: RunOptions): Promise<number> {
     throw e;
   }
   const symbols = booted.image.symbols;
+  // The main ELF's sections, read once when first wanted (DWARF: task lists without g_tcbinfo).
+  let sectionsRead: Promise<readonly ElfSection[] | undefined> | null = null;
+  const elfSections = () =>
+    (sectionsRead ??= (async () => {
+      if (main === null || booted.image.format !== 'elf') return undefined;
+      const { readElfSections } = await import('../loader/elfSections.js');
+      try {
+        return readElfSections(main.bytes);
+      } catch {
+        return undefined; // no sections: the task list needs g_tcbinfo then
+      }
+    })());
   const sink = new LineSink(logFd);
 
   const stdinTty = process.stdin.isTTY === true;
@@ -247,7 +260,7 @@ export async function run(o: RunOptions): Promise<number> {
     terminal = new Terminal(runner, {
       onQuit: () => runner.quit('Ctrl-A X'),
       onButton: () => machine.board.click(),
-      onTasks: () => void showTasks(machine, booted.image, say),
+      onTasks: () => void showTasks(machine, booted.image, say, elfSections),
     });
     if (diag) {
       // The diagnostics watch the console too (nsh's prompt ends a command).
@@ -283,7 +296,7 @@ export async function run(o: RunOptions): Promise<number> {
       }
       say.err(backends[backends.length - 1]!.description);
     }
-    if (o.gdb !== null) listener = await startGdb(o, runner, ctx);
+    if (o.gdb !== null) listener = await startGdb(o, runner, ctx, await elfSections());
     if (o.net !== null) {
       const [
         { nodeHostSockets, hostDnsServer },
@@ -399,12 +412,17 @@ function finishDiagnostics(
 class SetupError extends Error {}
 
 /** Ctrl-A T: the guest OS's tasks, read from its memory (NuttX's g_tcbinfo). */
-async function showTasks(machine: Machine, image: LoadedImage, say: Messages): Promise<void> {
+async function showTasks(
+  machine: Machine,
+  image: LoadedImage,
+  say: Messages,
+  sections: () => Promise<readonly ElfSection[] | undefined>,
+): Promise<void> {
   const [{ TaskList, formatTasks }, { busMemory }] = await Promise.all([
     import('../diagnostics/tasks.js'),
     import('../diagnostics/guestMemory.js'),
   ]);
-  const list = TaskList.detect(image.symbols, busMemory(machine.bus));
+  const list = TaskList.detect(image.symbols, busMemory(machine.bus), await sections());
   if (!list || list.tasks().length === 0) {
     say.err('no task list in this image (no g_tcbinfo/g_pidhash, or the OS has not started)');
     return;
@@ -413,12 +431,19 @@ async function showTasks(machine: Machine, image: LoadedImage, say: Messages): P
   say.raw(lines.join('\r\n') + '\r\n');
 }
 
-async function startGdb(o: RunOptions, runner: Runner, ctx: RunContext): Promise<GdbTcpListener> {
+async function startGdb(
+  o: RunOptions,
+  runner: Runner,
+  ctx: RunContext,
+  sections: readonly ElfSection[] | undefined,
+): Promise<GdbTcpListener> {
   const { machine, say } = ctx;
   const listener = new GdbTcpListener(machine, {
     symbols: ctx.symbols,
     // The guest OS's tasks as GDB threads (NuttX's g_tcbinfo), when the image publishes them.
-    threads: ctx.symbols ? taskThreadsFor(ctx.symbols, machine.bus, machine.cpu) : undefined,
+    threads: ctx.symbols
+      ? taskThreadsFor(ctx.symbols, machine.bus, machine.cpu, sections)
+      : undefined,
     exitCode: () => ctx.semihosting?.exitStatus?.code ?? 0,
     onResume: () => runner.wake(),
     onActivity: () => runner.wake(),

@@ -8,6 +8,7 @@ import type { Cpu } from '../core/cpu.js';
 import { busMemory } from '../diagnostics/guestMemory.js';
 import { TaskList, formatTasks, type TaskInfo } from '../diagnostics/tasks.js';
 import type { SymbolTable } from '../loader/elf.js';
+import type { ElfSection } from '../loader/elfSections.js';
 import type { ThreadEntry, ThreadProvider } from './threads.js';
 
 /** GDB's id of a task. */
@@ -51,8 +52,10 @@ export function taskThreadsFor(
   symbols: SymbolTable,
   bus: Bus,
   cpu: Cpu,
+  /** The ELF's sections: the TCB layout from DWARF when the image has no g_tcbinfo. */
+  sections?: readonly ElfSection[],
 ): ThreadProvider | undefined {
-  const list = TaskList.detect(symbols, busMemory(bus));
+  const list = TaskList.detect(symbols, busMemory(bus), sections);
   if (list === null) return undefined;
   return createTaskThreadProvider(list, cpu, (pc) => symbols.describe(pc) ?? '');
 }
