@@ -76,7 +76,7 @@ describe('--abi-check on condition variables, rwlocks and semaphores', () => {
       ),
     );
     expect(found[3]).toBe(
-      'f4emu: abi-check: 1 mutex(es) checked, type sizes compared across 5 compilation unit(s); 3 finding(s)',
+      'f4emu: abi-check: objects checked: 1 mutex, 2 cond, 1 rwlock, 1 sem; type sizes compared across 5 compilation unit(s); 3 finding(s)',
     );
 
     const report = JSON.parse(fs.readFileSync(json, 'utf8')) as Report;
@@ -114,7 +114,7 @@ describe('--abi-check on condition variables, rwlocks and semaphores', () => {
     expect(clean.stdout).toContain('syncobj: table_lock tryrdlock: 0, sum 10');
     expect(clean.stdout).toContain('syncobj: stats 1 (the reader saw 0), ticks 0, done');
     expect(abiLines(clean.stderr)).toEqual([
-      'f4emu: abi-check: 1 mutex(es) checked, type sizes compared across 5 compilation unit(s); 0 finding(s)',
+      'f4emu: abi-check: objects checked: 1 mutex, 1 cond, 1 rwlock, 1 sem; type sizes compared across 5 compilation unit(s); 0 finding(s)',
     ]);
   });
 });

@@ -100,7 +100,7 @@ describe('--abi-check', () => {
       /^f4emu: abi-check: pthread_mutex_lock\(0x[0-9a-f]+\) at counter_main\+0x2a \(diag\/mutex\.c:42\): this mutex never went through pthread_mutex_init and its bytes \[00 00 00 00 00 00 00 00 00 00 00 00\] are not the image's PTHREAD_MUTEX_INITIALIZER \(g_pthread_mutex_initializer\) \[01 00 00 00 ff ff ff ff 00 00 00 00\]: all zeros is Linux's/,
     );
     expect(found).toContain(
-      'f4emu: abi-check: 1 mutex(es) checked, type sizes compared across 5 compilation unit(s); 1 finding(s)',
+      'f4emu: abi-check: objects checked: 1 mutex, 0 cond, 0 rwlock, 0 sem; type sizes compared across 5 compilation unit(s); 1 finding(s)',
     );
   });
 
@@ -109,7 +109,7 @@ describe('--abi-check', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('counter = 2000 (expected 2000)');
     expect(lines(r.stderr, 'abi-check')).toEqual([
-      'f4emu: abi-check: 1 mutex(es) checked, type sizes compared across 5 compilation unit(s); 0 finding(s)',
+      'f4emu: abi-check: objects checked: 1 mutex, 0 cond, 0 rwlock, 0 sem; type sizes compared across 5 compilation unit(s); 0 finding(s)',
     ]);
   });
 
@@ -121,7 +121,7 @@ describe('--abi-check', () => {
     expect(lines(r.stderr, 'abi-check')).toEqual([
       'f4emu: abi-check: pthread_mutex_t has different sizes across compilation units: 12 bytes in diag/os/sem.c; 24 bytes in diag/abisize.c',
       'f4emu: abi-check: sem_t has different sizes across compilation units: 4 bytes in diag/os/sched.c, diag/os/sem.c, diag/os/task.c; 16 bytes in diag/abisize.c',
-      'f4emu: abi-check: 0 mutex(es) checked, type sizes compared across 5 compilation unit(s); 2 finding(s)',
+      'f4emu: abi-check: objects checked: 0 mutex, 0 cond, 0 rwlock, 0 sem; type sizes compared across 5 compilation unit(s); 2 finding(s)',
     ]);
   });
 });

@@ -63,16 +63,19 @@ diagnostics (each finding: one line on stderr; =json:FILE also writes a JSON rep
   --leak-check[=json:FILE]  track the firmware's allocator (NuttX mm_*, newlib _malloc_r, malloc):
                           blocks nobody can reach, at task exit and at the end, by call site;
                           invalid and double frees at the call
-  --stack-check[=json:FILE]  stop at the first store below a task's stack (NuttX's g_tcbinfo, or
-                          the same from another OS) made by that task, naming task, PC, address
-                          and backtrace; each task's stack high-water mark at its exit
+  --stack-check[=json:FILE]  stop at the first store below a task's stack made by that task,
+                          naming task, PC, address and backtrace; each task's stack high-water
+                          mark at its exit. Stacks from NuttX's g_tcbinfo, else the DWARF of
+                          struct tcb_s, else the heap block holding the SP the scheduler loads
   --trace-calls[=LIST]    strace for firmware: each call to socket, setsockopt, ioctl, fcntl, open,
                           pthread_*, sem_*, task_create... (or the comma-separated LIST) decoded
                           with NuttX's constants; a value NuttX does not define and Linux does is
                           flagged (the Rust-libc bug class)
-  --abi-check             a pthread mutex locked without pthread_mutex_init whose bytes are not
-                          the OS's PTHREAD_MUTEX_INITIALIZER (Linux's all-zero layout) is reported
-                          at the call, with both byte patterns
+  --abi-check[=json:FILE]  a pthread mutex, cond, rwlock or semaphore used without its init
+                          function whose bytes are not the OS's static initializer (Linux's
+                          all-zero layout...), or used after its destroy, is reported at the call
+                          with both byte patterns; structure sizes compared across compilation
+                          units (DWARF)
   --diag-exit-code N      exit code when a check found something (default 6; 0 keeps the
                           guest's)
 exit code: the guest's exit status (0 when every --expect was seen); 2 bad usage/image,

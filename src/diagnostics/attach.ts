@@ -369,7 +369,9 @@ export class AttachedDiagnostics {
     }
     if (this.abi) {
       lines.push(
-        `abi-check: ${this.abi.checked} mutex(es) checked, type sizes compared across ` +
+        `abi-check: objects checked: ${Object.entries(this.abi.checkedBy)
+          .map(([family, n]) => `${n} ${family}`)
+          .join(', ')}; type sizes compared across ` +
           `${this.typeUnits} compilation unit(s); ${this.findings.count('abi-check')} finding(s)`,
       );
     }
