@@ -7,8 +7,8 @@
  * Devices on the SPI and I2C buses: `attachSpiDevice` puts a device on SPI1-3 with its chip
  * select on a GPIO pin (selected while the pin is low: `select` on every change, and it takes
  * part in the frames that end while it is selected); `attachI2cDevice` puts one on I2C1-3 at
- * its address. The description's chips that f4emu has a model of are attached at start-up:
- * the LIS3DSH accelerometer (identity only, see spiDevices.ts). The CS43L22 has none yet: its
+ * its address; `attachFsmcDevice` puts one on the FSMC's external bus. The description's
+ * chips that f4emu has a model of are attached at start-up: the LIS3DSH accelerometer (identity only, see spiDevices.ts). The CS43L22 has none yet: its
  * address NACKs, as the chip held in reset (its RESET pin, PD4, low) does.
  */
 import type {
@@ -17,6 +17,7 @@ import type {
   PinDescription,
 } from '../boards/stm32f4discovery.js';
 import type { Clock } from '../clock/clock.js';
+import type { FsmcBank, FsmcBanks, FsmcDevice } from '../peripherals/fsmc/fsmc.js';
 import type { Gpio } from '../peripherals/gpio/gpio.js';
 import type { I2c, I2cDevice } from '../peripherals/i2c/i2c.js';
 import type { Spi, SpiDevice } from '../peripherals/spi/spi.js';
@@ -28,6 +29,8 @@ export interface BoardBuses {
   readonly spis: readonly Spi[];
   /** I2C1, I2C2, I2C3. */
   readonly i2cs: readonly I2c[];
+  /** The FSMC's external banks. */
+  readonly fsmcBanks?: FsmcBanks;
 }
 
 /** Models of the chips a board description may list on its SPI buses, by part number. */
@@ -100,6 +103,17 @@ export class Board {
     const i2c = this.buses.i2cs.find((b) => b.name === bus);
     if (!i2c) throw new Error(`the board has no I2C bus ${bus}`);
     return i2c.attach(device);
+  }
+
+  /**
+   * Puts `device` on the FSMC's external bus: bank 1 (NOR/PSRAM/LCD, sub-bank `subBank`, NE1-NE4)
+   * or banks 2-4. It sees offsets from its bank's start while the firmware has the bank enabled.
+   * Returns a function that removes it.
+   */
+  attachFsmcDevice(bank: FsmcBank, device: FsmcDevice, subBank: 1 | 2 | 3 | 4 = 1): () => void {
+    const banks = this.buses.fsmcBanks;
+    if (!banks) throw new Error('the board has no FSMC');
+    return banks.attach(bank, device, subBank);
   }
 
   private gpio(port: number): Gpio {

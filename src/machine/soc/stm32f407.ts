@@ -5,6 +5,7 @@
  */
 import { DmaController, dmaControllers } from '../../peripherals/dma/dma.js';
 import { EthernetMac } from '../../peripherals/eth/mac.js';
+import { Fsmc, FsmcBanks } from '../../peripherals/fsmc/fsmc.js';
 import { I2c, connectI2cDma } from '../../peripherals/i2c/i2c.js';
 import { Iwdg } from '../../peripherals/iwdg/iwdg.js';
 import type { Peripheral, PeripheralContext } from '../../peripherals/peripheral.js';
@@ -39,6 +40,9 @@ export interface Stm32f407Soc extends SystemBlocks, IoBlocks {
   readonly spis: readonly Spi[];
   /** I2C1, I2C2, I2C3; devices attach with `i2cs[n].attach(device)`. */
   readonly i2cs: readonly I2c[];
+  /** The FSMC's registers, and its external banks (devices attach with `fsmcBanks.attach`). */
+  readonly fsmc: Fsmc;
+  readonly fsmcBanks: FsmcBanks;
   /** The table's 'unimplemented' blocks: read 0, ignore writes, warn once per register. */
   readonly unimplemented: readonly UnimplementedPeripheral[];
   /** Every peripheral above, modelled ones first, in the order they are created and reset. */
@@ -79,6 +83,11 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
     rcc.onPeripheralReset(n === 0 ? 'APB2RSTR' : 'APB1RSTR', [12, 14, 15][n]!, () => spi.reset()),
   );
   i2cs.forEach((i2c, n) => rcc.onPeripheralReset('APB1RSTR', 21 + n, () => i2c.reset()));
+  const fsmc = new Fsmc(socBlock('FSMC'), ctx);
+  // RCC_AHB3ENR (offset 0x38) FSMCEN, bit 0 (RM0090 7.3.12).
+  const fsmcBanks = new FsmcBanks(socBlock('FSMC banks'), ctx, fsmc, () =>
+    rcc.clocksEnabled(0x38, 1),
+  );
   const unimplemented = unimplementedPeripherals(UNIMPLEMENTED_BLOCKS, ctx);
   const modelled: Peripheral[] = [
     system.rcc,
@@ -99,6 +108,8 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
     eth,
     ...spis,
     ...i2cs,
+    fsmc,
+    fsmcBanks,
   ];
   checkAgainstTable(modelled);
   return {
@@ -111,6 +122,8 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
     eth,
     spis,
     i2cs,
+    fsmc,
+    fsmcBanks,
     unimplemented,
     all: [...modelled, ...unimplemented],
   };

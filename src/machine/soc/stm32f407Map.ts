@@ -117,8 +117,10 @@ const BLOCKS = [
   block('USB OTG FS', 0x50000000, 0x40000, 'AHB2', { OTG_FS: 67 }, U),
   block('DCMI',      0x50050000, 0x400,   'AHB2', { DCMI: 78 }, U),
   block('RNG',       0x50060800, 0x400,   'AHB2', { HASH_RNG: 80 }, M),
-  // AHB3
-  block('FSMC',      0xa0000000, 0x1000,  'AHB3', { FSMC: 48 }, U), // control registers
+  // AHB3: the FSMC's external banks 1-4 (bank 1 as four 64 MB sub-banks, NE1-NE4) and its
+  // control registers (RM0090 36.4, figure 18)
+  block('FSMC banks', 0x60000000, 0x40000000, 'AHB3', {}, M),
+  block('FSMC',      0xa0000000, 0x1000,  'AHB3', { FSMC: 48 }, M), // control registers
   // Cortex-M4 private peripheral bus
   block('ITM',       0xe0000000, 0x1000,  'PPB',  {}, 'core'),
   block('DWT',       0xe0001000, 0x1000,  'PPB',  {}, 'core'),
