@@ -218,7 +218,8 @@ export class Cpu {
 
   /**
    * Changes IPSR and/or CONTROL.SPSEL, keeping r[13] the active stack pointer. Every mode or
-   * SPSEL change goes through here.
+   * SPSEL change goes through here (MSR, exceptions, a debugger's register write), and so the
+   * MPU follows the privilege from here.
    */
   setModeAndControl(ipsr: number, control: number): void {
     const wasPsp = this.usingPsp;
@@ -229,6 +230,7 @@ export class Cpu {
       this.r[13] = this.otherSp;
       this.otherSp = sp;
     }
+    if (this.mpu !== null) this.mpu.sync();
   }
 
   get privileged(): boolean {
