@@ -75,8 +75,8 @@ const BLOCKS = [
   block('PWR',       0x40007000, 0x400,   'APB1', {}, M), // PVD via EXTI line 16
   block('DAC',       0x40007400, 0x400,   'APB1', { TIM6_DAC: 54 }, U),
   // APB2
-  block('TIM1',      0x40010000, 0x400,   'APB2', { TIM1_BRK_TIM9: 24, TIM1_UP_TIM10: 25, TIM1_TRG_COM_TIM11: 26, TIM1_CC: 27 }, U),
-  block('TIM8',      0x40010400, 0x400,   'APB2', { TIM8_BRK_TIM12: 43, TIM8_UP_TIM13: 44, TIM8_TRG_COM_TIM14: 45, TIM8_CC: 46 }, U),
+  block('TIM1',      0x40010000, 0x400,   'APB2', { TIM1_BRK_TIM9: 24, TIM1_UP_TIM10: 25, TIM1_TRG_COM_TIM11: 26, TIM1_CC: 27 }, M),
+  block('TIM8',      0x40010400, 0x400,   'APB2', { TIM8_BRK_TIM12: 43, TIM8_UP_TIM13: 44, TIM8_TRG_COM_TIM14: 45, TIM8_CC: 46 }, M),
   block('USART1',    0x40011000, 0x400,   'APB2', { USART1: 37 }, M),
   block('USART6',    0x40011400, 0x400,   'APB2', { USART6: 71 }, M),
   block('ADC1/2/3',  0x40012000, 0x400,   'APB2', { ADC: 18 }, U),
@@ -171,14 +171,16 @@ export const USART_BLOCKS = [
   'USART6',
 ] as const satisfies readonly BlockName[];
 
-/** The general-purpose and basic timers f4emu models (RM0090 sections 18 and 20). */
+/** The timers f4emu models, in number order (RM0090 sections 17, 18 and 20). */
 export const TIMER_BLOCKS = [
+  'TIM1',
   'TIM2',
   'TIM3',
   'TIM4',
   'TIM5',
   'TIM6',
   'TIM7',
+  'TIM8',
 ] as const satisfies readonly BlockName[];
 
 /** SPI1-3 in their number order (SPI2 and SPI3 double as I2S2/I2S3, RM0090 section 28). */

@@ -1,5 +1,5 @@
 /**
- * System blocks of the STM32F407: RCC, FLASH interface, PWR, TIM2-TIM7, RNG, CRC, DBGMCU, and
+ * System blocks of the STM32F407: RCC, FLASH interface, PWR, TIM1-TIM8, RNG, CRC, DBGMCU, and
  * the chip identity (unique ID, flash size) in system memory.
  */
 import type { PeripheralContext } from '../../peripherals/peripheral.js';
@@ -23,7 +23,7 @@ export interface SystemBlocks {
   readonly rcc: Rcc;
   readonly flash: FlashInterface;
   readonly pwr: Pwr;
-  /** TIM2...TIM7. */
+  /** TIM1...TIM8. */
   readonly timers: readonly Timer[];
   readonly rng: Rng;
   readonly crc: Crc;

@@ -1,7 +1,8 @@
 /**
- * General-purpose timers TIM2-TIM5 (RM0090 §18) and basic timers TIM6/TIM7 (§20), time base
- * only: prescaler and auto-reload with their preload (shadow) registers, up/down counting,
- * update events (overflow, underflow, UG), UIF and the update interrupt, one-pulse mode.
+ * Advanced-control timers TIM1/TIM8 (RM0090 §17), general-purpose timers TIM2-TIM5 (§18) and
+ * basic timers TIM6/TIM7 (§20), time base only: prescaler and auto-reload with their preload
+ * (shadow) registers, up/down counting, update events (overflow, underflow, UG), UIF and the
+ * update interrupt, one-pulse mode.
  *
  * No per-tick work: the counter is computed from virtual cycles (`count0` = counter value at
  * `baseCycle`, `cyclesPerTick` = HCLK cycles per counter tick) and one alarm is scheduled at the
@@ -11,6 +12,14 @@
  * written (OCxPE preload is not modelled), and input capture, center-aligned modes (counted as
  * edge-aligned up-counting, with a warning), slave/trigger modes and DMA requests are not
  * modelled.
+ *
+ * TIM1/TIM8 add, on APB2's timer clock: the repetition counter (RCR, preloaded: the update
+ * event comes every RCR+1 overflows or underflows; UG reloads it), BDTR (MOE; AOE sets MOE again
+ * at each update event; BG is a software break: BIF and MOE cleared; the BRK pin is not driven
+ * by anything on the board, so BKE never sees a break; LOCK is stored, not enforced), the
+ * complementary output bits of CCER (CCxNE/CCxNP, used by the output levels), COMG/COMIF, and
+ * four interrupt lines (BRK, UP, TRG_COM, CC). CCPC/CCUS preloading of CCxE/CCxNE/OCxM is not
+ * modelled (they act when written).
  */
 import type { Alarm } from '../../clock/clock.js';
 import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
@@ -18,7 +27,12 @@ import type { Register } from '../registers.js';
 
 export interface TimerSpec {
   name: string;
+  /** The update interrupt line (TIM1/TIM8: their UP line). */
   irq: number;
+  /** TIM1/TIM8 only: their break, trigger/commutation and capture/compare lines. */
+  advancedIrqs?: { brk: number; trgCom: number; cc: number };
+  /** The APB bus whose timer clock drives the counter. */
+  apb: 1 | 2;
   /** Counter width: TIM2/TIM5 are 32-bit, the others 16-bit. */
   bits: 16 | 32;
   /** Basic timers (TIM6/TIM7) have only the time base registers. */
@@ -29,13 +43,36 @@ export interface TimerSpec {
  * What differs between the timers modelled (RM0090 18.1, 20.1), by block name; their address
  * and IRQ come from the SoC table. `vector`: the RM0090 table 61 name of the update interrupt.
  */
-const TIMER_KINDS: Readonly<Record<string, { bits: 16 | 32; basic: boolean; vector: string }>> = {
-  TIM2: { bits: 32, basic: false, vector: 'TIM2' },
-  TIM3: { bits: 16, basic: false, vector: 'TIM3' },
-  TIM4: { bits: 16, basic: false, vector: 'TIM4' },
-  TIM5: { bits: 32, basic: false, vector: 'TIM5' },
-  TIM6: { bits: 16, basic: true, vector: 'TIM6_DAC' },
-  TIM7: { bits: 16, basic: true, vector: 'TIM7' },
+interface TimerKind {
+  bits: 16 | 32;
+  basic: boolean;
+  vector: string;
+  apb: 1 | 2;
+  /** Advanced-control timers (RM0090 17): their BRK, TRG_COM and CC vectors. */
+  advanced?: { brk: string; trgCom: string; cc: string };
+}
+
+const TIMER_KINDS: Readonly<Record<string, TimerKind>> = {
+  TIM1: {
+    bits: 16,
+    basic: false,
+    vector: 'TIM1_UP_TIM10',
+    apb: 2,
+    advanced: { brk: 'TIM1_BRK_TIM9', trgCom: 'TIM1_TRG_COM_TIM11', cc: 'TIM1_CC' },
+  },
+  TIM2: { bits: 32, basic: false, vector: 'TIM2', apb: 1 },
+  TIM3: { bits: 16, basic: false, vector: 'TIM3', apb: 1 },
+  TIM4: { bits: 16, basic: false, vector: 'TIM4', apb: 1 },
+  TIM5: { bits: 32, basic: false, vector: 'TIM5', apb: 1 },
+  TIM6: { bits: 16, basic: true, vector: 'TIM6_DAC', apb: 1 },
+  TIM7: { bits: 16, basic: true, vector: 'TIM7', apb: 1 },
+  TIM8: {
+    bits: 16,
+    basic: false,
+    vector: 'TIM8_UP_TIM13',
+    apb: 2,
+    advanced: { brk: 'TIM8_BRK_TIM12', trgCom: 'TIM8_TRG_COM_TIM14', cc: 'TIM8_CC' },
+  },
 };
 
 const CEN = 1 << 0;
@@ -46,6 +83,11 @@ const DIR = 1 << 4;
 const CMS = 3 << 5;
 const ARPE = 1 << 7;
 const UIF = 1 << 0;
+const COMIF = 1 << 5;
+const BIF = 1 << 7;
+/** BDTR (RM0090 17.4.18). */
+const MOE = 1 << 15;
+const AOE = 1 << 14;
 
 export class Timer extends Peripheral {
   readonly cr1: Register;
@@ -72,14 +114,35 @@ export class Timer extends Peripheral {
   /** Exact cycle of the scheduled update event. */
   private updateCycle = 0;
   private running = false;
+  /** TIM1/TIM8: BDTR, the repetition counter and its active (preloaded) RCR value. */
+  readonly bdtr: Register | undefined;
+  private readonly rcr: Register | undefined;
+  private rcrActive = 0;
+  private repetition = 0;
 
   readonly spec: TimerSpec;
 
   constructor(block: BlockPlacement, ctx: PeripheralContext) {
     super(block, ctx);
     const kind = TIMER_KINDS[block.name];
-    if (!kind) throw new Error(`${block.name}: not a timer f4emu models (TIM2-TIM7)`);
-    const spec = { name: block.name, irq: irqLine(block, kind.vector), ...kind };
+    if (!kind) throw new Error(`${block.name}: not a timer f4emu models (TIM1-TIM8)`);
+    const adv = kind.advanced;
+    const spec: TimerSpec = {
+      name: block.name,
+      irq: irqLine(block, kind.vector),
+      bits: kind.bits,
+      basic: kind.basic,
+      apb: kind.apb,
+      ...(adv
+        ? {
+            advancedIrqs: {
+              brk: irqLine(block, adv.brk),
+              trgCom: irqLine(block, adv.trgCom),
+              cc: irqLine(block, adv.cc),
+            },
+          }
+        : {}),
+    };
     this.spec = spec;
     this.max = spec.bits === 32 ? 0xffffffff : 0xffff;
     this.alarm = ctx.clock.createAlarm(() => this.overflow());
@@ -116,11 +179,20 @@ export class Timer extends Peripheral {
       offset: 0x04,
       fields: basic
         ? [{ name: 'MMS', bits: [6, 4] }]
-        : [
-            { name: 'CCDS', bits: 3 },
-            { name: 'MMS', bits: [6, 4] },
-            { name: 'TI1S', bits: 7 },
-          ],
+        : adv
+          ? [
+              { name: 'CCPC', bits: 0 },
+              { name: 'CCUS', bits: 2 },
+              { name: 'CCDS', bits: 3 },
+              { name: 'MMS', bits: [6, 4] },
+              { name: 'TI1S', bits: 7 },
+              { name: 'OIS', bits: [14, 8] }, // OIS1, OIS1N ... OIS4: idle levels
+            ]
+          : [
+              { name: 'CCDS', bits: 3 },
+              { name: 'MMS', bits: [6, 4] },
+              { name: 'TI1S', bits: 7 },
+            ],
     });
     if (!basic) {
       r.define({
@@ -152,9 +224,12 @@ export class Timer extends Peripheral {
         : [
             { name: 'UIE', bits: 0 },
             { name: 'CCIE', bits: [4, 1] },
+            ...(adv ? [{ name: 'COMIE', bits: 5 }] : []),
             { name: 'TIE', bits: 6 },
+            ...(adv ? [{ name: 'BIE', bits: 7 }] : []),
             { name: 'UDE', bits: 8 },
-            { name: 'CCDE', bits: [12, 9] },
+            { name: 'CCDE', bits: [12, 9] as [number, number] },
+            ...(adv ? [{ name: 'COMDE', bits: 13 }] : []),
             { name: 'TDE', bits: 14 },
           ],
       onWrite: () => {
@@ -170,8 +245,10 @@ export class Timer extends Peripheral {
         : [
             { name: 'UIF', bits: 0, access: 'rc_w0' },
             { name: 'CCIF', bits: [4, 1], access: 'rc_w0' },
+            ...(adv ? [{ name: 'COMIF', bits: 5, access: 'rc_w0' as const }] : []),
             { name: 'TIF', bits: 6, access: 'rc_w0' },
-            { name: 'CCOF', bits: [12, 9], access: 'rc_w0' },
+            ...(adv ? [{ name: 'BIF', bits: 7, access: 'rc_w0' as const }] : []),
+            { name: 'CCOF', bits: [12, 9] as [number, number], access: 'rc_w0' },
           ],
       onWrite: () => this.updateIrq(),
     });
@@ -183,7 +260,9 @@ export class Timer extends Peripheral {
         : [
             { name: 'UG', bits: 0, access: 'wo' },
             { name: 'CCG', bits: [4, 1], access: 'wo' },
+            ...(adv ? [{ name: 'COMG', bits: 5, access: 'wo' as const }] : []),
             { name: 'TG', bits: 6, access: 'wo' },
+            ...(adv ? [{ name: 'BG', bits: 7, access: 'wo' as const }] : []),
           ],
       onWrite: (v) => this.eventGenerated(v),
     });
@@ -241,6 +320,24 @@ export class Timer extends Peripheral {
         ],
       });
       r.define({ name: 'DMAR', offset: 0x4c, fields: [{ name: 'DMAB', bits: [15, 0] }] });
+      if (adv) {
+        // RCR is preloaded: it becomes the repetition counter at the next update event.
+        this.rcr = r.define({ name: 'RCR', offset: 0x30, fields: [{ name: 'REP', bits: [7, 0] }] });
+        this.bdtr = r.define({
+          name: 'BDTR',
+          offset: 0x44,
+          fields: [
+            { name: 'DTG', bits: [7, 0] },
+            { name: 'LOCK', bits: [9, 8] },
+            { name: 'OSSI', bits: 10 },
+            { name: 'OSSR', bits: 11 },
+            { name: 'BKE', bits: 12 },
+            { name: 'BKP', bits: 13 },
+            { name: 'AOE', bits: 14 },
+            { name: 'MOE', bits: 15 },
+          ],
+        });
+      }
       if (spec.name === 'TIM2')
         r.define({ name: 'OR', offset: 0x50, fields: [{ name: 'ITR1_RMP', bits: [11, 10] }] });
       if (spec.name === 'TIM5')
@@ -259,6 +356,8 @@ export class Timer extends Peripheral {
     super.reset();
     this.pscActive = 0;
     this.arrActive = 0;
+    this.rcrActive = 0;
+    this.repetition = 0;
     this.count0 = 0;
     this.baseCycle = this.ctx.clock.cycles;
     this.running = false;
@@ -266,15 +365,23 @@ export class Timer extends Peripheral {
   }
 
   override updateIrq(): void {
-    const sr = this.sr.value;
-    const dier = this.dier.value;
-    this.ctx.setIrq(this.spec.irq, (sr & dier & 0x5f) !== 0);
+    const pending = this.sr.value & this.dier.value;
+    const adv = this.spec.advancedIrqs;
+    if (!adv) {
+      this.ctx.setIrq(this.spec.irq, (pending & 0x5f) !== 0);
+      return;
+    }
+    // TIM1/TIM8: four lines (RM0090 table 61): UP, CC1-4, TRG+COM, BRK.
+    this.ctx.setIrq(this.spec.irq, (pending & UIF) !== 0);
+    this.ctx.setIrq(adv.cc, (pending & 0x1e) !== 0);
+    this.ctx.setIrq(adv.trgCom, (pending & (0x40 | COMIF)) !== 0);
+    this.ctx.setIrq(adv.brk, (pending & BIF) !== 0);
   }
 
-  /** HCLK cycles per counter tick: timer kernel clock (APB1 ×1 or ×2) divided by PSC+1. */
+  /** HCLK cycles per counter tick: timer kernel clock (APBx ×1 or ×2) divided by PSC+1. */
   private computeTick(): void {
     const clocks = this.ctx.clocks;
-    this.cyclesPerTick = (clocks.hclk * (this.pscActive + 1)) / clocks.timerClock(1);
+    this.cyclesPerTick = (clocks.hclk * (this.pscActive + 1)) / clocks.timerClock(this.spec.apb);
   }
 
   private countingDown(): boolean {
@@ -422,7 +529,10 @@ export class Timer extends Peripheral {
   private overflow(): void {
     this.baseCycle = this.updateCycle;
     const cr1 = this.cr1.value;
-    if (!(cr1 & UDIS)) this.updateEvent();
+    // TIM1/TIM8: an update event only once the repetition counter has run down (RCR+1 periods).
+    const repeat = this.rcr !== undefined && this.repetition > 0;
+    if (repeat) this.repetition--;
+    else if (!(cr1 & UDIS)) this.updateEvent();
     this.count0 = this.countingDown() ? this.arrActive : 0;
     this.matchAt(this.count0);
     if (cr1 & OPM) {
@@ -438,6 +548,12 @@ export class Timer extends Peripheral {
   private updateEvent(setFlag = true): void {
     this.pscActive = this.psc.value & 0xffff;
     if (this.cr1.value & ARPE) this.arrActive = this.arr.value;
+    if (this.rcr) {
+      this.rcrActive = this.rcr.value & 0xff;
+      this.repetition = this.rcrActive;
+      // AOE: MOE is set again at the update event (RM0090 17.4.18).
+      if (this.bdtr && this.bdtr.value & AOE) this.bdtr.value = (this.bdtr.value | MOE) >>> 0;
+    }
     if (setFlag) {
       this.sr.value = (this.sr.value | UIF) >>> 0;
       this.updateIrq();
@@ -455,9 +571,16 @@ export class Timer extends Peripheral {
       this.computeTick();
       this.reschedule();
     }
-    if (v & 0x5e) {
-      // CCxG / TG: set the flags (capture itself is not modelled).
-      this.sr.value = (this.sr.value | (v & 0x5e)) >>> 0;
+    const flags = v & (this.rcr ? 0x7e : 0x5e);
+    if (flags) {
+      // CCxG / TG (and COMG on TIM1/TIM8): set the flags (capture itself is not modelled).
+      this.sr.value = (this.sr.value | flags) >>> 0;
+      this.updateIrq();
+    }
+    if (v & 0x80 && this.bdtr) {
+      // BG: a break by software: BIF, and MOE cleared (the outputs go to their idle state).
+      this.bdtr.value = (this.bdtr.value & ~MOE) >>> 0;
+      this.sr.value = (this.sr.value | BIF) >>> 0;
       this.updateIrq();
     }
   }
