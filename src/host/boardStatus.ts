@@ -4,6 +4,9 @@
  * changes. Only on a TTY; `close()` gives the terminal its whole height back.
  *
  *   LD4 ● green  LD3 ○ orange  LD5 ○ red  LD6 ○ blue   B1 up (Ctrl-A b presses)
+ *
+ * An LED a timer dims by PWM shows a half dot and its duty cycle (`LD4 ◐ green 40%`); the line
+ * is redrawn on pin changes, so a new duty cycle shows at the next redraw.
  */
 import type { Board, LedState } from '../machine/board.js';
 
@@ -23,9 +26,12 @@ export interface StatusTerminal {
 /** The status text for the current board state (ANSI colours for lit LEDs). */
 export function renderBoardStatus(board: Board, color = true): string {
   const leds = board.leds.map((led) => {
-    const dot = led.on ? '\u25cf' : '\u25cb';
+    // A PWM-dimmed LED (0 < brightness < 1): a half-lit dot and its duty cycle.
+    const dimmed = led.brightness > 0 && led.brightness < 1;
+    const dot = dimmed ? '\u25d0' : led.on ? '\u25cf' : '\u25cb';
     const lit = color && led.on ? `\x1b[1;${COLORS[led.color]}m${dot}\x1b[0m` : dot;
-    return `${led.name} ${lit} ${led.color}`;
+    const level = dimmed ? ` ${Math.round(led.brightness * 100)}%` : '';
+    return `${led.name} ${lit} ${led.color}${level}`;
   });
   const b = board.description.button;
   return `${leds.join('  ')}   ${b.name} ${board.buttonPressed ? 'down' : 'up'} (Ctrl-A b presses)`;

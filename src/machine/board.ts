@@ -21,6 +21,8 @@ import type { FsmcBank, FsmcBanks, FsmcDevice } from '../peripherals/fsmc/fsmc.j
 import type { Gpio } from '../peripherals/gpio/gpio.js';
 import type { I2c, I2cDevice } from '../peripherals/i2c/i2c.js';
 import type { Spi, SpiDevice } from '../peripherals/spi/spi.js';
+import type { Timer } from '../peripherals/tim/timer.js';
+import { TIMER_PINS } from './soc/stm32f407Map.js';
 import { lis3dsh } from '../peripherals/spi/spiDevices.js';
 
 /** The chip's buses the board's devices sit on. */
@@ -31,6 +33,8 @@ export interface BoardBuses {
   readonly i2cs: readonly I2c[];
   /** The FSMC's external banks. */
   readonly fsmcBanks?: FsmcBanks;
+  /** The timers, whose PWM outputs light LEDs on alternate-function pins. */
+  readonly timers?: readonly Timer[];
 }
 
 /** Models of the chips a board description may list on its SPI buses, by part number. */
@@ -38,6 +42,11 @@ const SPI_CHIP_MODELS: Readonly<Record<string, () => SpiDevice>> = { LIS3DSH: li
 
 export interface LedState extends LedDescription {
   on: boolean;
+  /**
+   * 0..1: 1 or 0 for a GPIO output; for a pin a timer drives in PWM (alternate function), the
+   * duty cycle of its output over a counter period.
+   */
+  brightness: number;
 }
 
 export class Board {
@@ -56,7 +65,8 @@ export class Board {
     for (const led of description.leds) {
       gpios[led.port]!.onOutputChange((pin) => {
         if (pin !== led.pin) return;
-        const state = { ...led, on: this.gpio(led.port).pinLevel(pin) };
+        const on = this.gpio(led.port).pinLevel(pin);
+        const state = { ...led, on, brightness: on ? 1 : 0 };
         for (const l of this.ledListeners) l(state);
       });
     }
@@ -122,10 +132,23 @@ export class Board {
 
   /** Every LED with its current state, in the description's order. */
   get leds(): LedState[] {
-    return this.description.leds.map((led) => ({
-      ...led,
-      on: this.gpio(led.port).isOutput(led.pin) && this.gpio(led.port).pinLevel(led.pin),
-    }));
+    return this.description.leds.map((led) => {
+      const gpio = this.gpio(led.port);
+      const af = gpio.alternateFunction(led.pin);
+      if (af >= 0) {
+        const duty = this.timerDuty(led.port, led.pin, af);
+        return { ...led, on: duty > 0, brightness: duty };
+      }
+      const on = gpio.isOutput(led.pin) && gpio.pinLevel(led.pin);
+      return { ...led, on, brightness: on ? 1 : 0 };
+    });
+  }
+
+  /** Duty cycle of the timer channel alternate function `af` puts on the pin (0: none). */
+  private timerDuty(port: number, pin: number, af: number): number {
+    const out = TIMER_PINS.find((t) => t.port === port && t.pin === pin && t.af === af);
+    const timer = out && this.buses.timers?.find((t) => t.name === out.timer);
+    return (out && timer?.outputDuty(out.channel - 1)) ?? 0;
   }
 
   /** Called when an LED's pin changes level. */

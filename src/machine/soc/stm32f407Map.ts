@@ -183,6 +183,75 @@ export const TIMER_BLOCKS = [
   'TIM8',
 ] as const satisfies readonly BlockName[];
 
+/**
+ * Timer output channels on pins (STM32F407 datasheet DS8626, table 9, alternate functions):
+ * `port` (0 = A), `pin`, the AF number that connects them, the timer and channel (1-4).
+ */
+export const TIMER_PINS: readonly {
+  port: number;
+  pin: number;
+  af: number;
+  timer: BlockName;
+  channel: number;
+}[] = [
+  ...[8, 9, 10, 11].map((pin, i) => ({
+    port: 0,
+    pin,
+    af: 1,
+    timer: 'TIM1' as const,
+    channel: i + 1,
+  })),
+  ...[9, 11, 13, 14].map((pin, i) => ({
+    port: 4,
+    pin,
+    af: 1,
+    timer: 'TIM1' as const,
+    channel: i + 1,
+  })),
+  ...[0, 1, 2, 3].map((pin, i) => ({
+    port: 0,
+    pin,
+    af: 1,
+    timer: 'TIM2' as const,
+    channel: i + 1,
+  })),
+  ...[0, 1, 2, 3].map((pin, i) => ({
+    port: 0,
+    pin,
+    af: 2,
+    timer: 'TIM5' as const,
+    channel: i + 1,
+  })),
+  ...[6, 7, 8, 9].map((pin, i) => ({
+    port: 2,
+    pin,
+    af: 2,
+    timer: 'TIM3' as const,
+    channel: i + 1,
+  })),
+  ...[6, 7, 8, 9].map((pin, i) => ({
+    port: 2,
+    pin,
+    af: 3,
+    timer: 'TIM8' as const,
+    channel: i + 1,
+  })),
+  ...[6, 7, 8, 9].map((pin, i) => ({
+    port: 1,
+    pin,
+    af: 2,
+    timer: 'TIM4' as const,
+    channel: i + 1,
+  })),
+  ...[12, 13, 14, 15].map((pin, i) => ({
+    port: 3,
+    pin,
+    af: 2,
+    timer: 'TIM4' as const,
+    channel: i + 1,
+  })),
+];
+
 /** SPI1-3 in their number order (SPI2 and SPI3 double as I2S2/I2S3, RM0090 section 28). */
 export const SPI_BLOCKS = [
   'SPI1',

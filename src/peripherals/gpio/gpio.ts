@@ -162,6 +162,13 @@ export class Gpio extends Peripheral {
     return ((this.moder.value >>> (2 * pin)) & 3) === MODE_OUTPUT;
   }
 
+  /** The alternate function (AFRL/AFRH) of `pin` while MODER puts it in AF mode, else -1. */
+  alternateFunction(pin: number): number {
+    if (((this.moder.value >>> (2 * pin)) & 3) !== 2) return -1;
+    const afr = pin < 8 ? this.afrl.value : this.afrh.value;
+    return (afr >>> (4 * (pin & 7))) & 0xf;
+  }
+
   /** Called when an output pin (or one that just stopped being an output) changes level. */
   onOutputChange(listener: PinListener): void {
     this.outputListeners.push(listener);

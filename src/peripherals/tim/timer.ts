@@ -585,6 +585,32 @@ export class Timer extends Peripheral {
     }
   }
 
+  /**
+   * The fraction of a counter period channel `ch` (0-3) holds its output pin high, computed from
+   * CCMRx/CCRx/ARR/CCER on demand (no alarm per PWM edge): PWM mode 1 (high while CNT < CCRx,
+   * up-counting) and 2, forced active/inactive, CCxP inverting, while the counter runs; stopped,
+   * the level at the frozen counter. null when the channel does not drive its pin: an input,
+   * CCxE clear, MOE clear (TIM1/TIM8), or a mode whose level f4emu does not follow (frozen,
+   * match set/clear/toggle).
+   */
+  outputDuty(ch: number): number | null {
+    const ccer = this.regs.register(0x20)?.value ?? 0;
+    if (this.ccmr.length === 0 || !((ccer >>> (4 * ch)) & 1)) return null;
+    if (this.bdtr && !(this.bdtr.value & MOE)) return null;
+    const mode = (this.ccmr[ch >> 1]!.value >>> (8 * (ch & 1))) & 0xff;
+    if ((mode & 3) !== 0) return null;
+    const oc = (mode >>> 4) & 7;
+    const ccr = this.ccr[ch]!.value;
+    let high: number;
+    if (oc === 4 || oc === 5) high = oc - 4;
+    else if (oc === 6 || oc === 7) {
+      const period = this.arrActive + 1;
+      high = this.running ? Math.min(ccr, period) / period : this.counter() < ccr ? 1 : 0;
+      if (oc === 7) high = 1 - high;
+    } else return null;
+    return (ccer >>> (4 * ch + 1)) & 1 ? 1 - high : high;
+  }
+
   private setCounter(v: number): void {
     this.sync();
     this.count0 = (v & this.max) >>> 0;
