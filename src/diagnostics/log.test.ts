@@ -214,20 +214,20 @@ describe('unimp and guest_errors on hand-placed code', () => {
   });
 
   it('guest_errors and exc: a store to an unmapped address, escalated to HardFault', () => {
-    const m = handPlaced([str(0), B_SELF], 0x60000000);
+    const m = handPlaced([str(0), B_SELF], 0xc0000000);
     const lines: string[] = [];
     attachLog(m, 'guest_errors,exc,int', (l) => lines.push(l));
     m.run(3);
     expect(lines.map((l) => l.replace(/^\[[^\]]*\] /, ''))).toEqual([
-      'exc: BusFault raised at pc 0x20000000: PRECISERR (precise data bus error), BFARVALID (BFAR holds the address) (address 0x60000000)',
-      'guest_errors: write to 0x60000000: no memory or device at this address (PRECISERR (precise data bus error), BFARVALID (BFAR holds the address)) at pc 0x20000000',
+      'exc: BusFault raised at pc 0x20000000: PRECISERR (precise data bus error), BFARVALID (BFAR holds the address) (address 0xc0000000)',
+      'guest_errors: write to 0xc0000000: no memory or device at this address (PRECISERR (precise data bus error), BFARVALID (BFAR holds the address)) at pc 0x20000000',
       'int: HardFault taken at pc 0x20000000, handler 0x20004000',
-      'exc: HardFault taken at pc 0x20000000: HFSR 0x40000000 FORCED (escalated from a configurable fault); CFSR 0x00008200 PRECISERR (precise data bus error), BFARVALID (BFAR holds the address); BFAR 0x60000000; handler 0x20004000',
+      'exc: HardFault taken at pc 0x20000000: HFSR 0x40000000 FORCED (escalated from a configurable fault); CFSR 0x00008200 PRECISERR (precise data bus error), BFARVALID (BFAR holds the address); BFAR 0xc0000000; handler 0x20004000',
     ]);
   });
 
   it('stamps lines with virtual time', () => {
-    const m = handPlaced([str(0), B_SELF], 0x60000000);
+    const m = handPlaced([str(0), B_SELF], 0xc0000000);
     const lines: string[] = [];
     m.clock.cycles = 16_000_000; // one second at the reset clock (16 MHz HSI)
     attachLog(m, 'guest_errors', (l) => lines.push(l));
