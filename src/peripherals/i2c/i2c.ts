@@ -38,6 +38,7 @@ import type { DmaController } from '../dma/dma.js';
 import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import { registerFields } from '../registerFields.js';
 import type { Register } from '../registers.js';
+import { DmaRequestLines } from '../dmaRequestLines.js';
 
 /** A device on an I2C bus with a 7-bit address. */
 export interface I2cDevice {
@@ -175,10 +176,7 @@ export class I2c extends Peripheral {
   private sr1Seen = 0;
   private evLevel = false;
   private erLevel = false;
-  private readonly dmaTx: ((level: boolean) => void)[] = [];
-  private readonly dmaRx: ((level: boolean) => void)[] = [];
-  private dmaTxLevel: boolean | null = false;
-  private dmaRxLevel: boolean | null = false;
+  private readonly dma = new DmaRequestLines();
   private readonly warned = new Set<string>();
 
   constructor(block: BlockPlacement, ctx: PeripheralContext) {
@@ -277,8 +275,7 @@ export class I2c extends Peripheral {
 
   /** Connects a DMA request line (`drive` gets the current level, then every change). */
   connectDma(request: 'tx' | 'rx', drive: (level: boolean) => void): void {
-    (request === 'tx' ? this.dmaTx : this.dmaRx).push(drive);
-    drive(request === 'tx' ? this.txRequest() : this.rxRequest());
+    this.dma.connect(request, drive, request === 'tx' ? this.txRequest() : this.rxRequest());
   }
 
   override updateIrq(): void {
@@ -303,7 +300,7 @@ export class I2c extends Peripheral {
   override reset(): void {
     this.clearState();
     this.evLevel = this.erLevel = true; // forces the NVIC lines low on the update below
-    this.dmaTxLevel = this.dmaRxLevel = null;
+    this.dma.forget();
     super.reset();
   }
 
@@ -327,14 +324,7 @@ export class I2c extends Peripheral {
   private updateDmaRequests(): void {
     const tx = this.txRequest();
     const rx = this.rxRequest();
-    if (tx !== this.dmaTxLevel) {
-      this.dmaTxLevel = tx;
-      for (const drive of this.dmaTx) drive(tx);
-    }
-    if (rx !== this.dmaRxLevel) {
-      this.dmaRxLevel = rx;
-      for (const drive of this.dmaRx) drive(rx);
-    }
+    this.dma.update(tx, rx);
   }
 
   private warnOnce(key: string, message: string): void {

@@ -38,6 +38,7 @@ import type { DmaController } from '../dma/dma.js';
 import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import { registerFields } from '../registerFields.js';
 import type { Register } from '../registers.js';
+import { DmaRequestLines } from '../dmaRequestLines.js';
 
 /** A device on an SPI bus (see the board's `attachSpiDevice`). */
 export interface SpiDevice {
@@ -169,10 +170,7 @@ export class Spi extends Peripheral {
   /** SR was accessed while MODF was set: the next CR1 write clears MODF. */
   private modfSeen = false;
   private irqLevel = false;
-  private readonly dmaTx: ((level: boolean) => void)[] = [];
-  private readonly dmaRx: ((level: boolean) => void)[] = [];
-  private dmaTxLevel: boolean | null = false;
-  private dmaRxLevel: boolean | null = false;
+  private readonly dma = new DmaRequestLines();
   private readonly frameAlarm: Alarm;
   private readonly warned = new Set<string>();
 
@@ -276,8 +274,7 @@ export class Spi extends Peripheral {
    * change (RM0090 maps SPI3_RX and SPI3_TX to two DMA1 streams each).
    */
   connectDma(request: 'tx' | 'rx', drive: (level: boolean) => void): void {
-    (request === 'tx' ? this.dmaTx : this.dmaRx).push(drive);
-    drive(request === 'tx' ? this.txRequest() : this.rxRequest());
+    this.dma.connect(request, drive, request === 'tx' ? this.txRequest() : this.rxRequest());
   }
 
   override updateIrq(): void {
@@ -300,7 +297,7 @@ export class Spi extends Peripheral {
     this.txFull = this.shifting = this.crcFrame = false;
     this.ovrDrRead = this.modfSeen = false;
     this.irqLevel = true; // forces the NVIC line low on the update below
-    this.dmaTxLevel = this.dmaRxLevel = null;
+    this.dma.forget();
     super.reset();
   }
 
@@ -315,14 +312,7 @@ export class Spi extends Peripheral {
   private updateDmaRequests(): void {
     const tx = this.txRequest();
     const rx = this.rxRequest();
-    if (tx !== this.dmaTxLevel) {
-      this.dmaTxLevel = tx;
-      for (const drive of this.dmaTx) drive(tx);
-    }
-    if (rx !== this.dmaRxLevel) {
-      this.dmaRxLevel = rx;
-      for (const drive of this.dmaRx) drive(rx);
-    }
+    this.dma.update(tx, rx);
   }
 
   private warnOnce(key: string, message: string): void {

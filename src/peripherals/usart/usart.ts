@@ -20,6 +20,7 @@
 import type { Alarm } from '../../clock/clock.js';
 import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
+import { DmaRequestLines } from '../dmaRequestLines.js';
 
 export interface UsartConfig {
   name: string;
@@ -80,11 +81,8 @@ export class Usart extends Peripheral {
   /** The sequence flags the last SR read saw set. */
   private srSeen = 0;
   private irqLevel = false;
-  private readonly dmaTx: ((level: boolean) => void)[] = [];
-  private readonly dmaRx: ((level: boolean) => void)[] = [];
+  private readonly dma = new DmaRequestLines();
   /** Request levels last driven (null: drive them on the next update, after a reset). */
-  private dmaTxLevel: boolean | null = false;
-  private dmaRxLevel: boolean | null = false;
   private readonly txAlarm: Alarm;
   private readonly idleAlarm: Alarm;
   private readonly rxAlarm: Alarm;
@@ -277,10 +275,11 @@ export class Usart extends Peripheral {
    * change (several lines may share a request: RM0090 maps USART3_TX to two DMA1 streams).
    */
   connectDma(request: 'tx' | 'rx', drive: (level: boolean) => void): void {
-    (request === 'tx' ? this.dmaTx : this.dmaRx).push(drive);
     const sr = this.sr.value;
     const cr3 = this.cr3.value;
-    drive(request === 'tx' ? (cr3 & DMAT && sr & TXE) !== 0 : (cr3 & DMAR && sr & RXNE) !== 0);
+    const level =
+      request === 'tx' ? (cr3 & DMAT && sr & TXE) !== 0 : (cr3 & DMAR && sr & RXNE) !== 0;
+    this.dma.connect(request, drive, level);
   }
 
   override updateIrq(): void {
@@ -304,14 +303,7 @@ export class Usart extends Peripheral {
     const cr3 = this.cr3.value;
     const tx = (cr3 & DMAT) !== 0 && (sr & TXE) !== 0;
     const rx = (cr3 & DMAR) !== 0 && (sr & RXNE) !== 0;
-    if (tx !== this.dmaTxLevel) {
-      this.dmaTxLevel = tx;
-      for (const drive of this.dmaTx) drive(tx);
-    }
-    if (rx !== this.dmaRxLevel) {
-      this.dmaRxLevel = rx;
-      for (const drive of this.dmaRx) drive(rx);
-    }
+    this.dma.update(tx, rx);
   }
 
   override reset(): void {
@@ -326,7 +318,7 @@ export class Usart extends Peripheral {
     this.srSeen = 0;
     this.rxLineFree = 0;
     this.irqLevel = true; // forces the NVIC line low on the update below
-    this.dmaTxLevel = this.dmaRxLevel = null;
+    this.dma.forget();
     super.reset();
     this.kickRx();
   }
