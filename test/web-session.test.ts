@@ -95,6 +95,11 @@ describe('the page worker’s board session', () => {
       return s.size >= 4 ? s : undefined;
     });
     expect([...states].filter((s) => s !== '').every((s) => !s.includes(','))).toBe(true);
+    // A pin driven high is brightness 1, low 0 (a PWM duty cycle would be in between).
+    for (const e of h.events) {
+      if (e.type !== 'leds') continue;
+      for (const name of Object.keys(e.leds)) expect(e.brightness[name]).toBe(e.leds[name] ? 1 : 0);
+    }
     h.send({ type: 'press', ms: 100 });
     await h.until(() => h.console().includes('B1 pressed (1): counter-clockwise'));
   });

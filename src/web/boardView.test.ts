@@ -66,7 +66,23 @@ describe('board view', () => {
     expect(writes()).toBe(before);
     view.setLeds({ LD3: false });
     expect(byTestId('led-LD3').attrs.get('data-on')).toBe('false');
-    expect(writes() - before).toBeLessThanOrEqual(4);
+    expect(writes() - before).toBeLessThanOrEqual(5); // one LED: on, lens, brightness, halo, core
+  });
+
+  it('glows by brightness for a PWM duty cycle, and 0 is off', () => {
+    const { view, byTestId, writes } = setup();
+    view.setLeds({ LD4: 0.4 });
+    const ld4 = byTestId('led-LD4');
+    expect(ld4.attrs.get('data-on')).toBe('true');
+    expect(ld4.attrs.get('data-brightness')).toBe('0.4');
+    const before = writes();
+    view.setLeds({ LD4: 0.401 }); // under 1%: no redraw
+    expect(writes()).toBe(before);
+    view.setLeds({ LD4: 0 });
+    expect(ld4.attrs.get('data-on')).toBe('false');
+    expect(ld4.attrs.get('data-brightness')).toBe('0');
+    view.setLeds({ LD4: true });
+    expect(ld4.attrs.get('data-brightness')).toBe('1');
   });
 
   it('lights the PWR LED while powered', () => {

@@ -20,8 +20,11 @@ export interface BoardViewOptions {
 
 export interface BoardView {
   readonly element: SVGSVGElement;
-  /** LED states by silk name ('LD3'...'LD6'); unknown names ignored. */
-  setLeds(states: Readonly<Record<string, boolean>>): void;
+  /**
+   * LED states by silk name ('LD3'...'LD6'): on/off, or a brightness 0..1 (a PWM duty cycle:
+   * the glow scales with it); unknown names ignored.
+   */
+  setLeds(states: Readonly<Record<string, boolean | number>>): void;
   /** Powered (the PWR LED LD2 lit) or not (firmware not running). */
   setPowered(on: boolean): void;
 }
@@ -64,7 +67,8 @@ interface LedParts {
   lens: SVGElement;
   core: SVGElement;
   colours: { on: string; off: string };
-  on: boolean;
+  /** 0 (off) to 1 (fully on). */
+  level: number;
 }
 
 export function createBoardView(doc: Document, options: BoardViewOptions): BoardView {
@@ -356,15 +360,22 @@ export function createBoardView(doc: Document, options: BoardViewOptions): Board
     rect(g, 10, -9, 6, 18, { fill: '#c3c8cc' });
     const lens = rect(g, -8, -6.5, 16, 13, { fill: colours.off, rx: 2 });
     const core = rect(g, -5, -3.5, 10, 7, { fill: '#ffffff', rx: 2, opacity: 0 });
-    return { group, halo, lens, core, colours, on: false };
+    return { group, halo, lens, core, colours, level: 0 };
   };
-  const show = (parts: LedParts, on: boolean) => {
-    if (parts.on === on) return;
-    parts.on = on;
-    parts.group.setAttribute('data-on', on ? 'true' : 'false');
-    parts.halo.setAttribute('opacity', on ? '0.9' : '0');
-    parts.lens.setAttribute('fill', on ? parts.colours.on : parts.colours.off);
-    parts.core.setAttribute('opacity', on ? '0.85' : '0');
+  const show = (parts: LedParts, on: boolean | number) => {
+    // Brightness in 1% steps: a duty cycle that jitters by less does not redraw.
+    const level =
+      typeof on === 'number' ? Math.round(Math.min(1, Math.max(0, on)) * 100) / 100 : on ? 1 : 0;
+    if (parts.level === level) return;
+    const was = parts.level;
+    parts.level = level;
+    if (was > 0 !== level > 0) {
+      parts.group.setAttribute('data-on', level > 0 ? 'true' : 'false');
+      parts.lens.setAttribute('fill', level > 0 ? parts.colours.on : parts.colours.off);
+    }
+    parts.group.setAttribute('data-brightness', String(level));
+    parts.halo.setAttribute('opacity', String(0.9 * level));
+    parts.core.setAttribute('opacity', String(0.85 * level));
   };
   led(150, 80, false, { on: '#ff8a80', off: '#5e4a3a', halo: '#ff2a1f' });
   silk(svg, 180, 86, 'LD1 COM', 13, 'start');
@@ -549,7 +560,8 @@ export function createBoardView(doc: Document, options: BoardViewOptions): Board
     setLeds(states) {
       for (const name in states) {
         const parts = leds.get(name);
-        if (parts) show(parts, states[name] === true);
+        const state = states[name];
+        if (parts && state !== undefined) show(parts, state);
       }
     },
     setPowered(on) {

@@ -77,7 +77,7 @@ client.on((e) => {
       term.write(e.bytes);
       break;
     case 'leds':
-      board.setLeds(e.leds);
+      board.setLeds(e.brightness);
       break;
     case 'stats':
       $('stats').textContent = formatStats(e.stats);

@@ -66,7 +66,8 @@ export type WorkerEvent =
   | { type: 'error'; message: string }
   | { type: 'console'; bytes: Uint8Array }
   | { type: 'serial'; port: string; bytes: Uint8Array }
-  | { type: 'leds'; leds: LedStates; button: boolean }
+  /** On/off, and the brightness 0..1 (a PWM duty cycle; 1 for a pin simply driven high). */
+  | { type: 'leds'; leds: LedStates; brightness: Record<string, number>; button: boolean }
   | { type: 'stats'; stats: RunStats }
   /** The firmware stopped (exit, lockup, breakpoint...): why, in words. */
   | { type: 'stopped'; reason: string; exitCode: number | null }

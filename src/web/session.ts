@@ -63,6 +63,8 @@ export class BoardSession {
   private serialOut = new Map<string, number[]>();
   private semihostingIn: number[] = [];
   private ledsDirty = true;
+  /** The brightnesses last sent: a PWM duty cycle changes without a pin edge to report it. */
+  private lastBrightness = '';
   private flushTimer: (() => void) | null = null;
   private flashTimer: (() => void) | null = null;
   private statsTimer: (() => void) | null = null;
@@ -331,8 +333,13 @@ export class BoardSession {
     if (this.ledsDirty && c !== null) {
       this.ledsDirty = false;
       const leds: LedStates = {};
-      for (const led of c.machine.board.leds) leds[led.name] = led.on;
-      this.emit({ type: 'leds', leds, button: c.machine.board.buttonPressed });
+      const brightness: Record<string, number> = {};
+      for (const led of c.machine.board.leds) {
+        leds[led.name] = led.on;
+        brightness[led.name] = led.brightness;
+      }
+      this.lastBrightness = JSON.stringify(brightness);
+      this.emit({ type: 'leds', leds, brightness, button: c.machine.board.buttonPressed });
     }
   }
 
@@ -385,6 +392,16 @@ export class BoardSession {
   }
 
   private emitStats(): void {
+    const c = this.current;
+    if (c !== null && !this.ledsDirty) {
+      const now = JSON.stringify(
+        Object.fromEntries(c.machine.board.leds.map((l) => [l.name, l.brightness])),
+      );
+      if (now !== this.lastBrightness) {
+        this.ledsDirty = true;
+        this.flushNow();
+      }
+    }
     const stats = this.stats();
     if (stats) this.emit({ type: 'stats', stats });
   }
