@@ -81,9 +81,12 @@ export function findImages(dir: string): [string, string, string | null][] {
     const full = path.join(dir, entry.name);
     let name: string;
     let image: string;
-    if (entry.isDirectory() && fs.existsSync(path.join(full, 'nuttx'))) {
+    // Follow symbolic links: a directory of links to the builds is the easy way to make one.
+    const st = fs.statSync(full, { throwIfNoEntry: false });
+    if (!st) continue;
+    if (st.isDirectory() && fs.existsSync(path.join(full, 'nuttx'))) {
       [name, image] = [entry.name, path.join(full, 'nuttx')];
-    } else if (entry.isFile() && entry.name.endsWith('.elf') && !entry.name.endsWith('.user.elf')) {
+    } else if (st.isFile() && entry.name.endsWith('.elf') && !entry.name.endsWith('.user.elf')) {
       [name, image] = [entry.name.slice(0, -4), full];
     } else continue;
     const base = image.endsWith('.elf') ? image.slice(0, -4) : path.join(full, 'nuttx');

@@ -48,9 +48,11 @@ describe('the configuration sweep', () => {
     fs.writeFileSync(path.join(dir, 'kostest.user.bin'), '');
     fs.mkdirSync(path.join(dir, 'netnsh'));
     fs.writeFileSync(path.join(dir, 'netnsh', 'nuttx'), '');
+    fs.symlinkSync(path.join(dir, 'nsh.elf'), path.join(dir, 'linked.elf'));
     fs.writeFileSync(path.join(dir, 'notes.txt'), '');
     expect(findImages(dir).map(([n, , u]) => [n, u && path.basename(u)])).toEqual([
       ['kostest', 'kostest.user.bin'],
+      ['linked', null],
       ['netnsh', null],
       ['nsh', null],
     ]);
