@@ -69,6 +69,10 @@ export type CodeHook = (cpu: Cpu) => void;
  */
 function hookedExec(cpu: Cpu, i: Insn): void {
   cpu.runCodeHooks(i.addr);
+  if (cpu.hookReplaced) {
+    cpu.hookReplaced = false; // a hook took a debug event in the instruction's place (FPB)
+    return;
+  }
   const original = cpu.hookedOriginal(i.addr);
   original.exec(cpu, original);
 }
@@ -132,6 +136,8 @@ export class Cpu {
   private breakpointSuspended = -1;
   /** Code hooks by halfword-aligned address; see addCodeHook. */
   private readonly codeHooks = new Map<number, CodeHook[]>();
+  /** Set by a hook that stands in for the instruction (replaceHookedInstruction). */
+  hookReplaced = false;
   /** The decoded instruction behind each hooked copy in the cache. */
   private readonly hookedOriginals = new Map<number, Insn>();
 
@@ -528,6 +534,14 @@ export class Cpu {
     if (!list) return;
     // A copy: a hook may remove itself or add others at this address.
     for (const hook of list.length === 1 ? list : list.slice()) hook(this);
+  }
+
+  /**
+   * Called from a code hook: the original instruction does not execute; what the hook did
+   * (an FPB breakpoint's debug event, which sets nextPc) stands in for it.
+   */
+  replaceHookedInstruction(): void {
+    this.hookReplaced = true;
   }
 
   /** The decoded instruction a hooked copy stands for. */

@@ -17,6 +17,7 @@ import {
   CFSR_UNSTKERR,
   CpuFault,
   EXC_BUSFAULT,
+  EXC_DEBUGMONITOR,
   EXC_HARDFAULT,
   EXC_MEMMANAGE,
   EXC_NMI,
@@ -32,6 +33,8 @@ import type { Nvic } from './scs/nvic.js';
 import type { Scb } from './scs/scb.js';
 
 const CONTROL_FPCA = 4;
+/** DFSR.BKPT (C1.6.1): a breakpoint debug event. */
+const DFSR_BKPT = 1 << 1;
 const FPCCR_ASPEN = 0x80000000;
 const FPCCR_LSPEN = 0x40000000;
 const FPCCR_LSPACT = 1;
@@ -177,13 +180,20 @@ export class ExceptionUnit {
   }
 
   /**
-   * A debug event with no debugger attached (BKPT not claimed by semihosting or GDB): the
-   * M4 escalates it to HardFault with HFSR.DEBUGEVT; the BKPT's address is the return address.
+   * A breakpoint debug event (a BKPT, or an FPB breakpoint) with no halting debugger (not
+   * claimed by semihosting or GDB), C1.7: with DEMCR.MON_EN it is the DebugMonitor exception
+   * when that can preempt; otherwise it escalates to HardFault with HFSR.DEBUGEVT. DFSR.BKPT
+   * records it; the breakpoint's address is the return address.
    */
   debugEvent(why: string): void {
     const cpu = this.cpu;
     cpu.nextPc = cpu.pc;
-    this.scb.dfsr |= 2; // BKPT
+    this.scb.dfsr |= DFSR_BKPT;
+    const monitorPriority = this.nvic.groupPriority(this.nvic.priority[EXC_DEBUGMONITOR]!);
+    if (this.scb.monitorEnabled && monitorPriority < this.executionPriority()) {
+      this.exceptionEntry(EXC_DEBUGMONITOR, cpu.pc);
+      return;
+    }
     if (this.executionPriority() <= -1) {
       this.enterLockup(`${why} in HardFault/NMI with no debugger`);
       return;

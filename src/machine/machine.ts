@@ -14,6 +14,7 @@ import { Clock } from '../clock/clock.js';
 import { Cpu, type StopReason } from '../core/cpu.js';
 import { ExceptionUnit } from '../core/exceptions.js';
 import { Dwt, Itm } from '../core/scs/dwt.js';
+import { Fpb } from '../core/scs/fpb.js';
 import { Nvic } from '../core/scs/nvic.js';
 import { Scb } from '../core/scs/scb.js';
 import { SysTick } from '../core/scs/systick.js';
@@ -74,6 +75,7 @@ export class Machine {
   readonly systick: SysTick;
   readonly scb: Scb;
   readonly dwt: Dwt;
+  readonly fpb: Fpb;
   readonly itm = new Itm();
   readonly exc: ExceptionUnit;
   readonly flash;
@@ -127,9 +129,11 @@ export class Machine {
     this.dwt.traceEnabled = () => (this.scb.demcr & (1 << 24)) !== 0;
     this.exc = new ExceptionUnit(cpu, this.nvic, this.scb);
     cpu.exc = this.exc;
+    this.fpb = new Fpb(cpu, () => cpu.accessPrivileged);
     for (const [name, dev] of [
       ['SCS', this.scb],
       ['DWT', this.dwt],
+      ['FPB', this.fpb],
       ['ITM', this.itm],
     ] as const) {
       const b = socBlock(name);
@@ -184,6 +188,7 @@ export class Machine {
     this.systick.reset();
     this.scb.reset();
     this.dwt.reset();
+    this.fpb.reset();
     this.itm.reset();
     this.exc.reset();
     for (const p of this.peripherals.values()) p.reset(cause);

@@ -6,6 +6,7 @@
 import { BusError, type AccessSize, type MmioDevice } from '../../bus/bus.js';
 import {
   EXC_BUSFAULT,
+  EXC_DEBUGMONITOR,
   EXC_MEMMANAGE,
   EXC_NMI,
   EXC_PENDSV,
@@ -47,6 +48,9 @@ const AFSR = 0xd3c;
 const CPACR = 0xd88;
 const DHCSR = 0xdf0;
 const DEMCR = 0xdfc;
+/** DEMCR.MON_EN and MON_PEND (C1.6.5). */
+const DEMCR_MON_EN = 1 << 16;
+const DEMCR_MON_PEND = 1 << 17;
 const FPCCR = 0xf34;
 const FPCAR = 0xf38;
 const FPDSCR = 0xf3c;
@@ -115,6 +119,10 @@ export class Scb implements MmioDevice {
   }
   get divideByZeroTrap(): boolean {
     return (this.ccr & 0x10) !== 0;
+  }
+  /** DEMCR.MON_EN: breakpoint debug events take the DebugMonitor exception. */
+  get monitorEnabled(): boolean {
+    return (this.demcr & DEMCR_MON_EN) !== 0;
   }
   get stackAlign8(): boolean {
     return (this.ccr & 0x200) !== 0;
@@ -240,7 +248,7 @@ export class Scb implements MmioDevice {
       case DHCSR:
         return this.dhcsr;
       case DEMCR:
-        return this.demcr;
+        return (this.demcr | (nvic.pending[EXC_DEBUGMONITOR]! << 17)) >>> 0;
       case FPCCR:
         return this.fpccr;
       case MVFR0:
@@ -347,9 +355,17 @@ export class Scb implements MmioDevice {
         return;
       case DHCSR:
         return; // debugger only
-      case DEMCR:
-        this.demcr = merge(this.demcr, value, byteMask) & 0x010f07f1;
+      case DEMCR: {
+        // MON_PEND (bit 17) is the DebugMonitor's pending state, set or cleared here whatever
+        // MON_EN says (C1.6.5); the other bits are stored.
+        const v = merge(this.demcr, value, byteMask);
+        this.demcr = v & 0x010d07f1;
+        if (byteMask & DEMCR_MON_PEND) {
+          nvic.pending[EXC_DEBUGMONITOR] = (v & DEMCR_MON_PEND) !== 0 ? 1 : 0;
+          nvic.onChange();
+        }
         return;
+      }
       case STIR:
         nvic.triggerSoftware(value);
         return;

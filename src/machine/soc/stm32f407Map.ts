@@ -124,6 +124,7 @@ const BLOCKS = [
   // Cortex-M4 private peripheral bus
   block('ITM',       0xe0000000, 0x1000,  'PPB',  {}, 'core'),
   block('DWT',       0xe0001000, 0x1000,  'PPB',  {}, 'core'),
+  block('FPB',       0xe0002000, 0x1000,  'PPB',  {}, 'core'), // Flash Patch and Breakpoint
   block('SCS',       0xe000e000, 0x1000,  'PPB',  {}, 'core'), // SysTick, NVIC, SCB, MPU, FPU regs
   block('DBGMCU',    0xe0042000, 0x10,    'PPB',  {}, M),
 ] as const;
