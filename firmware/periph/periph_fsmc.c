@@ -3,7 +3,8 @@
  * a bus: with the FSMC clock off (RCC_AHB3ENR.FSMCEN) every bank faults; bank 1 NE1 is enabled
  * at reset (BCR1 = 0x30DB) and a store to 0x60000000 completes, as NuttX's LCD configurations
  * do at start-up; a disabled bank (NE2, NAND bank 2) is a precise BusFault with BFAR at the
- * address; enabling it (MBKEN, PBKEN) makes it answer.
+ * address; enabling it (MBKEN, PBKEN) makes it answer. Bus time: the same stores and load take
+ * longer with slower BTR1 timings (DWT_CYCCNT; the final load waits for the stores to drain).
  */
 #include "stm32f4.h"
 
@@ -62,7 +63,17 @@ static void store16(uint32_t addr, uint16_t v) {
   __asm volatile("strh r0, [r1]" : : "r"(r0), "r"(r1) : "memory");
 }
 
+/* Cycles for eight 16-bit stores then a load on bank 1 NE1. */
+static uint32_t timed_burst(void) {
+  volatile uint16_t *p = (volatile uint16_t *)0x60000000u;
+  uint32_t start = DWT_CYCCNT;
+  for (int i = 0; i < 8; i++) p[i] = (uint16_t)i;
+  (void)p[0];
+  return DWT_CYCCNT - start;
+}
+
 int main(void) {
+  cyccnt_start();
   SHCSR |= SHCSR_BUSFAULTENA;
   store16(0x60000000u, 0x1234);
   check_eq("FSMC clock off (FSMCEN clear): store faults", faults, 1);
@@ -86,6 +97,13 @@ int main(void) {
   store16(0x60000000u, 0x1234);
   check_eq("store to bank 1 NE1 completes", faults, 0);
   check_eq("undriven bus reads the last value written", load16(0x60020000u), 0x1234);
+
+  uint32_t fast = timed_burst();
+  FSMC_BTR(1) = (15u << 0) | (200u << 8); /* ADDSET 15, DATAST 200 */
+  uint32_t slow = timed_burst();
+  check("slower BTR1 timings: the stores take at least 8 x 208 more cycles",
+        slow >= fast + 8u * (14u + 194u));
+  FSMC_BTR(1) = (1u << 0) | (6u << 8);
 
   /* NE2 (BCR2.MBKEN clear): a precise BusFault at the address. */
   check_eq("load from disabled NE2 skipped", load16(0x64000010u), 0xDEAD0000u);

@@ -49,6 +49,19 @@ export class Clock {
   horizon = Infinity;
   onEarlierAlarm: () => void = () => {};
 
+  /** True while the run loop executes a batch of instructions (set by Machine.run). */
+  executing = false;
+
+  /**
+   * Bus time an access takes beyond the instruction's own cycles (the wait states of a slow
+   * external memory): the core is stalled, so the current instruction takes `cycles` longer.
+   * An access made outside the core's execution (a debugger's read, a transfer fired between
+   * batches) stalls nothing and costs no virtual time.
+   */
+  stall(cycles: number): void {
+    if (this.executing) this.cycles += cycles;
+  }
+
   private hz = 16_000_000;
   /** `nanos` = nanosBase + (cycles - cyclesBase) at `hz`; rebased at each frequency change. */
   private cyclesBase = 0;

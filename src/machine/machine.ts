@@ -307,8 +307,13 @@ export class Machine {
         continue;
       }
       clock.horizon = due;
-      cpu.executeBatch(instrEnd, due);
-      clock.horizon = Infinity;
+      clock.executing = true;
+      try {
+        cpu.executeBatch(instrEnd, due);
+      } finally {
+        clock.executing = false;
+        clock.horizon = Infinity;
+      }
       clock.fireDue();
     }
   }

@@ -161,3 +161,104 @@ describe('FSMC external banks', () => {
     expect(() => m.bus.read16(0x70000000)).toThrow(BusError);
   });
 });
+
+describe('FSMC bus time (./timing.ts)', () => {
+  const BANK1 = 0x60000000;
+  /** The HCLK cycles `access` stalls the core for, as if the core made it. */
+  function stall(clock: { cycles: number; executing: boolean }, access: () => void): number {
+    const before = clock.cycles;
+    clock.executing = true;
+    try {
+      access();
+    } finally {
+      clock.executing = false;
+    }
+    return clock.cycles - before;
+  }
+
+  it('charges the reset timings (multiplexed NOR, 16 bits: ADDSET 15 + ADDHLD 15 + DATAST 255)', () => {
+    const { bus, ctx } = setup();
+    const clock = ctx.clock;
+    expect(stall(clock, () => bus.read16(BANK1))).toBe(15 + 15 + 255);
+  });
+
+  it('SRAM mode 1: ADDSET + DATAST a read, + 1 a write, a beat per 16 bits', () => {
+    const { bus, ctx } = setup();
+    const clock = ctx.clock;
+    bus.write32(BTR(1), 0x0601); // ADDSET 1, DATAST 6, BUSTURN 0
+    bus.write32(BCR(1), FSMC_BCR.mask.MBKEN | 0x10 | FSMC_BCR.mask.WREN); // SRAM, 16 bits
+    expect(stall(clock, () => bus.read16(BANK1))).toBe(1 + 6);
+    expect(stall(clock, () => bus.write16(BANK1, 1))).toBe(1 + 6 + 1);
+    expect(stall(clock, () => bus.write32(BANK1, 1))).toBe(2 * (1 + 6 + 1));
+    expect(stall(clock, () => bus.read8(BANK1))).toBe(1 + 6);
+    bus.write32(BCR(1), FSMC_BCR.mask.MBKEN | FSMC_BCR.mask.WREN); // 8 bits
+    expect(stall(clock, () => bus.read32(BANK1))).toBe(4 * (1 + 6));
+  });
+
+  it('EXTMOD: writes take BWTR timings; mode D adds ADDHLD', () => {
+    const { bus, ctx } = setup();
+    const clock = ctx.clock;
+    bus.write32(BTR(1), 0x0601);
+    bus.write32(BWTR(1), 0x3000_0322); // ACCMOD D, DATAST 3, ADDHLD 2, ADDSET 2
+    bus.write32(BCR(1), FSMC_BCR.mask.MBKEN | 0x10 | FSMC_BCR.mask.WREN | FSMC_BCR.mask.EXTMOD);
+    expect(stall(clock, () => bus.write16(BANK1, 1))).toBe(2 + 2 + 3 + 1);
+    expect(stall(clock, () => bus.read16(BANK1))).toBe(1 + 6);
+  });
+
+  it('BUSTURN after a write, not between asynchronous writes to one bank', () => {
+    const { bus, ctx } = setup();
+    const clock = ctx.clock;
+    bus.write32(BTR(1), 0x0003_0601); // BUSTURN 3
+    bus.write32(BCR(1), FSMC_BCR.mask.MBKEN | 0x10 | FSMC_BCR.mask.WREN);
+    expect(stall(clock, () => bus.write16(BANK1, 1))).toBe(8);
+    expect(stall(clock, () => bus.write16(BANK1, 2))).toBe(8);
+    expect(stall(clock, () => bus.read16(BANK1))).toBe(3 + 7);
+    expect(stall(clock, () => bus.read16(BANK1))).toBe(7); // mode 1 reads leave no turnaround
+  });
+
+  it('synchronous bursts: (DATLAT + 2 + beats - 1) memory clocks of CLKDIV + 1', () => {
+    const { bus, ctx } = setup();
+    const clock = ctx.clock;
+    bus.write32(BTR(1), 0x0210_0000); // DATLAT 2, CLKDIV 1
+    bus.write32(BCR(1), FSMC_BCR.mask.MBKEN | 0x10 | 0x4 | FSMC_BCR.mask.BURSTEN); // PSRAM
+    expect(stall(clock, () => bus.read16(BANK1))).toBe(2 * (2 + 2));
+    expect(stall(clock, () => bus.read32(BANK1))).toBe(2 * (2 + 2 + 1));
+  });
+
+  it('NAND: (MEMSET + 1) + (MEMWAIT + 1) + MEMHOLD from PMEM, PATT for the attribute space', () => {
+    const { bus, ctx } = setup();
+    const clock = ctx.clock;
+    bus.write32(PCR(2), FSMC_PCR.mask.PBKEN | 0x10); // 16 bits
+    bus.write32(PCR(2) + 8, 0x0003_0502); // PMEM2: MEMHOLD 3, MEMWAIT 5, MEMSET 2
+    bus.write32(PCR(2) + 0xc, 0x0001_0101); // PATT2
+    expect(stall(clock, () => bus.read16(0x70000000))).toBe(3 + 6 + 3);
+    expect(stall(clock, () => bus.read16(0x78000000))).toBe(2 + 2 + 1);
+  });
+
+  it('costs nothing outside the core (a debugger, a transfer between batches)', () => {
+    const { bus, ctx } = setup();
+    const clock = ctx.clock;
+    const before = clock.cycles;
+    bus.read16(BANK1);
+    bus.write16(BANK1, 1);
+    expect(clock.cycles).toBe(before);
+  });
+
+  it('a store loop runs slower with slower timings (whole machine, virtual time)', () => {
+    const run = (btr: number): number => {
+      const m = new Machine();
+      m.bus.write32(0x40023838, 1); // RCC_AHB3ENR.FSMCEN
+      m.bus.write32(BTR(1), btr);
+      m.bus.write32(BCR(1), FSMC_BCR.mask.MBKEN | 0x10 | FSMC_BCR.mask.WREN);
+      // movs r0,#0x60; lsls r0,#24; strh r1,[r0]; strh r1,[r0]; b .
+      const code = [0x2060, 0x0600, 0x8001, 0x8001, 0xe7fe];
+      code.forEach((h, i) => m.bus.write16(0x20000000 + 2 * i, h));
+      m.cpu.pc = 0x20000000;
+      m.cpu.nextPc = m.cpu.pc;
+      const start = m.clock.cycles;
+      m.run(4);
+      return m.clock.cycles - start;
+    };
+    expect(run(0x0f01) - run(0x0101)).toBe(2 * (0x0f - 0x01));
+  });
+});

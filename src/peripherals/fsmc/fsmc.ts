@@ -15,16 +15,17 @@
  * holds; that value is a model choice: the last value written to the external bus (the data
  * lines' capacitance keeps the level last driven for a while), 0 before any write.
  *
- * Stored, not acted on: the timings of BTRx/BWTRx (the core has no per-access cost hook: flash
- * wait states are not charged either, so FSMC accesses take the core's usual cycles), the
- * memory type, width and mode bits, the NAND/PC Card timings and ECC (ECCR reads 0: no NAND
- * page is ever transferred). The interrupt (FSMC, IRQ 48) follows SR2-4's status and enable bits;
+ * Each access takes the bus time its bank's timing registers give (./timing.ts: BTRx/BWTRx,
+ * PMEMx/PATTx/PIO4, the memory width, BUSTURN): the core is stalled that many HCLK cycles
+ * (Clock.stall), so firmware with slow timings runs slower, as on the chip. Stored, not acted
+ * on: the memory type, the NAND ECC (ECCR reads 0: no NAND page is ever transferred). The interrupt (FSMC, IRQ 48) follows SR2-4's status and enable bits;
  * nothing on the board drives the ready/busy line, so only firmware sets the status bits.
  */
 import { BusError, type AccessSize } from '../../bus/bus.js';
 import { Peripheral, irqLine, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import { registerFields } from '../registerFields.js';
 import type { Register } from '../registers.js';
+import { busTurnaround, holdsAddress, nandAccessCycles, sramAccessCycles } from './timing.js';
 
 /** A device on the FSMC's external bus (an LCD controller, a PSRAM...). */
 export interface FsmcDevice {
@@ -106,6 +107,10 @@ export class Fsmc extends Peripheral {
   /** PCR2-4 and SR2-4 (index 0 = bank 2). */
   readonly pcr: Register[] = [];
   readonly sr: Register[] = [];
+  /** PMEM2-4 and PATT2-4 (index 0 = bank 2), and PIO4. */
+  readonly pmem: Register[] = [];
+  readonly patt: Register[] = [];
+  private pio4!: Register;
   private readonly irq: number;
 
   constructor(block: BlockPlacement, ctx: PeripheralContext) {
@@ -147,9 +152,11 @@ export class Fsmc extends Peripheral {
           onWrite: () => this.updateIrq(),
         }),
       );
-      r.define({ name: `PMEM${n}`, offset: at + 8, reset: 0xfcfcfcfc, fields: SPACE.specs });
-      r.define({ name: `PATT${n}`, offset: at + 0xc, reset: 0xfcfcfcfc, fields: SPACE.specs });
-      if (n === 4) r.define({ name: 'PIO4', offset: 0xb0, reset: 0xfcfcfcfc, fields: SPACE.specs });
+      const space = (name: string, offset: number) =>
+        r.define({ name, offset, reset: 0xfcfcfcfc, fields: SPACE.specs });
+      this.pmem.push(space(`PMEM${n}`, at + 8));
+      this.patt.push(space(`PATT${n}`, at + 0xc));
+      if (n === 4) this.pio4 = space('PIO4', 0xb0);
       else
         r.define({
           name: `ECCR${n}`,
@@ -167,6 +174,45 @@ export class Fsmc extends Peripheral {
       if (v & (v >>> 3) & 7) level = true;
     }
     this.ctx.setIrq(this.irq, level);
+  }
+
+  /**
+   * The HCLK cycles an access of `size` bytes at `inBank` (its offset inside the bank) holds the
+   * bus for, and the turnaround it leaves before the next one (./timing.ts).
+   */
+  accessCycles(index: number, inBank: number, write: boolean, size: AccessSize): number {
+    if (index < 4) {
+      return sramAccessCycles(this.sramTiming(index), write, size);
+    }
+    const n = index - 4;
+    const space =
+      inBank < 0x08000000 ? this.pmem[n]! : n === 2 && inBank >= 0x0c000000 ? this.pio4 : this.patt[n]!;
+    return nandAccessCycles({ pcr: this.pcr[n]!.value, space: space.value }, size);
+  }
+
+  /**
+   * The turnaround (BUSTURN) a transaction on `index` leaves before the next one, or -1 when it
+   * leaves none (RM0090 36.5.6): after a write, or a read in mode D or multiplexed, on bank 1.
+   */
+  turnaroundAfter(index: number, write: boolean): number {
+    if (index >= 4) return -1;
+    const t = this.sramTiming(index);
+    return write || holdsAddress(t, false) ? busTurnaround(t, write) : -1;
+  }
+
+  /** Whether two writes in a row to `index` skip the turnaround (asynchronous, not muxed/D). */
+  writesChain(index: number): boolean {
+    if (index >= 4) return true;
+    const t = this.sramTiming(index);
+    return (t.bcr & FSMC_BCR.mask.CBURSTRW) === 0 && !holdsAddress(t, true);
+  }
+
+  private sramTiming(index: number) {
+    return {
+      bcr: this.bcr[index]!.value,
+      btr: this.btr[index]!.value,
+      bwtr: this.bwtr[index]!.value,
+    };
   }
 
   /**
@@ -195,6 +241,10 @@ export class FsmcBanks extends Peripheral {
   private readonly devices: (FsmcDevice | undefined)[] = new Array<FsmcDevice | undefined>(7);
   /** What the undriven data lines read back: the last value written to the bus. */
   private floating = 0;
+  /** The turnaround the last transaction left (-1: none), its bank, and whether it wrote. */
+  private turnaround = -1;
+  private lastIndex = -1;
+  private lastWrite = false;
 
   constructor(
     block: BlockPlacement,
@@ -237,9 +287,21 @@ export class FsmcBanks extends Peripheral {
     throw new BusError(address, write, `FSMC ${bank} is not enabled`);
   }
 
+  /** Stalls the core for the access's bus time (./timing.ts), turnaround included. */
+  private busTime(index: number, inBank: number, write: boolean, size: AccessSize): void {
+    let cycles = this.fsmc.accessCycles(index, inBank, write, size);
+    const chained = write && this.lastWrite && this.lastIndex === index && this.fsmc.writesChain(index);
+    if (this.turnaround > 0 && !chained) cycles += this.turnaround;
+    this.turnaround = this.fsmc.turnaroundAfter(index, write);
+    this.lastIndex = index;
+    this.lastWrite = write;
+    this.ctx.clock.stall(cycles);
+  }
+
   override read(offset: number, size: AccessSize): number {
     const index = bankIndex(offset);
     this.check(offset, index, false);
+    this.busTime(index, FsmcBanks.inBank(offset, index), false, size);
     const device = this.devices[index];
     if (device) return device.read(FsmcBanks.inBank(offset, index), size) >>> 0;
     const mask = size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
@@ -249,6 +311,7 @@ export class FsmcBanks extends Peripheral {
   override write(offset: number, value: number, size: AccessSize): void {
     const index = bankIndex(offset);
     this.check(offset, index, true);
+    this.busTime(index, FsmcBanks.inBank(offset, index), true, size);
     this.floating = value >>> 0;
     this.devices[index]?.write(FsmcBanks.inBank(offset, index), value, size);
   }
@@ -256,5 +319,7 @@ export class FsmcBanks extends Peripheral {
   override reset(): void {
     super.reset();
     this.floating = 0;
+    this.turnaround = this.lastIndex = -1;
+    this.lastWrite = false;
   }
 }
