@@ -76,11 +76,25 @@ export type WarnFn = (message: string) => void;
 
 export type WatchKind = 'write' | 'read' | 'access';
 
-/** A debugger data watchpoint over [address, address + length). */
+/** A data watchpoint over [address, address + length). */
 export interface Watchpoint {
   address: number;
   length: number;
   kind: WatchKind;
+  /**
+   * Called after a matching access completed (address and size of the access) instead of
+   * onWatchHit: the DWT's comparators. A watchpoint without it is the debugger's.
+   */
+  onHit?: (address: number, size: number, write: boolean) => void;
+}
+
+/**
+ * A word whose data reads come from another word (FPB literal remap, C1.11): naturally
+ * aligned data reads inside [address, address + 4) read the same bytes of [target, target + 4).
+ */
+export interface ReadRedirect {
+  address: number;
+  target: number;
 }
 
 export class Bus {
@@ -112,10 +126,18 @@ export class Bus {
   private lastDevice: DeviceRange | null = null;
   private warned = new Set<string>();
   warn: WarnFn = (m) => console.warn(m);
-  /** 1 for memory pages out of every fast path because a watchpoint or write guard covers them. */
+  /**
+   * 1 for memory pages out of every fast path because a watchpoint, write guard or read
+   * redirect covers them.
+   */
   private readonly watched = new Uint8Array(PAGE_COUNT);
   private watchedCount = 0;
+  /** Every owner's watchpoints, combined (see setWatchpoints). */
   private watchpoints: Watchpoint[] = [];
+  private readonly watchOwners = new Map<string, Watchpoint[]>();
+  /** Non-zero when a watchpoint covers an address no memory answers (a device register). */
+  private deviceWatchCount = 0;
+  private readRedirects: ReadRedirect[] = [];
   /** True while the core fetches instructions (not data accesses: no watchpoint match). */
   watchSuppressed = false;
   /** Called after a watched access completed, with the matched address inside the watchpoint. */
@@ -166,7 +188,7 @@ export class Bus {
       this.memoryWritable[page] = 0;
       this.refreshPage(page);
     }
-    this.setWatchpoints(this.watchpoints);
+    this.refreshWatchedPages();
   }
 
   /** Maps `target`'s storage at `base` too (a boot alias), writable as the target is. */
@@ -178,7 +200,7 @@ export class Bus {
       writable: target.writable,
       aliasOf: target,
     });
-    this.setWatchpoints(this.watchpoints);
+    this.refreshWatchedPages();
     return region;
   }
 
@@ -408,18 +430,31 @@ export class Bus {
     this.warn(message);
   }
 
-  // ---- debugger watchpoints ----
+  // ---- watchpoints (the debugger's and the DWT's) ----
 
+  /** Every owner's watchpoints together. */
   get watchpointList(): readonly Watchpoint[] {
     return this.watchpoints;
   }
 
   /**
-   * Replaces the watchpoints. Pages they touch leave the fast path (their accesses go through
-   * the slow path, which matches them); pages no longer watched get their fast path back.
+   * Replaces the watchpoints of `owner` ('debugger': the GDB server's; 'dwt': the DWT
+   * comparators), keeping the other owners'. Pages they touch leave the fast path (their
+   * accesses go through the slow path, which matches them); pages no longer watched get their
+   * fast path back.
    */
-  setWatchpoints(list: readonly Watchpoint[]): void {
-    this.watchpoints = list.map((w) => ({ ...w, address: w.address >>> 0 }));
+  setWatchpoints(list: readonly Watchpoint[], owner = 'debugger'): void {
+    this.watchOwners.set(
+      owner,
+      list.map((w) => ({ ...w, address: w.address >>> 0 })),
+    );
+    this.watchpoints = [...this.watchOwners.values()].flat();
+    this.refreshWatchedPages();
+  }
+
+  /** Replaces the read redirects (the FPB's literal remap; see ReadRedirect). */
+  setReadRedirects(list: readonly ReadRedirect[]): void {
+    this.readRedirects = list.map((r) => ({ address: r.address & ~3, target: r.target & ~3 }));
     this.refreshWatchedPages();
   }
 
@@ -431,12 +466,17 @@ export class Bus {
 
   private refreshWatchedPages(): void {
     const wanted = new Uint8Array(PAGE_COUNT);
-    for (const w of [...this.watchpoints, ...this.writeGuards]) {
+    let devices = 0;
+    const redirects = this.readRedirects.map((r) => ({ address: r.address, length: 4 }));
+    const ranges = [...this.watchpoints, ...this.writeGuards, ...redirects];
+    ranges.forEach((w, i) => {
       const last = (w.address + Math.max(w.length, 1) - 1) >>> 0;
       for (let pg = w.address >>> PAGE_SHIFT; pg <= last >>> PAGE_SHIFT; pg++) {
         if (this.memory8[pg]) wanted[pg] = 1;
+        else if (i < this.watchpoints.length) devices++; // a watchpoint over device registers
       }
-    }
+    });
+    this.deviceWatchCount = devices;
     let count = 0;
     for (let pg = 0; pg < PAGE_COUNT; pg++) {
       count += wanted[pg]!;
@@ -457,19 +497,31 @@ export class Bus {
         }
       }
     }
+    let debuggerHit = false;
     for (const w of this.watchpoints) {
       if (w.kind === (write ? 'read' : 'write')) continue;
       if (addr < w.address + w.length && w.address < addr + size) {
-        this.onWatchHit(Math.max(addr, w.address) >>> 0, w.kind);
-        return;
+        if (w.onHit !== undefined) w.onHit(addr, size, write);
+        else if (!debuggerHit) {
+          debuggerHit = true;
+          this.onWatchHit(Math.max(addr, w.address) >>> 0, w.kind);
+        }
       }
     }
   }
 
   private watchedRead(addr: number, size: AccessSize): number {
+    let from = addr;
+    if (this.readRedirects.length !== 0 && !this.watchSuppressed && (addr & (size - 1)) === 0) {
+      // A data read inside a remapped word reads the remap table's word (FPB, C1.11.3);
+      // instruction fetches (watchSuppressed) and unaligned reads are not remapped.
+      for (const r of this.readRedirects) {
+        if ((addr & ~3) >>> 0 === r.address) from = (r.target + (addr & 3)) >>> 0;
+      }
+    }
     let v = 0;
     for (let i = size - 1; i >= 0; i--) {
-      const a = (addr + i) >>> 0;
+      const a = (from + i) >>> 0;
       const p = this.memory8[a >>> PAGE_SHIFT];
       if (!p) throw new BusError(a, false, 'no memory or device at this address');
       v = (v << 8) | p[a & PAGE_MASK]!;
@@ -517,7 +569,11 @@ export class Bus {
     const bb = bitBandByte(addr);
     if (bb >= 0) return (this.read8(bb) >>> ((addr >>> 2) & 7)) & 1;
     const dev = this.findDevice(addr);
-    if (dev) return dev.dev.read(addr - dev.base, size) >>> 0;
+    if (dev) {
+      const v = dev.dev.read(addr - dev.base, size) >>> 0;
+      if (this.deviceWatchCount !== 0) this.matchWatch(addr, size, false);
+      return v;
+    }
     throw new BusError(addr, false, 'no memory or device at this address');
   }
 
@@ -553,6 +609,7 @@ export class Bus {
     const dev = this.findDevice(addr);
     if (dev) {
       dev.dev.write(addr - dev.base, value >>> 0, size);
+      if (this.deviceWatchCount !== 0) this.matchWatch(addr, size, true);
       return;
     }
     throw new BusError(addr, true, 'no memory or device at this address');

@@ -89,6 +89,8 @@ export class ExceptionUnit {
    * once per return, never per instruction: --stack-check learns task stacks from it.
    */
   onExceptionReturn: ((excReturn: number) => void) | null = null;
+  /** Called after a completed return from DebugMonitor (DEMCR.MON_STEP: scs/debugMonitor.ts). */
+  onDebugMonitorReturn: (() => void) | null = null;
 
   constructor(
     private readonly cpu: Cpu,
@@ -420,6 +422,9 @@ export class ExceptionUnit {
     cpu.requestAttention();
     if (this.observer !== null) this.observer.returned(returning, cpu.nextPc);
     if (this.onExceptionReturn !== null) this.onExceptionReturn((excReturn | 0xf0000000) >>> 0);
+    if (returning === EXC_DEBUGMONITOR && this.onDebugMonitorReturn !== null) {
+      this.onDebugMonitorReturn();
+    }
   }
 
   /**

@@ -13,6 +13,7 @@ import {
 import { Clock } from '../clock/clock.js';
 import { Cpu, type StopReason } from '../core/cpu.js';
 import { ExceptionUnit } from '../core/exceptions.js';
+import { DebugMonitor, DEMCR_TRCENA } from '../core/scs/debugMonitor.js';
 import { Dwt, Itm } from '../core/scs/dwt.js';
 import { Fpb } from '../core/scs/fpb.js';
 import { Nvic } from '../core/scs/nvic.js';
@@ -76,6 +77,8 @@ export class Machine {
   readonly scb: Scb;
   readonly dwt: Dwt;
   readonly fpb: Fpb;
+  /** DWT watchpoint events and DEMCR.MON_STEP (the debug events that do not escalate). */
+  readonly debugMonitor: DebugMonitor;
   readonly itm = new Itm();
   readonly exc: ExceptionUnit;
   readonly flash;
@@ -126,9 +129,13 @@ export class Machine {
       warnOnce: (key, message) => bus.warnOnce(key, message),
     });
     this.dwt = new Dwt(this.clock);
-    this.dwt.traceEnabled = () => (this.scb.demcr & (1 << 24)) !== 0;
+    this.dwt.traceEnabled = () => (this.scb.demcr & DEMCR_TRCENA) !== 0;
     this.exc = new ExceptionUnit(cpu, this.nvic, this.scb);
     cpu.exc = this.exc;
+    this.debugMonitor = new DebugMonitor(cpu);
+    this.debugMonitor.attach();
+    this.dwt.attach(cpu, bus, this.debugMonitor);
+    this.dwt.warn = (m) => bus.warnOnce(m, m);
     this.fpb = new Fpb(cpu, () => cpu.accessPrivileged);
     for (const [name, dev] of [
       ['SCS', this.scb],
@@ -187,6 +194,7 @@ export class Machine {
     this.nvic.reset();
     this.systick.reset();
     this.scb.reset();
+    this.debugMonitor.reset();
     this.dwt.reset();
     this.fpb.reset();
     this.itm.reset();

@@ -63,10 +63,10 @@ describe('FPB registers', () => {
     expect(m.bus.read32(FP_CTRL)).toBe(0x260);
   });
 
-  it('FP_REMAP shows no remap support; FP_COMPn keep REPLACE, COMP and ENABLE', () => {
+  it('FP_REMAP shows remap support; FP_COMPn keep REPLACE, COMP and ENABLE', () => {
     const m = flashMachine();
     m.bus.write32(FP_REMAP, 0xffffffff);
-    expect(m.bus.read32(FP_REMAP)).toBe(0x1fffffe0); // RMPSPT (bit 29) reads 0
+    expect(m.bus.read32(FP_REMAP)).toBe(0x3fffffe0); // RMPSPT (bit 29) reads 1, REMAP[28:5]
     for (let n = 0; n < 8; n++) {
       m.bus.write32(fpComp(n), 0xffffffff);
       expect(m.bus.read32(fpComp(n))).toBe(0xdffffffd);
@@ -76,7 +76,7 @@ describe('FPB registers', () => {
     expect(m.bus.read32(fpComp(8))).toBe(0); // FP_COMP8 does not exist
     m.reset();
     expect(m.bus.read32(fpComp(0))).toBe(0);
-    expect(m.bus.read32(FP_REMAP)).toBe(0);
+    expect(m.bus.read32(FP_REMAP)).toBe(0x20000000);
   });
 
   it('CoreSight IDs are the Cortex-M4 FPB ones', () => {

@@ -1,17 +1,30 @@
 /**
  * The Flash Patch and Breakpoint unit at 0xE0002000 (ARMv7-M ARM C1.11, FPB version 1), as the
  * Cortex-M4 has it: six instruction comparators (FP_COMP0-5) and two literal comparators
- * (FP_COMP6-7). An enabled instruction comparator with REPLACE != 0 is a breakpoint: it acts as
- * a BKPT at its address (C1.11.3): a halting debugger stops there, otherwise DEMCR.MON_EN takes
- * the DebugMonitor exception (DFSR.BKPT), otherwise the event escalates to HardFault. Flash patch
- * remapping (REPLACE = 0, and the literal comparators) is not modelled, so FP_REMAP.RMPSPT reads
- * 0 (C1.11.5): firmware sees that remapping is not supported; FP_REMAP writes are stored only.
+ * (FP_COMP6-7), with flash patch remapping (FP_REMAP.RMPSPT reads 1, C1.11.5).
  *
- * A breakpoint is a code hook on the matched address (Cpu.addCodeHook): a hooked copy in the
- * decode cache, so code already decoded is caught and unhooked code pays nothing.
+ * Breakpoints: an enabled instruction comparator with REPLACE != 0 acts as a BKPT at its
+ * address (C1.11.3): a halting debugger stops there, otherwise DEMCR.MON_EN takes the
+ * DebugMonitor exception (DFSR.BKPT), otherwise the event escalates to HardFault.
+ *
+ * Remapping (C1.11.3, C1.11.5): FP_REMAP.REMAP gives an SRAM table at 0x20000000 | REMAP[28:5],
+ * one word per comparator. An enabled instruction comparator n with REPLACE = 00 makes the
+ * instruction fetches of its Code-region word read the table's word n instead; an enabled
+ * literal comparator (n = 6, 7; REPLACE ignored) does the same for naturally aligned data reads
+ * of its word (the Cortex-M3 TRM 7.3.1: unaligned literal accesses are not remapped). The MPU
+ * checks the original address, as on the chip.
+ *
+ * Both are kept off the hot path. A breakpoint, and an instruction patch, is a code hook on the
+ * matched addresses (Cpu.addCodeHook): a hooked copy in the decode cache, so code already
+ * decoded is caught and unhooked code pays nothing. A patch hook builds the instruction from
+ * the halfwords as fetched (the table's where remapped) each time it runs, so it always shows
+ * the table's current word: nothing to invalidate when the table is written. A literal patch is
+ * a bus read redirect: the word's page leaves the fast path, as a watchpoint's does.
  */
 import { BusError, type AccessSize, type MmioDevice } from '../../bus/bus.js';
 import type { Cpu } from '../cpu.js';
+import { decodeRaw, isThumb32 } from '../decode/cache.js';
+import type { Insn } from '../insn.js';
 
 export const FPB_BASE = 0xe0002000;
 
@@ -30,8 +43,10 @@ export const FP_CTRL_ENABLE = 1 << 0;
 export const FP_CTRL_KEY = 1 << 1;
 /** FP_CTRL read-only fields: NUM_CODE[3:0] at 7:4, NUM_LIT at 11:8, NUM_CODE[6:4] at 14:12, REV 0. */
 const FP_CTRL_RO = ((NUM_CODE & 0xf) << 4) | (NUM_LIT << 8) | ((NUM_CODE >>> 4) << 12);
-/** FP_REMAP: REMAP[28:5]; RMPSPT (bit 29) 0 as remapping is not modelled. */
+/** FP_REMAP: REMAP[28:5] (the table's address in SRAM); RMPSPT (bit 29) 1: remap supported. */
 const FP_REMAP_MASK = 0x1fffffe0;
+const FP_REMAP_RMPSPT = 1 << 29;
+const SRAM_REGION = 0x20000000;
 /** FP_COMPn: REPLACE[31:30], COMP[28:2], ENABLE (bit 0). */
 const FP_COMP_MASK = 0xdffffffd;
 export const FP_COMP_ENABLE = 1;
@@ -52,6 +67,10 @@ export class Fpb implements MmioDevice {
   /** A breakpoint a debugger halted at, executed once when resumed from it (-1: none). */
   private resumeAddr = -1;
   private resumeCount = 0;
+  /** Patched instruction words (Code region) and the table word each is fetched from. */
+  private patched = new Map<number, number>();
+  /** The last instruction decoded for each patched address (decoded again when it changes). */
+  private readonly patchedInsns = new Map<number, Insn>();
 
   constructor(
     private readonly cpu: Cpu,
@@ -74,7 +93,7 @@ export class Fpb implements MmioDevice {
 
   private readWord(offset: number): number {
     if (offset === FP_CTRL) return (FP_CTRL_RO | (this.ctrl & FP_CTRL_ENABLE)) >>> 0;
-    if (offset === FP_REMAP) return this.remap;
+    if (offset === FP_REMAP) return (this.remap | FP_REMAP_RMPSPT) >>> 0;
     const n = (offset - FP_COMP0) >>> 2;
     if (offset >= FP_COMP0 && n < NUM_COMP) return this.comp[n]!;
     if (offset >= PERIPHERAL_IDS) return FPB_IDS[(offset - PERIPHERAL_IDS) >>> 2] ?? 0;
@@ -93,7 +112,6 @@ export class Fpb implements MmioDevice {
       this.ctrl = v & FP_CTRL_ENABLE;
     } else if (offset === FP_REMAP) {
       this.remap = merged(this.remap) & FP_REMAP_MASK;
-      return;
     } else {
       const n = (offset - FP_COMP0) >>> 2;
       if (offset < FP_COMP0 || n >= NUM_COMP) return;
@@ -120,11 +138,86 @@ export class Fpb implements MmioDevice {
     return out;
   }
 
+  /** The remap table's address (FP_REMAP.REMAP in the SRAM region). */
+  get remapBase(): number {
+    return (SRAM_REGION | this.remap) >>> 0;
+  }
+
+  /**
+   * The Code-region words the enabled comparators remap, each with the table word it reads
+   * (C1.11.5): instruction comparators with REPLACE = 00, and the literal comparators.
+   */
+  remappedWords(): { instruction: Map<number, number>; literal: Map<number, number> } {
+    const instruction = new Map<number, number>();
+    const literal = new Map<number, number>();
+    if ((this.ctrl & FP_CTRL_ENABLE) === 0) return { instruction, literal };
+    for (let n = 0; n < NUM_COMP; n++) {
+      const c = this.comp[n]!;
+      if ((c & FP_COMP_ENABLE) === 0) continue;
+      const word = c & 0x1ffffffc;
+      const table = (this.remapBase + 4 * n) >>> 0;
+      if (n >= NUM_CODE) {
+        if (!literal.has(word)) literal.set(word, table);
+      } else if (c >>> 30 === 0 && !instruction.has(word)) instruction.set(word, table);
+    }
+    return { instruction, literal };
+  }
+
   private rearm(): void {
     for (const remove of this.armed) remove();
-    this.armed = this.breakpointAddresses().map((a) =>
-      this.cpu.addCodeHook(a, (cpu) => this.hit(cpu)),
-    );
+    const cpu = this.cpu;
+    this.armed = this.breakpointAddresses().map((a) => cpu.addCodeHook(a, (c) => this.hit(c)));
+    const { instruction, literal } = this.remappedWords();
+    this.patched = instruction;
+    this.patchedInsns.clear();
+    const hooked = new Set<number>();
+    for (const word of instruction.keys()) {
+      // An instruction that starts in the word, or a 32-bit one that ends in it.
+      for (const a of [word - 2, word, word + 2]) {
+        if (a < 0 || hooked.has(a)) continue;
+        hooked.add(a);
+        this.armed.push(cpu.addCodeHook(a, (c) => this.patch(c)));
+      }
+    }
+    cpu.bus.setReadRedirects([...literal].map(([address, target]) => ({ address, target })));
+  }
+
+  /** A halfword as the core fetches it: from the remap table inside a patched word. */
+  private fetchHalfword(addr: number): number | undefined {
+    const table = this.patched.get(addr & ~3);
+    const from = table === undefined ? addr : table + (addr & 2);
+    const bus = this.cpu.bus;
+    const lo = bus.peek8(from);
+    const hi = bus.peek8(from + 1);
+    return lo === undefined || hi === undefined ? undefined : lo | (hi << 8);
+  }
+
+  /**
+   * The instruction at cpu.pc may have halfwords in a patched word: when it has, the
+   * instruction decoded from the fetched halfwords executes in the original's place.
+   */
+  private patch(cpu: Cpu): void {
+    if (cpu.hookReplaced) return; // a breakpoint took the instruction's place
+    const pc = cpu.pc;
+    const hw1 = this.fetchHalfword(pc);
+    if (hw1 === undefined) return;
+    const size = isThumb32(hw1) ? 4 : 2;
+    const remapped = (a: number) => this.patched.has(a & ~3);
+    if (!remapped(pc) && !(size === 4 && remapped(pc + 2))) return;
+    let raw = hw1;
+    if (size === 4) {
+      const hw2 = this.fetchHalfword(pc + 2);
+      if (hw2 === undefined) return;
+      raw = ((hw1 << 16) | hw2) >>> 0;
+    }
+    let insn = this.patchedInsns.get(pc);
+    if (insn === undefined || insn.raw !== raw || insn.size !== size) {
+      insn = decodeRaw(raw, size, pc);
+      this.patchedInsns.set(pc, insn);
+    }
+    cpu.replaceHookedInstruction();
+    cpu.nextPc = (pc + size) >>> 0;
+    insn.exec(cpu, insn);
   }
 
   /** A breakpoint matched the instruction about to execute: a BKPT in its place (C1.11.3). */
