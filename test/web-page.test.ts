@@ -17,6 +17,7 @@ import {
   servePage,
 } from './helpers/browser.js';
 import { ROOT } from './helpers/cli.js';
+import { splitFlash } from './helpers/splitImage.js';
 
 const SVC = path.join(ROOT, 'firmware/prebuilt/tests/svc.elf');
 
@@ -96,7 +97,11 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('the board’s web page in ch
     const order = ['LD4', 'LD3', 'LD5', 'LD6'];
     const steps = (seq: string[]) =>
       seq.slice(1).map((s, i) => (order.indexOf(s) - order.indexOf(seq[i]!) + 4) % 4);
-    expect(steps(before).every((d) => d === 1)).toBe(true);
+    // Each step one LED on (1); a busy machine may stall the sampling past a whole LED (2), but
+    // never turns the other way (3).
+    const clockwise = (seq: string[]) => steps(seq).every((d) => d === 1 || d === 2);
+    const counter = (seq: string[]) => steps(seq).every((d) => d === 3 || d === 2);
+    expect(clockwise(before) && steps(before).includes(1)).toBe(true);
     await page.screenshot({ path: path.join(SHOTS, 'demo.png') });
 
     // Press and hold B1 with the mouse for 150 ms.
@@ -110,7 +115,7 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('the board’s web page in ch
     await expect.poll(() => b1.getAttribute('data-pressed')).toBe('false');
     await expectText('B1 pressed (1): counter-clockwise');
     const after = await ledSequence(1600);
-    expect(steps(after).every((d) => d === 3)).toBe(true);
+    expect(counter(after) && steps(after).includes(3)).toBe(true);
   });
 
   it('echoes what is typed in the terminal', async () => {
@@ -157,6 +162,36 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('the board’s web page in ch
     expect((await ledSequence(800)).length).toBeGreaterThanOrEqual(2);
     expect(await page.locator('.xterm-rows').innerText()).toContain('f4emu board demo');
     await page.screenshot({ path: path.join(SHOTS, 'bad-file.png') });
+  });
+
+  it('boots several picked files together: raw binaries at the .bin-at field or their names', async () => {
+    await openPage();
+    await expectText('boot #');
+    const { head, tail, data } = splitFlash(SVC, 0x1000);
+    const file = (name: string, b: Uint8Array) => ({
+      name,
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from(b),
+    });
+    const files = [
+      file('head.bin', head),
+      file('tail.bin', tail),
+      file('data@0x20000000.bin', data),
+    ];
+    // A field that is not an address loads nothing and says so.
+    await page.getByTestId('load-at').fill('08001000h');
+    await page.getByTestId('file').setInputFiles(files);
+    const msg = page.getByTestId('message');
+    await expect.poll(() => msg.innerText()).toMatch(/'08001000h' is not an address/);
+    await page.getByTestId('load-at').fill('0x08001000');
+    await page.getByTestId('file').setInputFiles(files);
+    await expect
+      .poll(() => page.getByTestId('firmware').innerText())
+      .toMatch(/^head\.bin \+ 2 more \(bin/);
+    await expect
+      .poll(() => msg.innerText(), { timeout: 15000 })
+      .toContain('stopped: the firmware exited with status 0');
+    expect(await page.evaluate(() => window.f4emu.consoleText())).toMatch(/passed/i);
   });
 
   it('gets the demo’s hello page through the HTTP panel, and from f4emu.http()', async () => {

@@ -10,6 +10,7 @@ import { BoardSession } from '../src/web/session.js';
 import type { PageCommand, WorkerEvent } from '../src/web/protocol.js';
 import { nodeRunnerHost } from '../src/host/runnerHost.js';
 import { ROOT } from './helpers/cli.js';
+import { splitFlash } from './helpers/splitImage.js';
 
 const DEMO = fs.readFileSync(path.join(ROOT, 'firmware/prebuilt/demo.elf'));
 const SVC = fs.readFileSync(path.join(ROOT, 'firmware/prebuilt/tests/svc.elf'));
@@ -189,5 +190,48 @@ describe('the page worker’s board session', () => {
     // The reset button: the demo starts again, and counts one more boot in its flash.
     h.send({ type: 'reset' });
     await h.until(() => banners() === before + 2 && /boot #2 [^]*for status/.test(last()));
+  });
+
+  describe("several images, as the CLI's --load", () => {
+    const SVC_FILE = path.join(ROOT, 'firmware/prebuilt/tests/svc.elf');
+    const split = () => {
+      const { head, tail, data } = splitFlash(SVC_FILE, 0x1000);
+      return { head, tail, data: { name: 'data.bin', bytes: data, address: 0x20000000 } };
+    };
+
+    it('boots a program split in two raw binaries, the second at its address', async () => {
+      h = new Harness();
+      const { head, tail, data } = split();
+      const more = [{ name: 'tail.bin', bytes: tail, address: 0x08001000 }, data];
+      h.load(head, 'head.bin', { more });
+      const booted = await h.until(() => h.events.find((e) => e.type === 'booted'));
+      expect(booted).toMatchObject({ name: 'head.bin + 2 more', kind: 'bin' });
+      const stop = await h.until(() => h.events.find((e) => e.type === 'stopped'));
+      expect(stop).toMatchObject({ exitCode: 0 });
+      expect(h.console()).toMatch(/passed/i);
+    });
+
+    it('without the tail the same program does not pass (the test can fail)', async () => {
+      h = new Harness();
+      const { head, data } = split();
+      h.load(head, 'head.bin', { more: [data] });
+      const stop = await h.until(() => h.events.find((e) => e.type === 'stopped'));
+      expect(stop).not.toMatchObject({ exitCode: 0 });
+    });
+
+    it("a raw binary without an address, or overlapping another, is the loader's message", () => {
+      h = new Harness();
+      const { head, tail } = split();
+      h.load(SVC, 'svc.elf', { more: [{ name: 'tail.bin', bytes: tail, address: null }] });
+      h.load(head, 'head.bin', { more: [{ name: 'tail.bin', bytes: tail, address: 0x08000800 }] });
+      const errors = h.events.flatMap((e) => (e.type === 'error' ? [e.message] : []));
+      expect(errors).toEqual([
+        expect.stringMatching(
+          /^tail\.bin: a raw binary needs an address: give it one in the page's/,
+        ),
+        expect.stringMatching(/^head\.bin and tail\.bin@0x08000800 overlap at 0x08000800-/),
+      ]);
+      expect(h.events.find((e) => e.type === 'booted')).toBeUndefined();
+    });
   });
 });

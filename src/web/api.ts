@@ -9,14 +9,22 @@
  *   f4emu.press(100);                        // B1 held for 100 ms of virtual time
  *   await f4emu.http('/');                   // the guest's web server: { status, headers, body }
  *   await f4emu.load(bytes, 'app.elf');      // resolves once booted, rejects with the loader's error
+ *   await f4emu.loadImages([{ bytes: kernel, name: 'nuttx' },
+ *     { bytes: user, name: 'nuttx_user.bin', address: 0x08020000 }]);  // as --load FILE@ADDR
  */
 import type { Speed } from '../machine/runner.js';
 import type { BoardClient, HttpResult } from './boardClient.js';
-import type { LedStates, RunStats } from './protocol.js';
+import type { LedStates, PageImage, RunStats } from './protocol.js';
+
+const u8 = (b: Uint8Array | ArrayBuffer) => (b instanceof Uint8Array ? b : new Uint8Array(b));
 
 export interface F4emuApi {
   readonly ready: Promise<void>;
   load(bytes: Uint8Array | ArrayBuffer, name?: string): Promise<void>;
+  /** Several images booted together, as the CLI's --load (the first ELF boots). */
+  loadImages(
+    images: { bytes: Uint8Array | ArrayBuffer; name: string; address?: number }[],
+  ): Promise<void>;
   reset(): void;
   run(): void;
   pause(): void;
@@ -44,7 +52,7 @@ export interface F4emuApi {
 }
 
 export interface PageActions {
-  load(bytes: Uint8Array, name: string): Promise<void>;
+  load(images: PageImage[]): Promise<void>;
   setSpeed(speed: Speed): void;
   eraseFlash(): Promise<void>;
 }
@@ -54,8 +62,11 @@ export function createApi(client: BoardClient, page: PageActions): F4emuApi {
   let expectFrom = 0;
   return {
     ready: client.ready,
-    load: (bytes, name = 'firmware.elf') =>
-      page.load(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), name),
+    load: (bytes, name = 'firmware.elf') => page.load([{ bytes: u8(bytes), name, address: null }]),
+    loadImages: (images) =>
+      page.load(
+        images.map((i) => ({ bytes: u8(i.bytes), name: i.name, address: i.address ?? null })),
+      ),
     reset: () => client.send({ type: 'reset' }),
     run: () => client.send({ type: 'run' }),
     pause: () => client.send({ type: 'pause' }),

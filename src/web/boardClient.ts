@@ -5,7 +5,7 @@
  * carry an id.
  */
 import type { Speed } from '../machine/runner.js';
-import type { LedStates, PageCommand, RunStats, WorkerEvent } from './protocol.js';
+import type { LedStates, PageCommand, PageImage, RunStats, WorkerEvent } from './protocol.js';
 
 /** The console transcript kept for consoleText()/expect() (the oldest text goes first). */
 const TRANSCRIPT_MAX = 1 << 20;
@@ -88,12 +88,19 @@ export class BoardClient {
   load(
     bytes: Uint8Array,
     name: string,
-    options: { flash: Uint8Array | null; speed: Speed; forwards?: number[]; paused?: boolean },
+    options: {
+      flash: Uint8Array | null;
+      speed: Speed;
+      forwards?: number[];
+      paused?: boolean;
+      more?: PageImage[];
+    },
   ): void {
     this.send({
       type: 'load',
       bytes,
       name,
+      more: options.more ?? [],
       flash: options.flash,
       semihosting: true,
       forwards: options.forwards ?? [80, 8080],

@@ -3,12 +3,16 @@
  * reload boots the same firmware over the same flash (a boot counter goes on counting), as a
  * real board keeps its flash across power cycles. One record per key in one object store.
  */
+import type { PageImage } from './protocol.js';
+
 const DB = 'f4emu';
 const STORE = 'board';
 
 export interface StoredFirmware {
   name: string;
   bytes: Uint8Array;
+  /** Images booted with it (the CLI's --load). */
+  more?: PageImage[];
 }
 
 function open(): Promise<IDBDatabase> {
@@ -57,7 +61,11 @@ export class FlashStore {
     if (!this.available) return null;
     const v = await transaction<unknown>('readonly', (s) => s.get('firmware')).catch(() => null);
     const f = v as StoredFirmware | undefined;
-    return f && typeof f.name === 'string' && f.bytes instanceof Uint8Array ? f : null;
+    const image = (i: { name: unknown; bytes: unknown } | undefined) =>
+      !!i && typeof i.name === 'string' && i.bytes instanceof Uint8Array;
+    if (!image(f) || (f!.more !== undefined && !(Array.isArray(f!.more) && f!.more.every(image))))
+      return null;
+    return f!;
   }
 
   async saveFirmware(firmware: StoredFirmware): Promise<void> {

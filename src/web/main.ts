@@ -1,7 +1,7 @@
 /**
  * The page: the board drawing with live LEDs and clickable buttons, an xterm.js terminal on the
  * console USART (raw, like the CLI), run/pause/step/reset and the speed, the firmware (the demo
- * preloaded; a dropped or picked ELF/bin/hex), the flash kept in IndexedDB, the HTTP panel and
+ * preloaded; dropped or picked ELF/bin/hex files, several booting together as with --load), the flash kept in IndexedDB, the HTTP panel and
  * the other serial ports. The guest runs in a Web Worker (worker.ts); this thread only draws.
  */
 import '@xterm/xterm/css/xterm.css';
@@ -14,7 +14,7 @@ import { createApi, type F4emuApi } from './api.js';
 import { BoardClient } from './boardClient.js';
 import { createBoardView } from './boardView.js';
 import { FlashStore } from './flashStore.js';
-import type { RunStats } from './protocol.js';
+import type { PageImage, RunStats } from './protocol.js';
 
 declare global {
   interface Window {
@@ -118,8 +118,14 @@ client.on((e) => {
 });
 
 // ---- firmware ----
-async function load(bytes: Uint8Array, name: string, keep = true): Promise<void> {
-  firmwareName = name;
+/**
+ * Boots `images` together (one file, or several as the CLI's --load: the first ELF boots);
+ * `keep` saves them for the next visit. Rejects with the loader's message.
+ */
+async function load(images: PageImage[], keep = true): Promise<void> {
+  const [first, ...more] = images;
+  if (!first) return;
+  firmwareName = first.name;
   const flash = await store.loadFlash();
   const booted = new Promise<void>((resolve, reject) => {
     const off = client.on((e) => {
@@ -132,26 +138,65 @@ async function load(bytes: Uint8Array, name: string, keep = true): Promise<void>
       }
     });
   });
-  client.load(bytes.slice(), name, { flash, speed });
+  const copy = (f: PageImage) => ({ ...f, bytes: f.bytes.slice() });
+  client.load(first.bytes.slice(), first.name, { flash, speed, more: more.map(copy) });
   await booted;
-  if (keep) await store.saveFirmware({ name, bytes });
+  if (keep) await store.saveFirmware({ name: first.name, bytes: first.bytes, more });
 }
 
 async function loadDemo(): Promise<void> {
   const bytes = new Uint8Array(await (await fetch(demoUrl)).arrayBuffer());
-  await load(bytes, 'demo.elf', false);
+  await load([{ name: 'demo.elf', bytes, address: null }], false);
   await store.saveFirmware({ name: 'demo.elf', bytes });
 }
 
-async function loadFile(file: File): Promise<void> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  await load(bytes, file.name).catch(() => {}); // the error is shown by the 'error' event
+/**
+ * The address the '.bin at' field gives raw binaries loaded with others (null: empty). A value
+ * that is not an address is shown and nothing is loaded.
+ */
+function binAddress(): number | null | undefined {
+  const text = $<HTMLInputElement>('load-at').value.trim();
+  if (text === '') return null;
+  const value = /^(0x[0-9a-f]+|[0-9]+)$/i.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value > 0xffffffff) {
+    message(`'.bin at': '${text}' is not an address (e.g. 0x08020000)`, 'error');
+    return undefined;
+  }
+  return value;
+}
+
+/**
+ * Picked or dropped files: one boots alone; several boot together as with --load. A raw binary
+ * goes where its name says (`user@0x08020000.bin`), else at the '.bin at' address — but with no
+ * ELF among them, the first raw binary is the one that boots, at the flash base.
+ */
+async function loadFiles(files: readonly File[]): Promise<void> {
+  if (files.length === 0) return;
+  const at = files.length > 1 ? binAddress() : null;
+  if (at === undefined) return;
+  const images = await Promise.all(
+    files.map(async (f) => {
+      const named = /@(0x[0-9a-f]{1,8})\.bin$/i.exec(f.name);
+      const bin = /\.bin$/i.test(f.name);
+      return {
+        name: f.name,
+        bytes: new Uint8Array(await f.arrayBuffer()),
+        address: named ? Number(named[1]) : bin ? at : null,
+        fromField: !named && bin,
+      };
+    }),
+  );
+  // ELF files first: the first boots (as on the command line).
+  const isElf = (f: PageImage) => (/\.(elf|axf)$/i.test(f.name) ? 0 : 1);
+  images.sort((a, b) => isElf(a) - isElf(b));
+  if (isElf(images[0]!) === 1 && images[0]!.fromField) images[0]!.address = null;
+  const set = images.map(({ name, bytes, address }) => ({ name, bytes, address }));
+  await load(set).catch(() => {}); // the error is shown by the 'error' event
 }
 
 $<HTMLInputElement>('file').addEventListener('change', (ev) => {
   const input = ev.target as HTMLInputElement;
-  const file = input.files?.[0];
-  if (file) void loadFile(file);
+  void loadFiles([...(input.files ?? [])]);
   input.value = '';
 });
 $('demo').addEventListener('click', () => void loadDemo());
@@ -178,8 +223,7 @@ window.addEventListener('drop', (e) => {
   e.preventDefault();
   dragDepth = 0;
   drop.hidden = true;
-  const file = e.dataTransfer?.files[0];
-  if (file) void loadFile(file);
+  void loadFiles([...(e.dataTransfer?.files ?? [])]);
 });
 
 // ---- controls ----
@@ -241,13 +285,15 @@ $('pcap').addEventListener('click', () => {
 
 // ---- start ----
 window.f4emu = createApi(client, {
-  load: (bytes, name) => load(bytes, name),
+  load: (images) => load(images),
   setSpeed,
   eraseFlash,
 });
 void client.ready.then(async () => {
   const saved = await store.loadFirmware();
-  if (saved) await load(saved.bytes, saved.name, false).catch(() => loadDemo());
-  else await loadDemo();
+  if (saved) {
+    const images = [{ name: saved.name, bytes: saved.bytes, address: null }, ...(saved.more ?? [])];
+    await load(images, false).catch(() => loadDemo());
+  } else await loadDemo();
   term.focus();
 });

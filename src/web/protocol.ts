@@ -4,12 +4,23 @@
  */
 import type { Speed } from '../machine/runner.js';
 
+/** An image booted with others (`more`): a raw binary needs its `address`. */
+export interface PageImage {
+  name: string;
+  bytes: Uint8Array;
+  address: number | null;
+}
+
 export type PageCommand =
-  /** Boot `bytes` (ELF, .bin at the flash base, or Intel HEX); `flash`: saved flash to restore first. */
+  /**
+   * Boot `bytes` (ELF, .bin at the flash base, or Intel HEX) with the images in `more` (as the
+   * CLI's --load: the first ELF boots); `flash`: saved flash to restore first.
+   */
   | {
       type: 'load';
       bytes: Uint8Array;
       name: string;
+      more?: PageImage[];
       flash: Uint8Array | null;
       semihosting: boolean;
       /** Guest TCP ports reachable from the page's HTTP panel (forwards). */

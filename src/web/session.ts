@@ -13,7 +13,8 @@ import { boot, checkBootable } from '../machine/firmware.js';
 import { Runner, type DebugEndpoint, type RunnerHost, type Speed } from '../machine/runner.js';
 import { ConsoleOnlyHost, type Semihosting } from '../machine/semihosting.js';
 import { attachUserNetwork, type AttachedNetwork } from '../machine/network.js';
-import { parseImage, ImageError, type LoadedImage } from '../loader/image.js';
+import { ImageError, type LoadedImage } from '../loader/image.js';
+import { parseImageFiles } from '../machine/imageSet.js';
 import type { FlashInterface } from '../peripherals/flash/flash.js';
 import type { StopReason } from '../core/cpu.js';
 import { MemorySockets } from '../net/memorySockets.js';
@@ -147,6 +148,7 @@ export class BoardSession {
   /** Boots a new machine; only once it booted does it replace the running one. */
   private load(cmd: Extract<PageCommand, { type: 'load' }>): void {
     let image: LoadedImage;
+    let name = cmd.name;
     let written = 0;
     const machine = new Machine();
     const flash = machine.peripherals.get('FLASH') as unknown as FlashInterface;
@@ -154,29 +156,45 @@ export class BoardSession {
     try {
       if (cmd.flash !== null) flash.loadContents(cmd.flash);
       const before = flash.contents.slice();
-      image = parseImage(cmd.bytes, cmd.name);
-      semihosting = boot(machine, image, {
+      const files = [{ name: cmd.name, bytes: cmd.bytes, address: null }, ...(cmd.more ?? [])];
+      const set = parseImageFiles(
+        files.map((f) => ({
+          ...f,
+          addressText: f.address === null ? null : `0x${f.address.toString(16).padStart(8, '0')}`,
+          positional: false,
+        })),
+        () => "give it one in the page's '.bin at' field",
+      )!;
+      const main = set.parts[0]!;
+      const mainName = main.name ?? cmd.name;
+      name = files.length === 1 ? mainName : `${mainName} + ${files.length - 1} more`;
+      const booted = boot(machine, set.parts, {
         semihosting: cmd.semihosting
           ? new ConsoleOnlyHost(
               (_fd, data) => this.consoleBytes(data),
               (max) => this.semihostingRead(max),
             )
           : null,
-      }).semihosting;
-      const why = checkBootable(machine, { name: cmd.name, image });
+      });
+      semihosting = booted.semihosting;
+      image = booted.image;
+      const why = checkBootable(machine, { name: mainName, image: main.image });
       if (why !== null) throw new ImageError(why);
       const after = flash.contents;
       for (let i = 0; i < after.length; i++) if (after[i] !== before[i]) written++;
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      // The running firmware, if any, goes on: a bad file replaces nothing.
-      this.emit({ type: 'error', message: `${cmd.name}: ${message}` });
+      // The running firmware, if any, goes on: a bad file replaces nothing. The loader's
+      // messages name the file they are about; any other is about the set, named by the first.
+      const names = [cmd.name, ...(cmd.more ?? []).map((f) => f.name)];
+      const named = names.some((n) => [':', '@', ' '].some((c) => message.startsWith(n + c)));
+      this.emit({ type: 'error', message: named ? message : `${cmd.name}: ${message}` });
       return;
     }
     this.stop();
     this.emit({
       type: 'booted',
-      name: cmd.name,
+      name,
       kind: image.format,
       entry: machine.cpu.pc,
       symbols: image.symbols.size,
