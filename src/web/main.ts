@@ -186,8 +186,11 @@ async function loadFiles(files: readonly File[]): Promise<void> {
       };
     }),
   );
-  // ELF files first: the first boots (as on the command line).
-  const isElf = (f: PageImage) => (/\.(elf|axf)$/i.test(f.name) ? 0 : 1);
+  // ELF files (by their magic: NuttX's is plain `nuttx`) first: the first boots, as with --load.
+  const isElf = (f: PageImage) =>
+    f.bytes[0] === 0x7f && f.bytes[1] === 0x45 && f.bytes[2] === 0x4c && f.bytes[3] === 0x46
+      ? 0
+      : 1;
   images.sort((a, b) => isElf(a) - isElf(b));
   if (isElf(images[0]!) === 1 && images[0]!.fromField) images[0]!.address = null;
   const set = images.map(({ name, bytes, address }) => ({ name, bytes, address }));
