@@ -2,7 +2,9 @@
  * The Flash Patch and Breakpoint unit (ARMv7-M ARM C1.11) and the DebugMonitor exception (B1.5,
  * C1.6 DEMCR): FP_CTRL/FP_REMAP/FP_COMPn as the Cortex-M4 has them, an FPB breakpoint taking
  * DebugMonitor (DEMCR.MON_EN, DFSR.BKPT) or escalating to HardFault (HFSR.DEBUGEVT) with no
- * debugger, a BKPT taking DebugMonitor, and DEMCR.MON_PEND pending it.
+ * debugger, a BKPT taking DebugMonitor, DEMCR.MON_PEND pending it, and flash patch remapping
+ * (FP_REMAP.RMPSPT 1): an instruction comparator with REPLACE 00 fetching its word from the SRAM
+ * remap table, a literal comparator doing the same for a literal load.
  * QEMU (mps2-an386, 7.2) does not model the FPB (FP_CTRL reads 0 there): those checks are SKIPs
  * under QEMU, and FAILs on f4emu's runner, which counts a SKIP as a failure.
  */
@@ -30,6 +32,26 @@
 __asm__(".text\n\t.thumb\n\t.align 2\n\t.global spot\n\t.thumb_func\n\t.type spot, %function\n"
         "spot:\n\tmovs r0, #1\n\tadds r0, #1\n\tbx lr\n\t.size spot, . - spot\n");
 uint32_t spot(void);
+
+/*
+ * patchme(): movs r0,#1; bx lr, one word (patched as a whole from the remap table).
+ * litload(): ldr r0,[pc,#0]; bx lr; .word 0x22222222 (the literal at litload + 4).
+ * literal_word: 0x11111111, a word of the Code region read as data.
+ */
+__asm__(".text\n\t.thumb\n\t.align 2\n"
+        "\t.global patchme\n\t.thumb_func\n\t.type patchme, %function\n"
+        "patchme:\n\tmovs r0, #1\n\tbx lr\n\t.size patchme, . - patchme\n"
+        "\t.align 2\n\t.global litload\n\t.thumb_func\n\t.type litload, %function\n"
+        "litload:\n\tldr r0, [pc, #0]\n\tbx lr\n\t.word 0x22222222\n\t.size litload, . - litload\n"
+        "\t.align 2\n\t.global literal_word\n\t.type literal_word, %object\n"
+        "literal_word:\n\t.word 0x11111111\n\t.size literal_word, 4\n");
+uint32_t patchme(void);
+uint32_t litload(void);
+
+/* The remap table: eight words, 32-byte aligned, in SRAM (FP_REMAP.REMAP holds bits 28:5). */
+static volatile uint32_t remap_table[8] __attribute__((aligned(32)));
+/* A constant word in the Code region (beside the code), read as data. */
+extern const volatile uint32_t literal_word;
 
 static volatile uint32_t mon_count, mon_pc, mon_dfsr, mon_ipsr, mon_shcsr;
 
@@ -68,7 +90,7 @@ static void registers(int have_fpb) {
   if (!have_fpb) {
     skip("FP_CTRL NUM_CODE 6, NUM_LIT 2", "no FPB (QEMU does not model it)");
     skip("FP_CTRL ENABLE only with KEY", "no FPB");
-    skip("FP_REMAP RMPSPT 0, REMAP stored", "no FPB");
+    skip("FP_REMAP RMPSPT 1, REMAP stored", "no FPB");
     skip("FP_COMP0 fields", "no FPB");
     skip("FPB CoreSight IDs", "no FPB");
     return;
@@ -81,7 +103,7 @@ static void registers(int have_fpb) {
   FP_CTRL = FP_CTRL_KEY;
   check("FP_CTRL ENABLE only with KEY", no_key == 0 && with_key == 1 && (FP_CTRL & 1u) == 0);
   FP_REMAP = 0xFFFFFFFFu;
-  check_eq("FP_REMAP RMPSPT 0, REMAP stored", FP_REMAP, 0x1FFFFFE0u);
+  check_eq("FP_REMAP RMPSPT 1, REMAP stored", FP_REMAP, 0x3FFFFFE0u);
   FP_REMAP = 0;
   FP_COMP(0) = 0xFFFFFFFFu;
   check_eq("FP_COMP0 fields", FP_COMP(0), 0xDFFFFFFDu);
@@ -151,10 +173,59 @@ static void monitor(void) {
   SHPR8(EXC_DEBUGMONITOR) = 0;
 }
 
+/* movs r0,#imm (lower halfword) and bx lr (upper): one patch word. */
+#define PATCH_WORD(imm) (0x47700000u | 0x2000u | (imm))
+
+static void remap(int have_fpb) {
+  if (!have_fpb || (FP_REMAP & (1u << 29)) == 0) {
+    skip("FPB remap: an instruction word fetched from the table", "no FPB remap");
+    skip("FPB remap: the table's current word applies", "no FPB remap");
+    skip("FPB remap: a literal load read from the table", "no FPB remap");
+    skip("FPB remap: a data read of a literal word", "no FPB remap");
+    return;
+  }
+  FP_REMAP = (uint32_t)remap_table;
+  /* Instruction comparator 1 (REPLACE 00) on patchme's word: movs r0,#7 from table word 1. */
+  remap_table[1] = PATCH_WORD(7);
+  FP_COMP(1) = ((uint32_t)patchme & 0x1FFFFFFCu) | 1u;
+  FP_CTRL = FP_CTRL_KEY | FP_CTRL_ENABLE;
+  dsb_isb();
+  uint32_t patched = patchme();
+  FP_COMP(1) = 0;
+  dsb_isb();
+  uint32_t unpatched = patchme();
+  check("FPB remap: an instruction word fetched from the table", patched == 7 && unpatched == 1);
+  FP_COMP(1) = ((uint32_t)patchme & 0x1FFFFFFCu) | 1u;
+  remap_table[1] = PATCH_WORD(9);
+  dsb_isb();
+  patched = patchme();
+  FP_COMP(1) = 0;
+  check("FPB remap: the table's current word applies", patched == 9);
+  /* Literal comparators 6 and 7: litload's pc-relative literal, and a const word read. */
+  remap_table[6] = 0x33333333u;
+  remap_table[7] = 0x44444444u;
+  FP_COMP(6) = ((uint32_t)litload + 3) & 0x1FFFFFFCu; /* the literal at litload + 4 */
+  FP_COMP(6) |= 1u;
+  FP_COMP(7) = ((uint32_t)&literal_word & 0x1FFFFFFCu) | 1u;
+  dsb_isb();
+  uint32_t lit = litload();
+  uint32_t word = literal_word;
+  FP_COMP(6) = 0;
+  FP_COMP(7) = 0;
+  dsb_isb();
+  check("FPB remap: a literal load read from the table",
+        lit == 0x33333333u && litload() == 0x22222222u);
+  check("FPB remap: a data read of a literal word",
+        word == 0x44444444u && literal_word == 0x11111111u);
+  FP_CTRL = FP_CTRL_KEY;
+  FP_REMAP = 0;
+}
+
 int main(void) {
   int have_fpb = (FP_CTRL & 0xF0u) != 0; /* NUM_CODE: 0 where nothing answers (QEMU) */
   registers(have_fpb);
   breakpoints(have_fpb);
   monitor();
+  remap(have_fpb);
   return test_finish();
 }
