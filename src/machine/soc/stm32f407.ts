@@ -11,6 +11,8 @@ import { Iwdg } from '../../peripherals/iwdg/iwdg.js';
 import type { Peripheral, PeripheralContext } from '../../peripherals/peripheral.js';
 import { Rtc } from '../../peripherals/rtc/rtc.js';
 import { Spi, connectSpiDma } from '../../peripherals/spi/spi.js';
+import { connectTimerDma } from '../../peripherals/tim/timerDma.js';
+import { connectTimerPins } from '../../peripherals/tim/timerPins.js';
 import {
   UnimplementedPeripheral,
   unimplementedPeripherals,
@@ -21,6 +23,7 @@ import {
   I2C_BLOCKS,
   SPI_BLOCKS,
   STM32F407_BLOCKS,
+  TIMER_PINS,
   UNIMPLEMENTED_BLOCKS,
   socBlock,
 } from './stm32f407Map.js';
@@ -79,6 +82,9 @@ export function createStm32f407(ctx: PeripheralContext, options: SystemOptions =
   const i2cs = I2C_BLOCKS.map((name) => new I2c(socBlock(name), ctx));
   connectSpiDma(dmas, spis);
   connectI2cDma(dmas[0], i2cs);
+  // Timer DMA requests (RM0090 tables 42/43) and timer outputs on their AF pins (GPIOx_IDR).
+  connectTimerDma(dmas, system.timers);
+  connectTimerPins(io.gpios, system.timers, TIMER_PINS);
   spis.forEach((spi, n) =>
     rcc.onPeripheralReset(n === 0 ? 'APB2RSTR' : 'APB1RSTR', [12, 14, 15][n]!, () => spi.reset()),
   );

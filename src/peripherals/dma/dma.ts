@@ -87,11 +87,16 @@ export class DmaController extends Peripheral {
     for (let x = 0; x < 8; x++) this.irqLevels.push(false);
   }
 
-  /** The request input of `stream` from `channel` (CHSEL value). */
-  requestLine(stream: number, channel: number): DmaRequestLine {
+  /**
+   * The request input of `stream` from `channel` (CHSEL value). `acknowledge`, if given, is
+   * called after each item the stream moves for that request (the DMA's acknowledge to a
+   * peripheral whose request is an event, not a status level: the timers).
+   */
+  requestLine(stream: number, channel: number, acknowledge?: () => void): DmaRequestLine {
     const s = this.streams[stream];
     if (!s || channel < 0 || channel > 7)
       throw new Error(`${this.name}: no stream ${stream} channel ${channel}`);
+    if (acknowledge) s.onAcknowledge(channel, acknowledge);
     return { set: (level) => s.request(channel, level) };
   }
 

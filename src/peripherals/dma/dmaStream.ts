@@ -93,6 +93,8 @@ export class DmaStream {
   private readonly fifo: number[] = [];
   /** EN was written 0: the stream stops after the current item. */
   private stopping = false;
+  /** Per channel: who hears that an item was moved for its request (`onAcknowledge`). */
+  private readonly acknowledges: (() => void)[][] = [[], [], [], [], [], [], [], []];
 
   constructor(
     readonly index: number,
@@ -124,6 +126,11 @@ export class DmaStream {
     this.fifo.length = 0;
     this.stopping = false;
     this.reload = 0;
+  }
+
+  /** Calls `ack` after each item moved for `channel`'s request. */
+  onAcknowledge(channel: number, ack: () => void): void {
+    this.acknowledges[channel]!.push(ack);
   }
 
   /** A request line of this stream changed. */
@@ -255,6 +262,9 @@ export class DmaStream {
       this.finish(TEIF, 'error');
       return;
     }
+    // The request was served: a peripheral that waits for the acknowledge drops it now, before
+    // the stream looks for the next one.
+    if (this.dir !== M2M) for (const ack of this.acknowledges[this.channel]!) ack();
     this.itemDone();
   }
 

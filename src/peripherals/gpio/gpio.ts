@@ -4,8 +4,12 @@
  * Each pin's level is computed from its mode and what drives it: an output drives ODR (an
  * open-drain output driving 1 releases the line: the host's level, else its pull), an input,
  * alternate-function or analog pin reads what the host drives (`setInput`), else its pull-up or
- * pull-down, else 0; IDR reads those levels (analog pins read 0). Alternate functions are stored
- * but do not route signals: a USART talks to the host through its own typed calls.
+ * pull-down, else 0; IDR reads those levels (analog pins read 0). An alternate-function pin
+ * whose function has an output connected (`connectAlternate`: a timer channel) reads the level
+ * that output drives (RM0090 8.3.12: in AF mode the input data register samples the pin too),
+ * computed when IDR is read, as a timer's PWM level changes with time and no event announces it
+ * (so EXTI sees no edges from it). Other alternate functions do not route signals: a USART talks
+ * to the host through its own typed calls.
  *
  * Levels are recomputed only when a register or a host input changes, and every changed pin is
  * announced to the pin listeners (EXTI) and, for pins in output mode, to the output listeners
@@ -51,6 +55,10 @@ export class Gpio extends Peripheral {
   private lockStep = 0;
   private lockPins = 0;
   private readonly pinListeners: PinListener[] = [];
+  /** Outputs of alternate functions, by 16 * pin + AF (`connectAlternate`). */
+  private readonly afOutputs: ((() => boolean | null) | undefined)[] = [];
+  /** Pins in AF mode whose selected function has an output connected (bit mask). */
+  private afDriven = 0;
   private readonly outputListeners: PinListener[] = [];
 
   constructor(block: BlockPlacement, ctx: PeripheralContext) {
@@ -154,6 +162,10 @@ export class Gpio extends Peripheral {
 
   /** The level of `pin` as the chip sees it (IDR bit, ignoring analog mode). */
   pinLevel(pin: number): boolean {
+    if (this.afDriven & (1 << pin)) {
+      const driven = this.alternateLevel(pin);
+      if (driven !== null) return driven;
+    }
     return ((this.levels >>> pin) & 1) !== 0;
   }
 
@@ -167,6 +179,16 @@ export class Gpio extends Peripheral {
     if (((this.moder.value >>> (2 * pin)) & 3) !== 2) return -1;
     const afr = pin < 8 ? this.afrl.value : this.afrh.value;
     return (afr >>> (4 * (pin & 7))) & 0xf;
+  }
+
+  /**
+   * Connects the output of alternate function `af` to `pin`: while the pin is in AF mode with
+   * that function selected, it is at `level()` (null: the peripheral does not drive it now; the
+   * pin then reads as an input).
+   */
+  connectAlternate(pin: number, af: number, level: () => boolean | null): void {
+    this.afOutputs[16 * pin + af] = level;
+    this.refreshAlternate();
   }
 
   /** Called when an output pin (or one that just stopped being an output) changes level. */
@@ -190,7 +212,32 @@ export class Gpio extends Peripheral {
 
   /** IDR: the pin levels, analog pins reading 0 (a polled register: no work beyond a mask). */
   private readIdr(): number {
-    return this.levels & ~this.analog & 0xffff;
+    let levels = this.levels;
+    if (this.afDriven !== 0) {
+      for (let pin = 0; pin < 16; pin++) {
+        if (!(this.afDriven & (1 << pin))) continue;
+        const driven = this.alternateLevel(pin);
+        if (driven !== null) levels = driven ? levels | (1 << pin) : levels & ~(1 << pin);
+      }
+    }
+    return levels & ~this.analog & 0xffff;
+  }
+
+  /** The level the selected alternate function drives `pin` to, or null. */
+  private alternateLevel(pin: number): boolean | null {
+    return this.afOutputs[16 * pin + this.alternateFunction(pin)]?.() ?? null;
+  }
+
+  /** Recomputes which pins an alternate function's output drives. */
+  private refreshAlternate(): void {
+    let mask = 0;
+    if (this.afOutputs.length > 0) {
+      for (let pin = 0; pin < 16; pin++) {
+        const af = this.alternateFunction(pin);
+        if (af >= 0 && this.afOutputs[16 * pin + af]) mask |= 1 << pin;
+      }
+    }
+    this.afDriven = mask;
   }
 
   private outputMask(): number {
@@ -236,6 +283,7 @@ export class Gpio extends Peripheral {
       if (((moder >>> (2 * pin)) & 3) === MODE_ANALOG) analog |= 1 << pin;
     }
     this.analog = analog;
+    this.refreshAlternate();
     const changed = before ^ after;
     if (changed === 0) return;
     const outputs = outputsBefore | this.outputMask();
@@ -279,10 +327,12 @@ export class Gpio extends Peripheral {
   }
 
   private afWrite(reg: Register, v: number, prev: number, lockedPins: number): void {
-    if (lockedPins === 0) return;
-    let frozen = 0;
-    for (let i = 0; i < 8; i++) if (lockedPins & (1 << i)) frozen |= 0xf << (4 * i);
-    reg.value = ((v & ~frozen) | (prev & frozen)) >>> 0;
+    if (lockedPins !== 0) {
+      let frozen = 0;
+      for (let i = 0; i < 8; i++) if (lockedPins & (1 << i)) frozen |= 0xf << (4 * i);
+      reg.value = ((v & ~frozen) | (prev & frozen)) >>> 0;
+    }
+    this.refreshAlternate();
   }
 }
 
