@@ -192,6 +192,16 @@ describe.skipIf(!HAVE_BROWSER && !REQUIRE_BROWSER)('the board’s web page in ch
       .poll(() => msg.innerText(), { timeout: 15000 })
       .toContain('stopped: the firmware exited with status 0');
     expect(await page.evaluate(() => window.f4emu.consoleText())).toMatch(/passed/i);
+    // An ELF boots whatever its name and place in the pick (NuttX's kernel is plain `nuttx`).
+    const extra = file('extra.bin', new Uint8Array(64).fill(0x5a));
+    await page.getByTestId('load-at').fill('0x20010000');
+    await page.getByTestId('file').setInputFiles([extra, file('svc', fs.readFileSync(SVC))]);
+    await expect
+      .poll(() => page.getByTestId('firmware').innerText())
+      .toMatch(/^svc \+ 1 more \(elf/);
+    await expect
+      .poll(() => msg.innerText(), { timeout: 15000 })
+      .toContain('stopped: the firmware exited with status 0');
   });
 
   it('gets the demo’s hello page through the HTTP panel, and from f4emu.http()', async () => {
