@@ -51,6 +51,12 @@ const DEMCR = 0xdfc;
 /** DEMCR.MON_EN and MON_PEND (C1.6.5). */
 const DEMCR_MON_EN = 1 << 16;
 const DEMCR_MON_PEND = 1 << 17;
+/**
+ * DEMCR's stored bits (C1.6.5): the vector catches VC_CORERESET and VC_MMERR..VC_HARDERR
+ * (0x7f1), MON_EN, MON_STEP (bit 18: stepping, scs/debugMonitor.ts), MON_REQ (bit 19: a
+ * semaphore for the monitor's own use, no effect on the hardware) and TRCENA (bit 24).
+ */
+const DEMCR_STORED = 0x7f1 | DEMCR_MON_EN | (1 << 18) | (1 << 19) | (1 << 24);
 const FPCCR = 0xf34;
 const FPCAR = 0xf38;
 const FPDSCR = 0xf3c;
@@ -359,7 +365,7 @@ export class Scb implements MmioDevice {
         // MON_PEND (bit 17) is the DebugMonitor's pending state, set or cleared here whatever
         // MON_EN says (C1.6.5); the other bits are stored.
         const v = merge(this.demcr, value, byteMask);
-        this.demcr = v & 0x010d07f1;
+        this.demcr = v & DEMCR_STORED;
         if (byteMask & DEMCR_MON_PEND) {
           nvic.pending[EXC_DEBUGMONITOR] = (v & DEMCR_MON_PEND) !== 0 ? 1 : 0;
           nvic.onChange();
