@@ -70,6 +70,7 @@ export class Gpio extends Peripheral {
         const frozen = bitsPerPin === 1 ? this.locked : spreadPins(this.locked);
         reg.value = ((v & ~frozen) | (previous & frozen)) >>> 0;
       }
+      this.refreshAlternate();
       this.update();
     };
     this.moder = r.define({
@@ -207,6 +208,7 @@ export class Gpio extends Peripheral {
     this.locked = 0;
     this.lockStep = 0;
     // The host keeps driving its inputs across a chip reset.
+    this.refreshAlternate();
     this.update(outputsBefore);
   }
 
@@ -283,7 +285,6 @@ export class Gpio extends Peripheral {
       if (((moder >>> (2 * pin)) & 3) === MODE_ANALOG) analog |= 1 << pin;
     }
     this.analog = analog;
-    this.refreshAlternate();
     const changed = before ^ after;
     if (changed === 0) return;
     const outputs = outputsBefore | this.outputMask();

@@ -321,7 +321,7 @@ export class Timer extends Peripheral {
       this.count0 = down ? 0 : top;
       this.setDirection(!down);
     } else this.count0 = down ? this.arrActive : 0;
-    this.matchAt(center ? this.count0 : down ? this.count0 : 0, down);
+    this.matchAt(this.count0, down);
     if (cr1 & OPM) {
       this.cr1.value = (this.cr1.value & ~CEN) >>> 0;
       this.running = false;
