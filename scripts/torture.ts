@@ -1,12 +1,14 @@
 /*
  * npm run torture -- [--opt O0,O2,Os] [--float soft|hard] [--jobs N] [--filter substr]
- *                    [--qemu-only] [--rebuild] [--report FILE]
+ *                    [--qemu-only] [--spawn] [--rebuild] [--report FILE]
  *
  * Runs GCC's c-torture execute suite (from Debian's gcc-arm-none-eabi-source) under f4emu and
  * under QEMU (mps2-an386, the same ELF) and compares verdicts: pass is guest exit status 0.
  * Sources are extracted to firmware/build/torture/src, ELFs are built once per flag set into
  * firmware/build/torture/<opt>-<float>-<hash>/ (git-ignored), QEMU verdicts are cached beside
- * them. Writes torture-report.json (shape: scripts/torture/report.ts), ends with the line
+ * them. f4emu runs in --jobs long-lived workers (scripts/torture/f4emuWorker.ts: Node started and
+ * the emulator loaded once, each test through the CLI's main() as `f4emu run` does); --spawn
+ * starts `f4emu run` as a new process per test instead. Writes torture-report.json (shape: scripts/torture/report.ts), ends with the line
  * `torture: N passed, M failed` and exits 1 when f4emu and QEMU disagree on any test, 2 when the
  * harness cannot run.
  */
@@ -20,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { planTest, type FloatAbi } from './torture/directives.js';
 import { parseTortureArgs, selectTests, USAGE, type TortureOptions } from './torture/options.js';
 import {
+  exitVerdict,
   finalLine,
   formatSummary,
   hasDisagreements,
@@ -42,6 +45,7 @@ import {
   shortHash,
   writeLog,
 } from './torture/toolchain.js';
+import { WorkerPool, type PoolResult } from './torture/workerPool.js';
 
 /** Stack promised to tests (-DSTACK_SIZE, dg-require-stack-size): half of the 128 KB SRAM. */
 const STACK_SIZE = 0x10000;
@@ -57,6 +61,17 @@ const STARTUP = path.join(ROOT, 'firmware', 'common', 'startup.S');
 const LINKER_SCRIPT = path.join(ROOT, 'firmware', 'common', 'cm4.ld');
 const F4EMU_BIN = path.join(ROOT, 'bin', 'f4emu.js');
 const F4EMU_MAIN = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const F4EMU_WORKER = path.join(ROOT, 'dist', 'scripts', 'torture', 'f4emuWorker.js');
+/** The f4emu command line for one test, after the program name. */
+const f4emuArgs = (elf: string) => [
+  'run',
+  elf,
+  '--semihosting',
+  '--max-instructions',
+  '200000000',
+  '--timeout',
+  '20',
+];
 
 interface Built {
   name: string;
@@ -140,7 +155,28 @@ async function buildAll(
   });
 }
 
+/** One test in a persistent f4emu worker; judged as runGuest judges a process. */
+async function inWorker(
+  workers: WorkerPool,
+  elf: string,
+  cwd: string,
+): Promise<Verdict & { log: string }> {
+  if (!existsSync(elf)) throw new SetupError(`${elf} vanished during the run; run again`);
+  let r: PoolResult;
+  try {
+    r = await workers.run({ argv: f4emuArgs(elf), cwd, timeoutMs: F4EMU_TIMEOUT_S * 1000 });
+  } catch (e) {
+    throw new SetupError(`${(e as Error).message}; is dist/ built (npm run build)?`);
+  }
+  if (r.workerError !== null) return { pass: false, detail: r.workerError, log: r.output };
+  return { ...exitVerdict(r.code, r.signal, null), log: r.output };
+}
+
 async function runAll(built: readonly Built[], opt: string, options: TortureOptions) {
+  const workers =
+    options.qemuOnly || options.spawn
+      ? null
+      : new WorkerPool({ size: options.jobs, script: F4EMU_WORKER });
   let qemuPassed = 0;
   let f4emuPassed = 0;
   const run = async ({ name, elf }: Built): Promise<Outcome> => {
@@ -163,21 +199,17 @@ async function runAll(built: readonly Built[], opt: string, options: TortureOpti
     );
     let f4emu: Verdict | null = null;
     if (!options.qemuOnly) {
-      const f4emuArgs = [
-        F4EMU_BIN,
-        'run',
-        elf,
-        '--semihosting',
-        '--max-instructions',
-        '200000000',
-        '--timeout',
-        '20',
-      ];
-      const v = await runGuest(
-        { cmd: process.execPath, args: f4emuArgs, timeoutSeconds: F4EMU_TIMEOUT_S },
-        elf,
-        cwd,
-      );
+      const v = workers
+        ? await inWorker(workers, elf, cwd)
+        : await runGuest(
+            {
+              cmd: process.execPath,
+              args: [F4EMU_BIN, ...f4emuArgs(elf)],
+              timeoutSeconds: F4EMU_TIMEOUT_S,
+            },
+            elf,
+            cwd,
+          );
       await writeLog(`${elf}.f4emu.log`, v);
       f4emu = { pass: v.pass, detail: v.detail };
     }
@@ -186,12 +218,21 @@ async function runAll(built: readonly Built[], opt: string, options: TortureOpti
     if (f4emu?.pass) f4emuPassed++;
     return { name, status: 'ran', qemu, f4emu };
   };
-  return pool(built, options.jobs, run, (done) => {
-    if (done % PROGRESS_EVERY === 0 || done === built.length) {
-      const f4 = options.qemuOnly ? '' : `, f4emu pass ${f4emuPassed}`;
-      log(`torture: -${opt} run ${done}/${built.length} (qemu pass ${qemuPassed}${f4})`);
+  try {
+    return await pool(built, options.jobs, run, (done) => {
+      if (done % PROGRESS_EVERY === 0 || done === built.length) {
+        const f4 = options.qemuOnly ? '' : `, f4emu pass ${f4emuPassed}`;
+        log(`torture: -${opt} run ${done}/${built.length} (qemu pass ${qemuPassed}${f4})`);
+      }
+    });
+  } finally {
+    if (workers) {
+      await workers.close();
+      if (workers.started > options.jobs) {
+        log(`torture: -${opt} ${workers.started - options.jobs} f4emu worker(s) replaced`);
+      }
     }
-  });
+  }
 }
 
 async function runOpt(
@@ -241,9 +282,9 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const f of [STARTUP, LINKER_SCRIPT]) {
       if (!existsSync(f)) throw new SetupError(`${path.relative(ROOT, f)} is missing`);
     }
-    if (!options.qemuOnly && !existsSync(F4EMU_MAIN)) {
+    if (!options.qemuOnly && !existsSync(options.spawn ? F4EMU_MAIN : F4EMU_WORKER)) {
       throw new SetupError(
-        'f4emu CLI not built (dist/src/cli/main.js missing); use --qemu-only to check QEMU alone',
+        `f4emu not built (${path.relative(ROOT, options.spawn ? F4EMU_MAIN : F4EMU_WORKER)} missing: npm run build); use --qemu-only to check QEMU alone`,
       );
     }
     const { gccVersion } = await checkTools(true);
@@ -252,7 +293,12 @@ async function main(argv: readonly string[]): Promise<number> {
     const tests = selectTests(all, options.filters);
     if (tests.length === 0) throw new SetupError(`no test matches --filter ${options.filters}`);
     log(
-      `torture: ${tests.length} tests, -${options.opts.join(',-')}, ${options.float} float, ${options.jobs} jobs`,
+      `torture: ${tests.length} tests, -${options.opts.join(',-')}, ${options.float} float, ${options.jobs} jobs, ` +
+        (options.qemuOnly
+          ? 'QEMU only'
+          : options.spawn
+            ? 'f4emu as a process per test (--spawn)'
+            : 'f4emu in persistent workers'),
     );
 
     const reports: OptReport[] = [];

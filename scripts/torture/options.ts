@@ -10,6 +10,8 @@ export interface TortureOptions {
   /** Substrings; a test runs when its name contains any of them (all tests when empty). */
   filters: string[];
   qemuOnly: boolean;
+  /** Start `f4emu run` as a new process per test instead of in the persistent workers. */
+  spawn: boolean;
   /** Ignore cached ELFs and cached QEMU verdicts. */
   rebuild: boolean;
   reportPath: string;
@@ -22,6 +24,8 @@ export const USAGE = `usage: npm run torture -- [options]
   --jobs N           parallel builds/runs (default: number of CPUs)
   --filter a,b       only tests whose name contains one of the substrings
   --qemu-only        build and run under QEMU only (checks the harness without f4emu)
+  --spawn            run each f4emu test as a new \`f4emu run\` process (the old way) instead of
+                     in --jobs long-lived f4emu workers that load the emulator once
   --rebuild          ignore cached ELFs and cached QEMU verdicts
   --report FILE      where to write the JSON report (default torture-report.json)`;
 
@@ -34,6 +38,7 @@ export function parseTortureArgs(argv: readonly string[], defaultJobs: number): 
     jobs: defaultJobs,
     filters: [],
     qemuOnly: false,
+    spawn: false,
     rebuild: false,
     reportPath: 'torture-report.json',
     help: false,
@@ -85,6 +90,9 @@ export function parseTortureArgs(argv: readonly string[], defaultJobs: number): 
         break;
       case '--qemu-only':
         o.qemuOnly = true;
+        break;
+      case '--spawn':
+        o.spawn = true;
         break;
       case '--rebuild':
         o.rebuild = true;

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { USAGE, UsageError, parseRunArgs } from './options.js';
 import { EXIT_USAGE } from './report.js';
-import { run } from './run.js';
+import { run, type RunIo } from './run.js';
 import { serveWeb } from './web.js';
 import { logHelp } from '../diagnostics/log.js';
 
@@ -20,7 +20,8 @@ function version(): string {
   return pkg.version;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `io`: where `f4emu run` reads console input (see RunIo); process.stdin unless given. */
+export async function main(argv: string[], io: RunIo = {}): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE + '\n');
@@ -59,5 +60,5 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  return run(options);
+  return run(options, io);
 }

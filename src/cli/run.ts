@@ -22,6 +22,7 @@ import {
   attachTcpSerial,
   type SerialBackend,
   type TcpSerialBackend,
+  type TerminalOptions,
 } from '../host/console.js';
 import { BoardStatusLine } from '../host/boardStatus.js';
 import { openOutputFile, OutputFileError } from '../host/outputFile.js';
@@ -73,7 +74,16 @@ function scriptStep(s: ScriptItem, expectTimeoutNs: number): ScriptStep {
   return s;
 }
 
-export async function run(o: RunOptions): Promise<number> {
+/**
+ * What `run` reads the console's input from: process.stdin unless given. A harness that runs
+ * many guests in one process (scripts/torture/f4emuWorker.ts) gives each run a stream of its own,
+ * as a new process would have (process.stdin ends once, and a later run would wait for it).
+ */
+export interface RunIo {
+  stdin?: TerminalOptions['input'];
+}
+
+export async function run(o: RunOptions, io: RunIo = {}): Promise<number> {
   const say = new Messages();
   let files: ImageFile[];
   try {
@@ -159,7 +169,8 @@ export async function run(o: RunOptions): Promise<number> {
     })());
   const sink = new LineSink(logFd);
 
-  const stdinTty = process.stdin.isTTY === true;
+  const stdin = io.stdin ?? process.stdin;
+  const stdinTty = stdin.isTTY === true;
   const stdoutTty = process.stdout.isTTY === true;
   const runner = new Runner(machine, {
     console: o.console,
@@ -258,6 +269,7 @@ export async function run(o: RunOptions): Promise<number> {
   let end: RunEnd;
   try {
     terminal = new Terminal(runner, {
+      input: stdin,
       onQuit: () => runner.quit('Ctrl-A X'),
       onButton: () => machine.board.click(),
       onTasks: () => void showTasks(machine, booted.image, say, elfSections),
