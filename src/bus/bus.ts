@@ -7,14 +7,16 @@
  * Two masters use the fast path: every bus user (DMA, the debugger, loaders) through read/write,
  * and the core through its own port (coreRead/coreWrite), which its MPU may restrict (see `RestrictedPages`).
  * Both index page tables derived from one mapping table (`memory8`...): a page leaves a master's
- * fast path while something must see each access to it (a watchpoint or write guard: every
- * master's; an MPU region that limits the current privilege: the core's only), and its accesses
- * then take the slow path, which asks whoever took the page out.
+ * fast path while something must see each access to it (a watchpoint, write guard or FPB read
+ * redirect: every master's, see watch.ts; an MPU region that limits the current privilege: the
+ * core's only), and its accesses then take the slow path, which asks whoever took the page out.
  */
 
 import { PAGE_COUNT, pageTable, RestrictedPages, type PageTable } from './restricted.js';
+import { WatchList, type ReadRedirect, type WatchKind, type Watchpoint } from './watch.js';
 
 export { RestrictedPages, type AccessPolicy } from './restricted.js';
+export type { ReadRedirect, WatchKind, Watchpoint } from './watch.js';
 
 export type AccessSize = 1 | 2 | 4;
 
@@ -74,29 +76,6 @@ const PAGE_MASK = (1 << PAGE_SHIFT) - 1;
 
 export type WarnFn = (message: string) => void;
 
-export type WatchKind = 'write' | 'read' | 'access';
-
-/** A data watchpoint over [address, address + length). */
-export interface Watchpoint {
-  address: number;
-  length: number;
-  kind: WatchKind;
-  /**
-   * Called after a matching access completed (address and size of the access) instead of
-   * onWatchHit: the DWT's comparators. A watchpoint without it is the debugger's.
-   */
-  onHit?: (address: number, size: number, write: boolean) => void;
-}
-
-/**
- * A word whose data reads come from another word (FPB literal remap, C1.11): naturally
- * aligned data reads inside [address, address + 4) read the same bytes of [target, target + 4).
- */
-export interface ReadRedirect {
-  address: number;
-  target: number;
-}
-
 export class Bus {
   // The shared fast path (every master but the core's port): the mapping minus watched pages.
   private readonly page8: PageTable<Uint8Array> = pageTable();
@@ -132,22 +111,19 @@ export class Bus {
    */
   private readonly watched = new Uint8Array(PAGE_COUNT);
   private watchedCount = 0;
-  /** Every owner's watchpoints, combined (see setWatchpoints). */
-  private watchpoints: Watchpoint[] = [];
-  private readonly watchOwners = new Map<string, Watchpoint[]>();
+  /** Watchpoints (by owner), write guards and read redirects (see watch.ts). */
+  private readonly watch = new WatchList();
   /** Non-zero when a watchpoint covers an address no memory answers (a device register). */
   private deviceWatchCount = 0;
-  private readRedirects: ReadRedirect[] = [];
   /** True while the core fetches instructions (not data accesses: no watchpoint match). */
   watchSuppressed = false;
   /** Called after a watched access completed, with the matched address inside the watchpoint. */
   onWatchHit: (address: number, kind: WatchKind) => void = () => {};
   /**
-   * Write guards (the diagnostics' stack check): ranges whose stores are reported to
-   * onGuardWrite after they complete. Like watchpoints, their pages leave the fast path; unlike
-   * them, they never stop the core themselves and are not the debugger's.
+   * Called after a store into a write guard (the diagnostics' stack check: setWriteGuards).
+   * Like watchpoints, guards take their pages out of the fast path; unlike them, they never
+   * stop the core themselves and are not the debugger's.
    */
-  private writeGuards: Array<{ address: number; length: number }> = [];
   onGuardWrite: (address: number, size: number) => void = () => {};
   /**
    * Consulted for stores to read-only memory before they are ignored: the flash interface
@@ -430,52 +406,46 @@ export class Bus {
     this.warn(message);
   }
 
-  // ---- watchpoints (the debugger's and the DWT's) ----
+  // ---- watchpoints (the debugger's and the DWT's), write guards, read redirects ----
 
   /** Every owner's watchpoints together. */
   get watchpointList(): readonly Watchpoint[] {
-    return this.watchpoints;
+    return this.watch.watchpoints;
   }
 
   /**
    * Replaces the watchpoints of `owner` ('debugger': the GDB server's; 'dwt': the DWT
    * comparators), keeping the other owners'. Pages they touch leave the fast path (their
    * accesses go through the slow path, which matches them); pages no longer watched get their
-   * fast path back.
+   * fast path back. Device registers are matched too (their accesses are all slow).
    */
   setWatchpoints(list: readonly Watchpoint[], owner = 'debugger'): void {
-    this.watchOwners.set(
-      owner,
-      list.map((w) => ({ ...w, address: w.address >>> 0 })),
-    );
-    this.watchpoints = [...this.watchOwners.values()].flat();
+    this.watch.setWatchpoints(list, owner);
     this.refreshWatchedPages();
   }
 
   /** Replaces the read redirects (the FPB's literal remap; see ReadRedirect). */
   setReadRedirects(list: readonly ReadRedirect[]): void {
-    this.readRedirects = list.map((r) => ({ address: r.address & ~3, target: r.target & ~3 }));
+    this.watch.setReadRedirects(list);
     this.refreshWatchedPages();
   }
 
   /** Replaces the write guards (see onGuardWrite). */
   setWriteGuards(list: ReadonlyArray<{ address: number; length: number }>): void {
-    this.writeGuards = list.map((g) => ({ address: g.address >>> 0, length: g.length }));
+    this.watch.setWriteGuards(list);
     this.refreshWatchedPages();
   }
 
   private refreshWatchedPages(): void {
     const wanted = new Uint8Array(PAGE_COUNT);
     let devices = 0;
-    const redirects = this.readRedirects.map((r) => ({ address: r.address, length: 4 }));
-    const ranges = [...this.watchpoints, ...this.writeGuards, ...redirects];
-    ranges.forEach((w, i) => {
+    for (const w of this.watch.ranges()) {
       const last = (w.address + Math.max(w.length, 1) - 1) >>> 0;
       for (let pg = w.address >>> PAGE_SHIFT; pg <= last >>> PAGE_SHIFT; pg++) {
         if (this.memory8[pg]) wanted[pg] = 1;
-        else if (i < this.watchpoints.length) devices++; // a watchpoint over device registers
+        else if (w.watchpoint) devices++;
       }
-    });
+    }
     this.deviceWatchCount = devices;
     let count = 0;
     for (let pg = 0; pg < PAGE_COUNT; pg++) {
@@ -488,37 +458,16 @@ export class Bus {
   }
 
   private matchWatch(addr: number, size: number, write: boolean): void {
-    if (this.watchSuppressed) return;
-    if (write) {
-      for (const g of this.writeGuards) {
-        if (addr < g.address + g.length && g.address < addr + size) {
-          this.onGuardWrite(addr, size);
-          break;
-        }
-      }
-    }
-    let debuggerHit = false;
-    for (const w of this.watchpoints) {
-      if (w.kind === (write ? 'read' : 'write')) continue;
-      if (addr < w.address + w.length && w.address < addr + size) {
-        if (w.onHit !== undefined) w.onHit(addr, size, write);
-        else if (!debuggerHit) {
-          debuggerHit = true;
-          this.onWatchHit(Math.max(addr, w.address) >>> 0, w.kind);
-        }
-      }
-    }
+    if (!this.watchSuppressed) this.watch.match(addr, size, write, this);
   }
 
   private watchedRead(addr: number, size: AccessSize): number {
-    let from = addr;
-    if (this.readRedirects.length !== 0 && !this.watchSuppressed && (addr & (size - 1)) === 0) {
-      // A data read inside a remapped word reads the remap table's word (FPB, C1.11.3);
-      // instruction fetches (watchSuppressed) and unaligned reads are not remapped.
-      for (const r of this.readRedirects) {
-        if ((addr & ~3) >>> 0 === r.address) from = (r.target + (addr & 3)) >>> 0;
-      }
-    }
+    // A data read inside a remapped word reads the remap table's word (FPB, C1.11.3); an
+    // instruction fetch (watchSuppressed) is not remapped.
+    const from =
+      this.watch.readRedirects.length !== 0 && !this.watchSuppressed
+        ? this.watch.readSource(addr, size)
+        : addr;
     let v = 0;
     for (let i = size - 1; i >= 0; i--) {
       const a = (from + i) >>> 0;
