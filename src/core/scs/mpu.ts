@@ -31,6 +31,7 @@
  * hardware to 0"): the base is aligned down.
  */
 import { RestrictedPages, type AccessPolicy, type AccessSize, type Bus } from '../../bus/bus.js';
+import { EMPTY_PAGES, pageTable } from '../../bus/restricted.js';
 import type { Cpu } from '../cpu.js';
 import type { ExceptionUnit } from '../exceptions.js';
 import { CFSR_DACCVIOL, CFSR_IACCVIOL, CpuFault, EXC_MEMMANAGE } from '../faults.js';
@@ -115,11 +116,12 @@ export class MpuView implements AccessPolicy {
   /** Per 64 KB page: PERM_* bits, or MIXED. */
   readonly pages = new Uint8Array(PAGES);
   /** Per mixed page, built on first use: rights per 32-byte granule (or GRANULE_EXACT). */
-  private readonly granules: (Uint8Array | null)[] = new Array<Uint8Array | null>(PAGES).fill(null);
+  private granules: (Uint8Array | null)[] = EMPTY_PAGES;
   private readonly granulePages: number[] = [];
   readonly restricted: RestrictedPages;
   /** The decode cache as this view may fetch it: pages entirely executable, filled on use. */
-  readonly fetchPages: (DecodePage | null)[] = new Array<DecodePage | null>(PAGES).fill(null);
+  // The shared empty table (restricted.ts) until the view is first used: see own().
+  fetchPages: (DecodePage | null)[] = EMPTY_PAGES;
   private readonly fetchFilled: number[] = [];
 
   constructor(
@@ -127,6 +129,16 @@ export class MpuView implements AccessPolicy {
     readonly unprivileged: boolean,
   ) {
     this.restricted = new RestrictedPages(this);
+  }
+
+  /**
+   * Tables of its own for this view (once), before the core's port and fetches use it: a
+   * Machine whose MPU stays off never allocates them.
+   */
+  own(): this {
+    this.restricted.own();
+    if (this.fetchPages === EMPTY_PAGES) this.fetchPages = pageTable();
+    return this;
   }
 
   /** Rights at `addr` in this view. */
@@ -180,6 +192,7 @@ export class MpuView implements AccessPolicy {
     if (last !== undefined && last.size === 4 && (pg === PAGES - 1 || !this.execFree(pg + 1))) {
       return;
     }
+    if (this.fetchPages === EMPTY_PAGES) return; // not in use (own() comes first)
     this.fetchPages[pg] = decoded;
     this.fetchFilled.push(pg);
   }
@@ -257,6 +270,7 @@ export class MpuView implements AccessPolicy {
     // Edges that change nothing here (a region inside the page granting what the background
     // grants): the page is uniform after all, and free for the fast path.
     if (same && g[0] !== GRANULE_EXACT) this.pages[pg] = g[0]!;
+    if (this.granules === EMPTY_PAGES) this.granules = pageTable();
     this.granules[pg] = g;
     this.granulePages.push(pg);
     return g;
@@ -419,7 +433,7 @@ export class Mpu {
     }
     if (view === this.current) return;
     this.current = view;
-    this.bus!.setCoreRestriction(view === null ? null : view.restricted);
+    this.bus!.setCoreRestriction(view === null ? null : view.own().restricted);
     cpu.setFetchView(view);
   }
 
