@@ -2,7 +2,8 @@
  * The DWT comparators as watchpoints (ARMv7-M ARM C1.8) taking the DebugMonitor exception
  * (B1.5, C1.6.5 DEMCR.MON_EN) with no debugger: data read and write watchpoints (the exception
  * comes once the access's instruction completed: the next instruction's address is stacked),
- * a PC match (before the instruction: its own address is stacked), DWT_MASKn, FUNCTION.MATCHED
+ * a PC match (before the instruction: its own address is stacked), a data value match on
+ * comparator 1 linked to comparator 2's address, DWT_MASKn, FUNCTION.MATCHED
  * cleared by a read, DFSR.DWTTRAP, a watchpoint ignored without MON_EN, and DEMCR.MON_STEP
  * stepping a known instruction sequence (DFSR.HALTED).
  * QEMU (mps2-an386, 7.2) has no DWT (DWT_CTRL reads 0 there): those checks are SKIPs under
@@ -24,6 +25,11 @@
 #define DFSR_HALTED (1u << 0)
 #define DFSR_DWTTRAP (1u << 2)
 #define FUNCTION_MATCHED (1u << 24)
+#define FUNCTION_LNK1ENA (1u << 9)
+#define FUNCTION_DATAVMATCH (1u << 8)
+#define DATAVSIZE_WORD (2u << 10)
+#define DATAVADDR0(n) ((uint32_t)(n) << 12)
+#define DATAVADDR1(n) ((uint32_t)(n) << 16)
 #define FN_PC 4u
 #define FN_READ 5u
 #define FN_WRITE 6u
@@ -113,6 +119,8 @@ static void registers(void) {
             (DWT_FUNCTION(3) & 0xFu) == FN_READ);
   DWT_FUNCTION(3) = 0;
   DWT_MASK(3) = 0;
+  check("DWT_FUNCTION1.LNK1ENA: two linked comparators for value matching",
+        (DWT_FUNCTION(1) & FUNCTION_LNK1ENA) != 0 && (DWT_FUNCTION(2) & FUNCTION_LNK1ENA) == 0);
   DEMCR |= DEMCR_MON_REQ;
   uint32_t req = DEMCR & DEMCR_MON_REQ;
   DEMCR &= ~DEMCR_MON_REQ;
@@ -165,6 +173,25 @@ static void data_watchpoints(void) {
   DEMCR |= DEMCR_MON_EN;
 }
 
+static void value_match(void) {
+  /* Comparator 1 matches a word store of 0xCAFEF00D to data[3], comparator 2's address. */
+  mon_clear();
+  DWT_COMP(2) = (uint32_t)&data[3];
+  DWT_MASK(2) = 0;
+  DWT_FUNCTION(2) = 0;
+  watch_n = 1;
+  DWT_COMP(1) = 0xCAFEF00Du;
+  DWT_FUNCTION(1) =
+      FN_WRITE | FUNCTION_DATAVMATCH | DATAVSIZE_WORD | DATAVADDR0(2) | DATAVADDR1(2);
+  dsb_isb();
+  wwrite(&data[3], 0x12345678u);
+  uint32_t other_value = mon_count;
+  wwrite(&data[3], 0xCAFEF00Du);
+  check("data value match: a store of COMP1's value at the linked address",
+        other_value == 0 && mon_count == 1 && mon_pc == ADDR(wwrite) + 2 &&
+            (mon_fn_first & FUNCTION_MATCHED) && (mon_dfsr & DFSR_DWTTRAP));
+}
+
 static void pc_match(void) {
   /* DebugMonitor before the adds: its address stacked; it runs once the monitor disarmed. */
   mon_clear();
@@ -203,6 +230,8 @@ int main(void) {
     skip("write watchpoint: a read does not match, the store does", why);
     skip("DWT_MASK: the low 3 address bits ignored", why);
     skip("without MON_EN the watchpoint is ignored (no exception), MATCHED set", why);
+    skip("DWT_FUNCTION1.LNK1ENA: two linked comparators for value matching", why);
+    skip("data value match: a store of COMP1's value at the linked address", why);
     skip("PC match: DebugMonitor before the instruction, its address stacked", why);
     skip("MON_STEP: DebugMonitor after each of three instructions, DFSR.HALTED", why);
     return test_finish();
@@ -210,6 +239,7 @@ int main(void) {
   DEMCR |= DEMCR_TRCENA | DEMCR_MON_EN;
   registers();
   data_watchpoints();
+  value_match();
   pc_match();
   monitor_step();
   DEMCR &= ~(DEMCR_MON_EN | DEMCR_MON_STEP);

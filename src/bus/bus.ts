@@ -457,8 +457,9 @@ export class Bus {
     this.watchedCount = count;
   }
 
-  private matchWatch(addr: number, size: number, write: boolean): void {
-    if (!this.watchSuppressed) this.watch.match(addr, size, write, this);
+  /** A completed access of `size` bytes at `addr` that read or wrote `value`. */
+  private matchWatch(addr: number, size: number, write: boolean, value: number): void {
+    if (!this.watchSuppressed) this.watch.match(addr, size, write, value, this);
   }
 
   private watchedRead(addr: number, size: AccessSize): number {
@@ -475,7 +476,7 @@ export class Bus {
       if (!p) throw new BusError(a, false, 'no memory or device at this address');
       v = (v << 8) | p[a & PAGE_MASK]!;
     }
-    this.matchWatch(addr, size, false);
+    this.matchWatch(addr, size, false, v >>> 0);
     return v >>> 0;
   }
 
@@ -499,7 +500,7 @@ export class Bus {
         }
       }
     }
-    this.matchWatch(addr, size, true);
+    this.matchWatch(addr, size, true, value);
   }
 
   // ---- slow paths: unaligned memory, bit-band, devices ----
@@ -520,7 +521,7 @@ export class Bus {
     const dev = this.findDevice(addr);
     if (dev) {
       const v = dev.dev.read(addr - dev.base, size) >>> 0;
-      if (this.deviceWatchCount !== 0) this.matchWatch(addr, size, false);
+      if (this.deviceWatchCount !== 0) this.matchWatch(addr, size, false, v);
       return v;
     }
     throw new BusError(addr, false, 'no memory or device at this address');
@@ -558,7 +559,7 @@ export class Bus {
     const dev = this.findDevice(addr);
     if (dev) {
       dev.dev.write(addr - dev.base, value >>> 0, size);
-      if (this.deviceWatchCount !== 0) this.matchWatch(addr, size, true);
+      if (this.deviceWatchCount !== 0) this.matchWatch(addr, size, true, value >>> 0);
       return;
     }
     throw new BusError(addr, true, 'no memory or device at this address');

@@ -13,10 +13,11 @@ export interface Watchpoint {
   length: number;
   kind: WatchKind;
   /**
-   * Called after a matching access completed (address and size of the access) instead of the
-   * bus's onWatchHit: the DWT's comparators. A watchpoint without it is the debugger's.
+   * Called after a matching access completed (its address, size, direction and the value read
+   * or written) instead of the bus's onWatchHit: the DWT's comparators. A watchpoint without it
+   * is the debugger's.
    */
-  onHit?: (address: number, size: number, write: boolean) => void;
+  onHit?: (address: number, size: number, write: boolean, value: number) => void;
 }
 
 /**
@@ -92,7 +93,7 @@ export class WatchList {
   }
 
   /** A completed access: guards and watchpoints that cover any of its bytes hear about it. */
-  match(addr: number, size: number, write: boolean, sink: WatchSink): void {
+  match(addr: number, size: number, write: boolean, value: number, sink: WatchSink): void {
     if (write) {
       for (const g of this.writeGuards) {
         if (addr < g.address + g.length && g.address < addr + size) {
@@ -105,7 +106,7 @@ export class WatchList {
     for (const w of this.watchpoints) {
       if (w.kind === (write ? 'read' : 'write')) continue;
       if (addr < w.address + w.length && w.address < addr + size) {
-        if (w.onHit !== undefined) w.onHit(addr, size, write);
+        if (w.onHit !== undefined) w.onHit(addr, size, write, value);
         else if (!debuggerHit) {
           debuggerHit = true;
           sink.onWatchHit(Math.max(addr, w.address) >>> 0, w.kind);

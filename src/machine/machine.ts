@@ -135,7 +135,6 @@ export class Machine {
     this.debugMonitor = new DebugMonitor(cpu);
     this.debugMonitor.attach();
     this.dwt.attach(cpu, bus, this.debugMonitor);
-    this.dwt.warn = (m) => bus.warnOnce(m, m);
     this.fpb = new Fpb(cpu, () => cpu.accessPrivileged);
     for (const [name, dev] of [
       ['SCS', this.scb],

@@ -66,19 +66,21 @@ describe('DWT registers', () => {
     expect(m.bus.read32(DWT_CTRL)).toBe(0x40000000);
   });
 
-  it('COMP, MASK and FUNCTION keep their fields; CYCMATCH on comparator 0 only, no DATAVMATCH', () => {
+  it('COMP, MASK and FUNCTION keep their fields: CYCMATCH on comparator 0, value matching on 1', () => {
     const m = machine();
+    expect([0, 1, 2, 3].map((n) => m.bus.read32(fn(n)))).toEqual([0, 0x200, 0, 0]); // LNK1ENA
     for (let n = 0; n < 4; n++) {
       m.bus.write32(comp(n), 0xffffffff);
       m.bus.write32(maskReg(n), 0xffffffff);
       m.bus.write32(fn(n), 0xffffffff & ~0xf); // FUNCTION 0: disabled
       expect(m.bus.read32(comp(n))).toBe(0xffffffff);
-      expect(m.bus.read32(maskReg(n))).toBe(0x1f);
-      expect(m.bus.read32(fn(n))).toBe(n === 0 ? 0x000ffca0 : 0x000ffc20);
+      expect(m.bus.read32(maskReg(n))).toBe(0xf);
+      expect(m.bus.read32(fn(n))).toBe([0xa0, 0x33f20, 0x20, 0x20][n]);
     }
     expect(m.bus.read32(comp(4))).toBe(0); // no comparator 4
     m.reset();
     expect(m.bus.read32(fn(0))).toBe(0);
+    expect(m.bus.read32(fn(1))).toBe(0x200);
     expect(m.bus.read32(comp(1))).toBe(0);
   });
 });
@@ -213,6 +215,46 @@ describe('DWT data watchpoints', () => {
   });
 });
 
+describe('DWT data value match (comparator 1)', () => {
+  const DATAVMATCH = 1 << 8;
+  /** Comparator 1 matches `value` of `bytes` in comparator 2's range (linked by DATAVADDR0/1). */
+  function valueWatch(m: Machine, value: number, bytes: number, f: number): void {
+    watch(m, 2, DATA + 4, 0); // the linked address comparator itself does nothing
+    const size = bytes === 4 ? 2 : bytes === 2 ? 1 : 0;
+    m.bus.write32(comp(1), value);
+    m.bus.write32(fn(1), f | DATAVMATCH | (size << 10) | (2 << 12) | (2 << 16));
+  }
+
+  it('matches a store of the value at the linked address, not another value', () => {
+    const m = machine();
+    valueWatch(m, 0x12345678, 4, 6);
+    steps(m, 3); // ldr r0 (0x12345678), movs, str r0,[r1,#4]
+    expect(m.cpu.ipsr).toBe(EXC_DEBUGMONITOR);
+    expect(stackedPc(m)).toBe(CODE + 6);
+    expect(m.bus.read32(fn(1)) & MATCHED).toBe(MATCHED);
+    const n = machine();
+    valueWatch(n, 0x12345679, 4, 6);
+    steps(n, 4);
+    expect(n.cpu.ipsr).toBe(0);
+    expect(n.bus.read32(fn(1)) & MATCHED).toBe(0);
+  });
+
+  it('needs an access of DATAVSIZE; a byte value compares the byte accessed', () => {
+    const m = machine();
+    m.bus.write32(DATA + 4, 0x000000aa);
+    valueWatch(m, 0xaaaaaaaa, 1, 5); // byte reads of 0xaa
+    expect(m.bus.read32(DATA + 4)).toBe(0xaa); // a word read: DATAVSIZE is a byte
+    expect(m.bus.read32(fn(1)) & MATCHED).toBe(0);
+    m.bus.write32(DEMCR, TRCENA); // no monitor: only MATCHED
+    expect(m.bus.read8(DATA + 5)).toBe(0);
+    expect(m.bus.read32(fn(1)) & MATCHED).toBe(0);
+    expect(m.bus.read8(DATA + 4)).toBe(0xaa);
+    expect(m.bus.read32(fn(1)) & MATCHED).toBe(MATCHED);
+    expect(m.bus.read8(DATA)).toBe(0x78); // outside the linked range
+    expect(m.bus.read32(fn(1)) & MATCHED).toBe(0);
+  });
+});
+
 describe('DWT PC match', () => {
   it('takes DebugMonitor before the instruction executes, its address stacked', () => {
     const m = machine();
@@ -261,6 +303,8 @@ describe('DWT PC match', () => {
     const m = machine();
     watch(m, 0, CODE, 4, 4);
     expect(m.cpu.codeHookCount).toBe(8);
+    m.bus.write32(maskReg(0), 0x1f); // MASK 15 at most: 32 KB, 16384 halfwords
+    expect(m.cpu.codeHookCount).toBe(16384);
     m.bus.write32(fn(0), 0);
     expect(m.cpu.codeHookCount).toBe(0);
   });

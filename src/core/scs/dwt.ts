@@ -11,11 +11,13 @@
  * event (scs/debugMonitor.ts): a halting debugger stops, else DEMCR.MON_EN takes DebugMonitor
  * with DFSR.DWTTRAP (for a data access once its instruction completed; for a PC match before
  * the instruction executes), else it is ignored. Comparator 0 also matches CYCCNT against COMP0
- * (CYCMATCH), checked by a clock alarm. Everything is gated by DEMCR.TRCENA, as on the chip.
- * Trace functions (1-3, 12-15) emit packets on a real chip: stored here, they match nothing.
- * Data value matching (DATAVMATCH, comparator 1 on the Cortex-M4) is not modelled: DATAVMATCH
- * and LNK1ENA read as zero (C1.8.17 lets a comparator without value matching have DATAVMATCH
- * RAZ/WI), so firmware sees that comparator 1 cannot match values.
+ * (CYCMATCH), checked by a clock alarm. Comparator 1 also matches data values (DATAVMATCH,
+ * LNK1ENA reads 1): COMP1 holds the value, DATAVSIZE the access size, and the access must hit
+ * the address range of the linked comparators DATAVADDR0 and DATAVADDR1 (the Cortex-M3 TRM,
+ * DDI 0337G p. 11-25: value comparisons follow an address match by the associated comparators;
+ * only their bits 1:0 exist, as there are four comparators). MASKn has bits 3:0 (the same
+ * TRM: at most a 32 KB range). Everything is gated by DEMCR.TRCENA, as on the chip. Trace
+ * functions (1-3, 12-15) emit packets on a real chip: stored here, they match nothing.
  *
  * Data comparators are bus watchpoints owned by 'dwt' (the GDB server's are 'debugger'): the
  * pages they cover leave the fast path, other pages pay nothing; instruction fetches never
@@ -43,13 +45,19 @@ const CTRL_RESET = (DWT_NUM_COMP << 28) >>> 0;
 /** DWT_CTRL writable fields: CYCCNTENA..PCSAMPLENA (12:0), EXCTRCENA..CYCEVTENA (22:16). */
 const CTRL_WRITABLE = 0x007f1fff;
 const CTRL_CYCCNTENA = 1;
-/** DWT_MASKn: MASK[4:0]. */
-const MASK_BITS = 0x1f;
+/** DWT_MASKn: MASK[3:0] on the Cortex-M3/M4 (at most a 32 KB range). */
+const MASK_BITS = 0xf;
 /** DWT_FUNCTIONn fields (C1.8.17). */
 const FUNCTION_MATCHED = 1 << 24;
 const FUNCTION_CYCMATCH = 1 << 7;
-/** FUNCTION, EMITRANGE, DATAVSIZE, DATAVADDR0/1; CYCMATCH on comparator 0 only. */
-const FUNCTION_WRITABLE = 0x000ffc2f;
+const FUNCTION_DATAVMATCH = 1 << 8;
+const FUNCTION_LNK1ENA = 1 << 9;
+/** FUNCTION and EMITRANGE on every comparator; CYCMATCH on comparator 0 only. */
+const FUNCTION_WRITABLE = 0x2f;
+/** Comparator 1's value-matching fields: DATAVMATCH, DATAVSIZE, DATAVADDR0[1:0], DATAVADDR1[1:0]. */
+const FUNCTION1_WRITABLE = FUNCTION_WRITABLE | FUNCTION_DATAVMATCH | 0x33c00;
+/** The comparator that can match data values. */
+const VALUE_COMPARATOR = 1;
 
 /** FUNCTION values (CYCMATCH and DATAVMATCH clear): the watchpoints and ETM triggers. */
 const FN_WATCH_PC = 4;
@@ -62,8 +70,6 @@ const DATA_KINDS: Partial<Record<number, WatchKind>> = {
   10: 'write',
   11: 'access',
 };
-/** PC comparators cover at most this many bytes (one code hook per halfword). */
-const MAX_PC_RANGE = 0x10000;
 
 export class Dwt implements MmioDevice {
   readonly name = 'DWT';
@@ -88,7 +94,6 @@ export class Dwt implements MmioDevice {
   private bus: Bus | null = null;
   private monitor: DebugMonitor | null = null;
   private readonly cycleAlarm: Alarm;
-  warn: (message: string) => void = () => {};
 
   constructor(private readonly clock: Clock) {
     this.cycleAlarm = clock.createAlarm(() => this.cycleMatch());
@@ -138,7 +143,7 @@ export class Dwt implements MmioDevice {
       if (reg === DWT_MASK) return this.mask[n]!;
       if (reg === DWT_FUNCTION) {
         // MATCHED: set by a match, cleared by this read (C1.8.17).
-        const v = this.func[n]! | ((this.matched >>> n) & 1 ? FUNCTION_MATCHED : 0);
+        const v = this.functionBits(n) | ((this.matched >>> n) & 1 ? FUNCTION_MATCHED : 0);
         this.matched &= ~(1 << n);
         return v >>> 0;
       }
@@ -175,7 +180,12 @@ export class Dwt implements MmioDevice {
     if (reg === 0) this.comp[n] = value >>> 0;
     else if (reg === DWT_MASK) this.mask[n] = value & MASK_BITS;
     else if (reg === DWT_FUNCTION) {
-      const writable = n === 0 ? FUNCTION_WRITABLE | FUNCTION_CYCMATCH : FUNCTION_WRITABLE;
+      const writable =
+        n === 0
+          ? FUNCTION_WRITABLE | FUNCTION_CYCMATCH
+          : n === VALUE_COMPARATOR
+            ? FUNCTION1_WRITABLE
+            : FUNCTION_WRITABLE;
       this.func[n] = value & writable;
     } else return;
     this.rearm();
@@ -184,8 +194,13 @@ export class Dwt implements MmioDevice {
   /** A register's value without a read's side effect (MATCHED is not cleared). */
   private peekWord(offset: number): number {
     const n = this.comparatorAt(offset);
-    if (n >= 0 && (offset & (COMPARATOR_STRIDE - 1)) === DWT_FUNCTION) return this.func[n]!;
+    if (n >= 0 && (offset & (COMPARATOR_STRIDE - 1)) === DWT_FUNCTION) return this.functionBits(n);
     return this.readWord(offset);
+  }
+
+  /** DWT_FUNCTIONn without MATCHED: LNK1ENA reads 1 on comparator 1 (two linked comparators). */
+  private functionBits(n: number): number {
+    return (this.func[n]! | (n === VALUE_COMPARATOR ? FUNCTION_LNK1ENA : 0)) >>> 0;
   }
 
   /** The comparator whose COMP/MASK/FUNCTION block holds `offset`, or -1. */
@@ -222,18 +237,16 @@ export class Dwt implements MmioDevice {
     for (let n = 0; n < DWT_NUM_COMP; n++) {
       const f = this.func[n]!;
       if (n === 0 && (f & FUNCTION_CYCMATCH) !== 0) continue; // compares CYCCNT instead
+      if ((f & FUNCTION_DATAVMATCH) !== 0) {
+        watches.push(...this.valueWatches(n));
+        continue;
+      }
       const fn = f & 0xf;
       const { address, length } = this.range(n);
       const kind = DATA_KINDS[fn];
       if (kind !== undefined) {
         watches.push({ address, length, kind, onHit: () => this.dataHit(n) });
       } else if (fn === FN_WATCH_PC || fn === FN_ETM_PC) {
-        if (length > MAX_PC_RANGE) {
-          this.warn(
-            `f4emu: DWT comparator ${n}: a PC range of ${length} bytes is not modelled (at most ${MAX_PC_RANGE})`,
-          );
-          continue;
-        }
         const first = address & ~1;
         for (let a = first; a < address + length; a += 2) {
           this.pcHooks.push(cpu.addCodeHook(a >>> 0, (c) => this.pcHit(n, c)));
@@ -241,6 +254,33 @@ export class Dwt implements MmioDevice {
       }
     }
     bus.setWatchpoints(watches, 'dwt');
+  }
+
+  /**
+   * Comparator n matching data values: a watch over each linked comparator's address range
+   * (DATAVADDR0, and DATAVADDR1 when it names another one), checked for the value.
+   */
+  private valueWatches(n: number): Watchpoint[] {
+    const f = this.func[n]!;
+    const kind = DATA_KINDS[f & 0xf];
+    if (kind === undefined) return [];
+    const links = new Set([(f >>> 12) & 3, (f >>> 16) & 3]);
+    links.delete(n);
+    return [...links].map((k) => ({
+      ...this.range(k),
+      kind,
+      onHit: (_a: number, size: number, _w: boolean, value: number) =>
+        this.valueHit(n, size, value),
+    }));
+  }
+
+  /** An access in a linked range: a match when its size is DATAVSIZE and its value COMPn's. */
+  private valueHit(n: number, size: number, value: number): void {
+    const bytes = 1 << ((this.func[n]! >>> 10) & 3);
+    if (size !== bytes) return;
+    const lanes = bytes === 4 ? 0xffffffff : (1 << (8 * bytes)) - 1;
+    if (((value ^ this.comp[n]!) & lanes) !== 0) return;
+    this.dataHit(n);
   }
 
   /** A data access matched comparator n (after the access completed). */
