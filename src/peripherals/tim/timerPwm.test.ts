@@ -70,6 +70,26 @@ describe('centre-aligned counting (CMS 01/10/11)', () => {
     expect(rd(CNT)).toBe(2);
   });
 
+  it('TIM1: the repetition counter counts overflows and underflows both (RM0090 17.3.3)', () => {
+    const { rd, wr, advance } = setup('TIM1');
+    wr(ARR, 10);
+    wr(0x30, 2); // RCR: an update event every 3 overflows/underflows
+    wr(CR1, 1 << 5);
+    wr(EGR, 1);
+    wr(SR, 0);
+    wr(CR1, (1 << 5) | CEN);
+    const updates: number[] = [];
+    for (let t = 1; t <= 70; t++) {
+      advance(1);
+      if (rd(SR) & 1) {
+        updates.push(t);
+        wr(SR, 0);
+      }
+    }
+    // Overflow at 10, underflow at 20, overflow at 30 (the 3rd), ... 60 (the 6th).
+    expect(updates).toEqual([30, 60]);
+  });
+
   it('sets CCxIF counting down (CMS=01), up (10) or both (11)', () => {
     for (const [cms, flags] of [
       [1, [0, 1]],
