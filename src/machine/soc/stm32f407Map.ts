@@ -186,7 +186,8 @@ export const TIMER_BLOCKS = [
 
 /**
  * Timer output channels on pins (STM32F407 datasheet DS8626, table 9, alternate functions):
- * `port` (0 = A), `pin`, the AF number that connects them, the timer and channel (1-4).
+ * `port` (0 = A), `pin`, the AF number that connects them, the timer and channel (1-4), and
+ * `complementary` for TIM1/TIM8's CHxN outputs.
  */
 export const TIMER_PINS: readonly {
   port: number;
@@ -194,6 +195,7 @@ export const TIMER_PINS: readonly {
   af: number;
   timer: BlockName;
   channel: number;
+  complementary?: boolean;
 }[] = [
   ...[8, 9, 10, 11].map((pin, i) => ({
     port: 0,
@@ -251,6 +253,54 @@ export const TIMER_PINS: readonly {
     timer: 'TIM4' as const,
     channel: i + 1,
   })),
+  // CH1N-CH3N: TIM1 on PA7/PB13/PE8, PB0/PB14/PE10, PB1/PB15/PE12 (AF1); TIM8 on
+  // PA5/PA7/PH13, PB0/PB14/PH14, PB1/PB15/PH15 (AF3).
+  ...(
+    [
+      [
+        'TIM1',
+        1,
+        [
+          [0, 7],
+          [1, 13],
+          [4, 8],
+        ],
+        [
+          [1, 0],
+          [1, 14],
+          [4, 10],
+        ],
+        [
+          [1, 1],
+          [1, 15],
+          [4, 12],
+        ],
+      ],
+      [
+        'TIM8',
+        3,
+        [
+          [0, 5],
+          [0, 7],
+          [7, 13],
+        ],
+        [
+          [1, 0],
+          [1, 14],
+          [7, 14],
+        ],
+        [
+          [1, 1],
+          [1, 15],
+          [7, 15],
+        ],
+      ],
+    ] as const
+  ).flatMap(([timer, af, ...channels]) =>
+    channels.flatMap((pins, i) =>
+      pins.map(([port, pin]) => ({ port, pin, af, timer, channel: i + 1, complementary: true })),
+    ),
+  ),
 ];
 
 /** SPI1-3 in their number order (SPI2 and SPI3 double as I2S2/I2S3, RM0090 section 28). */

@@ -58,3 +58,30 @@ describe('GPIO pins in alternate-function mode read the level their function dri
     expect(samples).toBe('11100000001110000000');
   });
 });
+
+describe('TIM1 CH1 and CH1N on the chip’s pins (the SoC table)', () => {
+  it('PA8 reads OC1 and PB13 reads its complement OC1N (forced levels, MOE set)', async () => {
+    const { Machine } = await import('../../machine/machine.js');
+    const m = new Machine();
+    const w = (a: number, v: number) => m.bus.write32(a, v);
+    w(0x40023830, 0b11); // RCC_AHB1ENR: GPIOA, GPIOB
+    w(0x40023844, 1); // RCC_APB2ENR: TIM1
+    const GPIOA = 0x40020000;
+    const GPIOB = 0x40020400;
+    const TIM1 = 0x40010000;
+    w(GPIOA + MODER, (m.bus.read32(GPIOA + MODER) & ~(3 << 16)) | (2 << 16)); // PA8 AF
+    w(GPIOA + AFRH, 1 << 0); // PA8 AF1
+    w(GPIOB + MODER, 2 << 26); // PB13 AF
+    w(GPIOB + AFRH, 1 << 20); // PB13 AF1
+    w(TIM1 + 0x44, 1 << 15); // BDTR.MOE
+    w(TIM1 + 0x20, 0b101); // CCER: CC1E, CC1NE
+    const levels = () =>
+      `${(m.bus.read32(GPIOA + IDR) >>> 8) & 1}${(m.bus.read32(GPIOB + IDR) >>> 13) & 1}`;
+    w(TIM1 + 0x18, 0b101 << 4); // CCMR1: OC1M force active
+    expect(levels()).toBe('10');
+    w(TIM1 + 0x18, 0b100 << 4); // force inactive
+    expect(levels()).toBe('01');
+    w(TIM1 + 0x20, 0b001); // CC1NE clear: PB13 no longer driven (its pull: none, reads 0)
+    expect(levels()).toBe('00');
+  });
+});

@@ -13,6 +13,8 @@ export interface TimerPin {
   timer: string;
   /** 1-4. */
   channel: number;
+  /** TIM1/TIM8's complementary output CHxN. */
+  complementary?: boolean;
 }
 
 /** Connects each of `pins` (the SoC's table) to its timer channel's output. */
@@ -25,6 +27,7 @@ export function connectTimerPins(
     const gpio = gpios[p.port];
     const timer = timers.find((t) => t.name === p.timer);
     if (!gpio || !timer) continue;
-    gpio.connectAlternate(p.pin, p.af, () => timer.outputLevel(p.channel - 1));
+    const complementary = p.complementary === true;
+    gpio.connectAlternate(p.pin, p.af, () => timer.outputLevel(p.channel - 1, complementary));
   }
 }
