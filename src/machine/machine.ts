@@ -130,6 +130,7 @@ export class Machine {
     });
     this.dwt = new Dwt(this.clock);
     this.dwt.traceEnabled = () => (this.scb.demcr & DEMCR_TRCENA) !== 0;
+    this.scb.onDemcrWrite = (write) => this.dwt.traceEnableChange(write);
     this.exc = new ExceptionUnit(cpu, this.nvic, this.scb);
     cpu.exc = this.exc;
     this.debugMonitor = new DebugMonitor(cpu);

@@ -325,4 +325,25 @@ describe('DWT cycle count match', () => {
     expect(stackedPc(m)).toBe(CODE + 20);
     expect(m.bus.read32(fn(0)) & MATCHED).toBe(MATCHED);
   });
+
+  it('TRCENA cleared stops CYCCNT and its match; set again, both go on from where they were', () => {
+    const m = machineWithVectors(new Array(60).fill(NOP));
+    m.bus.write32(DEMCR, TRCENA | MON_EN);
+    m.bus.write32(DWT_CYCCNT, 0);
+    m.bus.write32(DWT_CTRL, 1);
+    m.bus.write32(comp(0), 10);
+    m.bus.write32(fn(0), (1 << 7) | 4);
+    m.run(5);
+    const at = m.bus.read32(DWT_CYCCNT);
+    m.bus.write32(DEMCR, MON_EN); // TRCENA off: the DWT stops
+    m.run(20);
+    expect(m.cpu.ipsr).toBe(0);
+    expect(m.bus.read32(DEMCR) & TRCENA).toBe(0);
+    m.bus.write32(DEMCR, TRCENA | MON_EN);
+    expect(m.bus.read32(DWT_CYCCNT)).toBe(at);
+    m.run(10 - at - 1);
+    expect(m.cpu.ipsr).toBe(0);
+    m.run(2);
+    expect(m.cpu.ipsr).toBe(EXC_DEBUGMONITOR);
+  });
 });

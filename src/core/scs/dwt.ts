@@ -210,6 +210,16 @@ export class Dwt implements MmioDevice {
     return n < DWT_NUM_COMP ? n : -1;
   }
 
+  /**
+   * DEMCR.TRCENA may change in `write`: CYCCNT stops, or goes on, at the value it had, and the
+   * CYCMATCH alarm follows.
+   */
+  traceEnableChange(write: () => void): void {
+    const cyc = this.cyccnt;
+    write();
+    this.setCyccnt(cyc);
+  }
+
   private setCyccnt(value: number): void {
     this.cyccntFrozen = value;
     this.cyccntBase = this.clock.cycles - value;

@@ -126,6 +126,12 @@ export class Scb implements MmioDevice {
   get divideByZeroTrap(): boolean {
     return (this.ccr & 0x10) !== 0;
   }
+  /**
+   * Wraps a write to DEMCR's stored bits: TRCENA gates the DWT, whose cycle counter must stop
+   * or go on at the value it had (Machine wires Dwt.traceEnableChange here).
+   */
+  onDemcrWrite: (write: () => void) => void = (write) => write();
+
   /** DEMCR.MON_EN: breakpoint debug events take the DebugMonitor exception. */
   get monitorEnabled(): boolean {
     return (this.demcr & DEMCR_MON_EN) !== 0;
@@ -365,7 +371,7 @@ export class Scb implements MmioDevice {
         // MON_PEND (bit 17) is the DebugMonitor's pending state, set or cleared here whatever
         // MON_EN says (C1.6.5); the other bits are stored.
         const v = merge(this.demcr, value, byteMask);
-        this.demcr = v & DEMCR_STORED;
+        this.onDemcrWrite(() => (this.demcr = v & DEMCR_STORED));
         if (byteMask & DEMCR_MON_PEND) {
           nvic.pending[EXC_DEBUGMONITOR] = (v & DEMCR_MON_PEND) !== 0 ? 1 : 0;
           nvic.onChange();
