@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+import { parseTortureArgs, USAGE } from '../scripts/torture/options.js';
 import { WorkerPool, type PoolResult } from '../scripts/torture/workerPool.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +21,14 @@ const PREBUILT = path.join(ROOT, 'firmware', 'prebuilt');
 
 const job = (...argv: string[]) => ({ argv, cwd: ROOT, timeoutMs: 20_000 });
 const pidOf = (r: PoolResult) => r.stderr.replace(/^pid /, '');
+
+describe('torture --spawn', () => {
+  it('keeps the process-per-test mode behind --spawn; workers are the default', () => {
+    expect(parseTortureArgs([], 2).spawn).toBe(false);
+    expect(parseTortureArgs(['--spawn'], 2).spawn).toBe(true);
+    expect(USAGE).toMatch(/--spawn +run each f4emu test as a new `f4emu run` process/);
+  });
+});
 
 describe('WorkerPool (stand-in worker)', () => {
   it('runs jobs in at most `size` workers, each job with its own output and code', async () => {
