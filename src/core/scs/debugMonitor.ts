@@ -27,6 +27,35 @@ export const DEMCR_MON_STEP = 1 << 18;
 export const DEMCR_MON_REQ = 1 << 19;
 export const DEMCR_TRCENA = 1 << 24;
 
+/**
+ * A code-hook debug event (an FPB breakpoint, a DWT PC match) that halted a debugger before the
+ * instruction: when the debugger resumes, the hook runs again on the same instruction, which
+ * must then execute once instead of halting again. Shared by the FPB and the DWT.
+ */
+export class HaltedAt {
+  private pc = -1;
+  private instructions = 0;
+
+  /** After the event: remembers the instruction if the core halted before it. */
+  note(cpu: Cpu, pc: number): void {
+    if (cpu.stopReason === 'breakpoint' && cpu.nextPc === pc) {
+      this.pc = pc;
+      this.instructions = cpu.instructions + 1; // the stand-in retires as BKPT does
+    }
+  }
+
+  /** True (once) when the hook runs for the instruction the debugger is resuming from. */
+  resuming(cpu: Cpu): boolean {
+    if (cpu.pc !== this.pc || cpu.instructions !== this.instructions) return false;
+    this.pc = -1;
+    return true;
+  }
+
+  clear(): void {
+    this.pc = -1;
+  }
+}
+
 /** What a BkptHandler is passed for a DWT watchpoint: no BKPT immediate can equal it. */
 export const DWT_WATCHPOINT_IMM = -2;
 

@@ -27,7 +27,7 @@
 import type { Alarm, Clock } from '../../clock/clock.js';
 import type { Bus, MmioDevice, AccessSize, Watchpoint, WatchKind } from '../../bus/bus.js';
 import type { Cpu } from '../cpu.js';
-import type { DebugMonitor } from './debugMonitor.js';
+import { HaltedAt, type DebugMonitor } from './debugMonitor.js';
 
 // Register offsets (C1.8.7-C1.8.17) from 0xE0001000.
 const DWT_CTRL = 0x000;
@@ -88,8 +88,7 @@ export class Dwt implements MmioDevice {
   /** Removers of the code hooks standing for the PC comparators now armed. */
   private pcHooks: Array<() => void> = [];
   /** A PC match a debugger halted at, executed once when resumed from it (-1: none). */
-  private resumeAddr = -1;
-  private resumeCount = 0;
+  private readonly halted = new HaltedAt();
   private cpu: Cpu | null = null;
   private bus: Bus | null = null;
   private monitor: DebugMonitor | null = null;
@@ -115,7 +114,7 @@ export class Dwt implements MmioDevice {
     this.mask.fill(0);
     this.func.fill(0);
     this.matched = 0;
-    this.resumeAddr = -1;
+    this.halted.clear();
     this.rearm();
   }
 
@@ -305,18 +304,11 @@ export class Dwt implements MmioDevice {
   private pcHit(n: number, cpu: Cpu): void {
     if (!this.traceEnabled() || this.monitor === null) return;
     const pc = cpu.pc;
-    if (pc === this.resumeAddr && cpu.instructions === this.resumeCount) {
-      this.resumeAddr = -1; // resuming from the halt: the instruction executes once
-      return;
-    }
+    if (this.halted.resuming(cpu)) return; // resuming from the halt: the instruction executes
     this.matched |= 1 << n;
     if ((this.func[n]! & 0xf) !== FN_WATCH_PC) return; // an ETM trigger: MATCHED only
     if (!this.monitor.pcWatchpoint()) return; // ignored: the instruction executes
-    if (cpu.stopReason === 'breakpoint' && cpu.nextPc === pc) {
-      // Halted before the instruction: it executes once when the debugger resumes.
-      this.resumeAddr = pc;
-      this.resumeCount = cpu.instructions + 1;
-    }
+    this.halted.note(cpu, pc);
   }
 
   /** CYCMATCH on comparator 0: an alarm at the cycle CYCCNT next equals COMP0. */

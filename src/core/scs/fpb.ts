@@ -25,6 +25,7 @@ import { BusError, type AccessSize, type MmioDevice } from '../../bus/bus.js';
 import type { Cpu } from '../cpu.js';
 import { decodeRaw, isThumb32 } from '../decode/cache.js';
 import type { Insn } from '../insn.js';
+import { HaltedAt } from './debugMonitor.js';
 
 export const FPB_BASE = 0xe0002000;
 
@@ -65,8 +66,7 @@ export class Fpb implements MmioDevice {
   /** Removers of the code hooks standing for the breakpoints now armed. */
   private armed: Array<() => void> = [];
   /** A breakpoint a debugger halted at, executed once when resumed from it (-1: none). */
-  private resumeAddr = -1;
-  private resumeCount = 0;
+  private readonly halted = new HaltedAt();
   /** Patched instruction words (Code region) and the table word each is fetched from. */
   private patched = new Map<number, number>();
   /** The last instruction decoded for each patched address (decoded again when it changes). */
@@ -81,7 +81,7 @@ export class Fpb implements MmioDevice {
     this.ctrl = 0;
     this.remap = 0;
     this.comp.fill(0);
-    this.resumeAddr = -1;
+    this.halted.clear();
     this.rearm();
   }
 
@@ -223,17 +223,10 @@ export class Fpb implements MmioDevice {
   /** A breakpoint matched the instruction about to execute: a BKPT in its place (C1.11.3). */
   private hit(cpu: Cpu): void {
     const pc = cpu.pc;
-    if (pc === this.resumeAddr && cpu.instructions === this.resumeCount) {
-      this.resumeAddr = -1; // resuming from the halt: the instruction executes once
-      return;
-    }
+    if (this.halted.resuming(cpu)) return; // resuming from the halt: the instruction executes
     cpu.replaceHookedInstruction();
     if (cpu.bkptHandler !== null && cpu.bkptHandler(cpu, FPB_BREAKPOINT_IMM)) {
-      if (cpu.stopReason === 'breakpoint' && cpu.nextPc === pc) {
-        // Halted: the stand-in retires as BKPT does; the next instruction is the original.
-        this.resumeAddr = pc;
-        this.resumeCount = cpu.instructions + 1;
-      }
+      this.halted.note(cpu, pc);
       return;
     }
     cpu.exc.debugEvent(`FPB breakpoint at 0x${pc.toString(16)}`);
