@@ -51,7 +51,10 @@ options:
   --log LIST              log events to stderr: int, exc, unimp, guest_errors, mmio[=BLOCK]
                           (comma-separated; --log help lists them)
   --log-file PATH         write --trace and --log output to a new file PATH instead
-  --stats                 print instructions, cycles, virtual and wall time, MIPS at the end
+  --stats                 print instructions, cycles, virtual and wall time, MIPS at the end,
+                          and the block translator's blocks, cache size, hit rate, time
+  --jit, --no-jit         translate hot code to JavaScript (default) or only interpret: the
+                          results are the same, --no-jit is the reference to compare with
   --max-instructions N    stop after N instructions (exit code 4)
   --timeout S             stop after S seconds of wall time (exit code 4)
   --cmdline "ARGS"        command line returned by SYS_GET_CMDLINE
@@ -107,6 +110,7 @@ export interface RunOptions {
   timeout: number;
   trace: boolean;
   stats: boolean;
+  jit: boolean;
   cmdline: string;
   gdb: GdbAddress | null;
   waitGdb: boolean;
@@ -173,6 +177,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     timeout: Infinity,
     trace: false,
     stats: false,
+    jit: true,
     cmdline: '',
     console: null,
     serial: [],
@@ -229,6 +234,12 @@ export function parseRunArgs(args: string[]): RunOptions {
         break;
       case '--trace':
         o.trace = true;
+        break;
+      case '--jit':
+        o.jit = true;
+        break;
+      case '--no-jit':
+        o.jit = false;
         break;
       case '--stats':
         o.stats = true;

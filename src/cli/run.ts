@@ -93,7 +93,10 @@ export async function run(o: RunOptions, io: RunIo = {}): Promise<number> {
     say.err(e.message);
     return EXIT_USAGE;
   }
-  const machine = new Machine({ warn: (m) => say.raw(m + '\n') });
+  const machine = new Machine({
+    warn: (m) => say.raw(m + '\n'),
+    jit: o.jit && { now: () => performance.now() },
+  });
   let terminal: Terminal | null = null;
   // Semihosting's console is the terminal's, which attaches to the runner made after boot.
   // The diagnostics (attached after boot) watch this console as they watch the USART's.
@@ -553,5 +556,15 @@ function printStats(ctx: RunContext, started: bigint): void {
   ctx.say.err(
     `stats: instructions=${cpu.instructions} cycles=${clock.cycles} seconds=${seconds.toFixed(3)} ` +
       `mips=${mips.toFixed(1)} virtual=${(clock.nanos / 1e9).toFixed(6)}s`,
+  );
+  const jit = cpu.jit;
+  if (jit === null) return;
+  const j = jit.stats;
+  const pct = (a: number, b: number): string => (b === 0 ? '0.0' : ((100 * a) / b).toFixed(1));
+  ctx.say.err(
+    `stats: jit blocks=${j.translated} cached=${j.cachedBlocks} ` +
+      `cache=${(j.cacheChars / 1024).toFixed(0)}KiB hit=${pct(j.hits, j.entries)}% ` +
+      `translated-insns=${pct(j.translatedInstructions, cpu.instructions)}% ` +
+      `invalidated=${j.invalidated} flushes=${j.flushes} translate=${j.translateMs.toFixed(1)}ms`,
   );
 }

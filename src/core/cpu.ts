@@ -20,6 +20,7 @@ import {
 import { Insn, type Encoding } from './insn.js';
 import type { ExceptionUnit } from './exceptions.js';
 import type { Mpu, MpuView } from './scs/mpu.js';
+import type { Jit } from './jit/jit.js';
 
 /** Thrown by the breakpoint stub: the batch ends before the instruction, nothing retired. */
 const BREAKPOINT_HIT = { breakpoint: true } as const;
@@ -142,6 +143,8 @@ export class Cpu {
   private readonly hookedOriginals = new Map<number, Insn>();
 
   exc!: ExceptionUnit;
+  /** The block translator, when on (executeBatch runs through it); null: interpreter only. */
+  jit: Jit | null = null;
   /** The MPU that checks this core's accesses (attached by the exception unit), if any. */
   mpu: Mpu | null = null;
   readonly cache: DecodeCache;
@@ -369,6 +372,12 @@ export class Cpu {
    * `cycleLimit`, or `attention` is raised. Faults become exceptions here.
    */
   executeBatch(instrLimit: number, cycleLimit: number): void {
+    if (this.jit !== null) this.jit.execute(this, instrLimit, cycleLimit);
+    else this.interpret(instrLimit, cycleLimit);
+  }
+
+  /** executeBatch by the interpreter alone: the reference the block translator must match. */
+  interpret(instrLimit: number, cycleLimit: number): void {
     const clock = this.clock;
     const r = this.r;
     for (;;) {
@@ -405,12 +414,17 @@ export class Cpu {
           this.attention = 1;
           return;
         }
-        this.instructions++;
-        clock.cycles += 1;
-        this.takeFault(e);
+        this.faultInBatch(e);
         if (this.attention !== 0) return;
       }
     }
+  }
+
+  /** An instruction raised `e` (a fault, a preemption): it costs a cycle and is taken. */
+  faultInBatch(e: unknown): void {
+    this.instructions++;
+    this.clock.cycles += 1;
+    this.takeFault(e);
   }
 
   private takeFault(e: unknown): void {
@@ -439,6 +453,26 @@ export class Cpu {
       if (insn !== undefined && this.t === 1) return insn;
     }
     return this.fetchSlow(pc);
+  }
+
+  /** The instruction at `pc` as `fetch` would give it, or null where fetching it faults. */
+  peekDecoded(pc: number): Insn | null {
+    try {
+      return this.fetch(pc);
+    } catch (e) {
+      if (e instanceof CpuFault || e instanceof BusError) return null;
+      throw e;
+    }
+  }
+
+  /** True for a debugger breakpoint's stub or a hooked copy (never part of a longer block). */
+  isBreakpointOrHook(insn: Insn): boolean {
+    return insn === BREAKPOINT_STUB || insn.exec === hookedExec;
+  }
+
+  /** True when fetches from `pc`'s 64 KB page need no check (the whole page is executable). */
+  fetchableBlock(pc: number): boolean {
+    return this.fetchPages[pc >>> 16] != null;
   }
 
   /** Cache miss (kept out of fetch so the hot path stays small enough to inline). */
@@ -559,6 +593,12 @@ export class Cpu {
     if (page != null && page[(addr & 0xffff) >>> 1] !== BREAKPOINT_STUB) {
       page[(addr & 0xffff) >>> 1] = undefined;
     }
+    this.invalidateTranslated(addr, 2);
+  }
+
+  /** Drops translated blocks over [addr, addr + size); the running one stops after this insn. */
+  private invalidateTranslated(addr: number, size: number): void {
+    if (this.jit !== null && this.jit.invalidate(addr, size)) this.attention = 1;
   }
 
   // ---- debugger breakpoints ----
@@ -572,6 +612,7 @@ export class Cpu {
     if (page != null && page[(addr & 0xffff) >>> 1] !== undefined) {
       page[(addr & 0xffff) >>> 1] = BREAKPOINT_STUB;
     }
+    this.invalidateTranslated(addr, 2);
   }
 
   removeBreakpoint(addr: number): void {
@@ -581,6 +622,7 @@ export class Cpu {
     if (page != null && page[(addr & 0xffff) >>> 1] === BREAKPOINT_STUB) {
       page[(addr & 0xffff) >>> 1] = undefined; // decoded again on the next fetch
     }
+    this.invalidateTranslated(addr, 2);
   }
 
   /**
@@ -616,6 +658,7 @@ export class Cpu {
       const page = this.cache.pages[a >>> 16];
       if (page != null) page[(a & 0xffff) >>> 1] = undefined;
     }
+    this.invalidateTranslated(first, addr + size - first);
   }
 
   /** Drops every decoded instruction (flash programming, memory remap). */
@@ -623,6 +666,7 @@ export class Cpu {
     this.cache.pages.fill(null);
     this.bus.codePages.fill(0);
     if (this.mpu !== null) this.mpu.clearFetch();
+    if (this.jit !== null && this.jit.flush()) this.attention = 1;
   }
 
   /**

@@ -13,6 +13,7 @@ import {
 import { Clock } from '../clock/clock.js';
 import { Cpu, type StopReason } from '../core/cpu.js';
 import { ExceptionUnit } from '../core/exceptions.js';
+import { Jit, type JitOptions } from '../core/jit/jit.js';
 import { DebugMonitor, DEMCR_TRCENA } from '../core/scs/debugMonitor.js';
 import { Dwt, Itm } from '../core/scs/dwt.js';
 import { Fpb } from '../core/scs/fpb.js';
@@ -47,6 +48,11 @@ export interface MachineOptions {
   board?: BoardDescription;
   /** Where one-time warnings (unimplemented registers...) go. */
   warn?: (message: string) => void;
+  /**
+   * The block translator (src/core/jit): on unless false. Options tune it (tests translate
+   * every block at its first entry, or make single-instruction blocks).
+   */
+  jit?: boolean | JitOptions;
 }
 
 /** RAM behind a device window (regions smaller than the bus's 64 KB pages). */
@@ -118,6 +124,9 @@ export class Machine {
     bus.mapDevice(backup.base, backup.size, new RamDevice(backup.name, backup.size));
 
     this.cpu = new Cpu(bus, this.clock);
+    if (options.jit !== false) {
+      this.cpu.jit = new Jit(typeof options.jit === 'object' ? options.jit : {});
+    }
     // A peripheral that schedules an alarm inside the current batch ends the batch.
     this.clock.onEarlierAlarm = () => this.cpu.requestAttention();
     this.systick = new SysTick(this.clock, () => this.nvic.setPending(15));

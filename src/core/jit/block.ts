@@ -1,0 +1,58 @@
+/**
+ * A block: the straight-line run of decoded instructions that starts at one address, as the
+ * block translator sees it. Until it is hot a block is only counted (and interpreted); then it
+ * holds a generated function. Blocks never cross a 64 KB page (the MPU's fetch view and the
+ * decode cache are paged), never contain a debugger breakpoint or a code hook except as their
+ * first and only instruction, and end after an instruction that always leaves the straight line.
+ */
+import type { Cpu } from '../cpu.js';
+import type { Insn } from '../insn.js';
+
+/**
+ * A translated block: runs the block's instructions from `cpu.pc` (its start) and returns with
+ * `cpu.pc` at the next instruction to execute, the core's counters up to date. It stops after
+ * the first instruction that leaves the straight line, raises `cpu.attention`, or brings the
+ * clock to `cycleLimit` — exactly where the interpreter's loop would look again.
+ */
+export type BlockFn = (cpu: Cpu, cycleLimit: number) => void;
+
+export class Block {
+  /** Interpreted entries into the block so far (the hotness count). */
+  count = 0;
+  /** The generated function, once the block is hot (null before, or when untranslatable). */
+  fn: BlockFn | null = null;
+  /** False once dropped from the cache (a write to its code, a breakpoint, a hook): never run. */
+  valid = true;
+  /** The block last seen to follow this one, and where it starts (a direct link). */
+  next: Block | null = null;
+  nextPc = -1;
+  /** Characters of generated source (the cache's size measure). */
+  size = 0;
+
+  constructor(
+    /** Address of the first instruction. */
+    readonly start: number,
+    /** The decoded instructions, in order (the decode cache's own objects). */
+    readonly insns: readonly Insn[],
+    /** ITSTATE before each instruction, known at translation (0 outside IT blocks). */
+    readonly itBefore: readonly number[],
+    /** False for a lone hooked instruction or breakpoint: always interpreted. */
+    readonly translatable: boolean,
+  ) {}
+
+  get length(): number {
+    return this.insns.length;
+  }
+
+  /** One past the last halfword of the block. */
+  get end(): number {
+    const last = this.insns[this.insns.length - 1]!;
+    return (last.addr + last.size) >>> 0;
+  }
+
+  /** Index of the instruction at `pc` (a fault inside the block), or -1. */
+  indexOf(pc: number): number {
+    for (let k = 0; k < this.insns.length; k++) if (this.insns[k]!.addr === pc) return k;
+    return -1;
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * The block translator's run loop. It runs in place of the interpreter's batch loop
+ * (Cpu.executeBatch) and uses the interpreter for everything it does not translate: cold code,
+ * code inside an IT block it did not enter at its start, a lone breakpoint or hooked instruction,
+ * a page the MPU view checks fetch by fetch, the last few instructions before an instruction
+ * budget (single-step, --trace). The interpreter stays the reference: a block must leave the
+ * core exactly as interpreting its instructions would (see codegen.ts), and the both-ways tests
+ * compare the two on every test firmware.
+ *
+ * Blocks are found by address in a paged cache (one slot per halfword, as the decode cache), are
+ * translated once entered HOT_ENTRIES times, link to the block that last followed them, and are
+ * dropped when anything writes their code (Jit.invalidate) or a breakpoint or hook is set in
+ * them. Translated source is capped (maxSourceChars): past the cap the whole cache is flushed,
+ * and an address whose blocks keep being invalidated (self-modifying code) stops being translated.
+ */
+import * as branch from '../execute/branch.js';
+import type { Cpu } from '../cpu.js';
+import type { Insn } from '../insn.js';
+import { Block } from './block.js';
+import { compileBlock, itAdvance } from './codegen.js';
+
+/** Interpreted entries before a block is translated. */
+export const HOT_ENTRIES = 16;
+/** The longest block, in instructions. */
+export const MAX_BLOCK_INSNS = 64;
+/** Invalidations of blocks at one address after which it is only interpreted. */
+const MAX_RETRANSLATIONS = 8;
+
+export interface JitStats {
+  /** Blocks translated since the start (including ones dropped since). */
+  translated: number;
+  /** Blocks in the cache now, translated or still counted. */
+  cachedBlocks: number;
+  /** Characters of generated source in the cache now. */
+  cacheChars: number;
+  /** Instructions retired inside translated blocks, and in all. */
+  translatedInstructions: number;
+  /** Block entries that found a translated block, and all block entries. */
+  hits: number;
+  entries: number;
+  /** Blocks dropped by writes to their code, breakpoints or hooks; whole-cache flushes. */
+  invalidated: number;
+  flushes: number;
+  /** Host milliseconds spent generating and compiling blocks. */
+  translateMs: number;
+}
+
+/** Exec functions after which control never falls through to the next instruction. */
+const UNCONDITIONAL: ReadonlySet<unknown> = new Set([
+  branch.b,
+  branch.bl,
+  branch.bx,
+  branch.blx,
+  branch.tbb,
+  branch.tbh,
+]);
+
+function endsBlock(i: Insn): boolean {
+  if (UNCONDITIONAL.has(i.exec)) return true;
+  const name = i.encoding.name;
+  if (name === 'UNDEFINED' || name.startsWith('SVC') || name.startsWith('UDF')) return true;
+  if (name.startsWith('BKPT') || name.startsWith('WFI') || name.startsWith('WFE')) return true;
+  // Loads into the PC: POP/LDM with PC in the list, LDR PC.
+  if ((name.startsWith('POP') || name.startsWith('LDM')) && (i.list & 0x8000) !== 0) return true;
+  return name.startsWith('LDR') && i.rt === 15;
+}
+
+export interface JitOptions {
+  /** Cap on generated source held in the cache (characters); past it the cache is flushed. */
+  maxSourceChars?: number;
+  /** Interpreted entries before translation (tests use 1 to translate everything at once). */
+  hotEntries?: number;
+  /** Longest block (tests use 1 for single-instruction blocks). */
+  maxBlockInsns?: number;
+  /** Host milliseconds, for the translation time in the stats (none below host/: optional). */
+  now?: () => number;
+}
+
+export class Jit {
+  /** Blocks by start address: 64 KB pages of halfword slots, allocated on first use. */
+  private pages: ((Block | undefined)[] | null)[] = new Array(65536).fill(null);
+  /** Per page, its blocks (for invalidation: a write checks `covered` first). */
+  private pageBlocks: (Block[] | null)[] = new Array(65536).fill(null);
+  /** Per page, a count per halfword of the blocks covering it (0: a write there drops nothing). */
+  private covered: (Uint16Array | null)[] = new Array(65536).fill(null);
+  private readonly retranslations = new Map<number, number>();
+  private running: Block | null = null;
+  private readonly maxSourceChars: number;
+  private readonly hotEntries: number;
+  private readonly maxBlockInsns: number;
+  private readonly now: () => number;
+  readonly stats: JitStats = {
+    translated: 0,
+    cachedBlocks: 0,
+    cacheChars: 0,
+    translatedInstructions: 0,
+    hits: 0,
+    entries: 0,
+    invalidated: 0,
+    flushes: 0,
+    translateMs: 0,
+  };
+
+  constructor(options: JitOptions = {}) {
+    this.maxSourceChars = options.maxSourceChars ?? 64 * 1024 * 1024;
+    this.hotEntries = options.hotEntries ?? HOT_ENTRIES;
+    this.maxBlockInsns = options.maxBlockInsns ?? MAX_BLOCK_INSNS;
+    this.now = options.now ?? (() => 0);
+  }
+
+  /**
+   * Cpu.executeBatch with translation: runs until `instrLimit` instructions have retired, the
+   * clock reaches `cycleLimit`, or attention is raised — the interpreter's contract.
+   */
+  execute(cpu: Cpu, instrLimit: number, cycleLimit: number): void {
+    const clock = cpu.clock;
+    const stats = this.stats;
+    let prev: Block | null = null;
+    while (cpu.instructions < instrLimit && clock.cycles < cycleLimit) {
+      const pc = cpu.pc;
+      let block: Block | null = null;
+      if (prev !== null && prev.nextPc === pc && prev.next!.valid) block = prev.next;
+      else {
+        const page: (Block | undefined)[] | null | undefined = this.pages[pc >>> 16];
+        const found: Block | undefined = page != null ? page[(pc & 0xffff) >>> 1] : undefined;
+        block = found !== undefined ? found : this.discover(cpu, pc);
+        if (prev !== null && block !== null) {
+          prev.next = block;
+          prev.nextPc = pc;
+        }
+      }
+      prev = block;
+      if (block === null) {
+        prev = null;
+        cpu.interpret(cpu.instructions + 1, cycleLimit);
+        if (cpu.attention !== 0) return;
+        continue;
+      }
+      stats.entries++;
+      const fn = block.fn;
+      if (
+        fn !== null &&
+        cpu.it === 0 &&
+        cpu.instructions + block.insns.length <= instrLimit &&
+        cpu.fetchableBlock(pc)
+      ) {
+        stats.hits++;
+        const before = cpu.instructions;
+        this.running = block;
+        try {
+          fn(cpu, cycleLimit);
+        } catch (e) {
+          // A fault in the block: the instructions before the faulting one retired; the
+          // interpreter's fault path does the rest, exactly as for an interpreted instruction.
+          cpu.instructions += Math.max(0, block.indexOf(cpu.pc));
+          cpu.faultInBatch(e);
+        } finally {
+          this.running = null;
+        }
+        stats.translatedInstructions += cpu.instructions - before;
+        if (cpu.attention !== 0) return;
+        continue;
+      }
+      if (fn === null && block.translatable && ++block.count >= this.hotEntries) {
+        this.translate(block);
+      }
+      prev = null;
+      cpu.interpret(Math.min(instrLimit, cpu.instructions + block.insns.length), cycleLimit);
+      if (cpu.attention !== 0) return;
+    }
+  }
+
+  /** Scans the block at `pc` (fetching through the core, so faults end it) and caches it. */
+  private discover(cpu: Cpu, pc: number): Block | null {
+    if (cpu.t === 0 || cpu.it !== 0) return null;
+    const insns: Insn[] = [];
+    const itBefore: number[] = [];
+    let it = 0;
+    let addr = pc;
+    let translatable = true;
+    while (insns.length < this.maxBlockInsns) {
+      const insn = cpu.peekDecoded(addr);
+      if (insn === null) break;
+      if (cpu.isBreakpointOrHook(insn)) {
+        // A lone breakpoint or hooked instruction is interpreted; elsewhere it ends a block.
+        if (insns.length === 0) {
+          insns.push(insn);
+          itBefore.push(0);
+          translatable = false;
+        }
+        break;
+      }
+      const next = (addr + insn.size) >>> 0;
+      if (next >>> 16 !== pc >>> 16 && next !== ((pc >>> 16) + 1) << 16) break;
+      insns.push(insn);
+      itBefore.push(it);
+      if (it !== 0) it = itAdvance(it);
+      else if (insn.exec === branch.it) it = insn.imm & 0xff;
+      if (endsBlock(insn)) break;
+      addr = next;
+      if (addr >>> 16 !== pc >>> 16) break;
+    }
+    if (insns.length === 0) return null;
+    const block = new Block(pc, insns, itBefore, translatable);
+    this.insert(block);
+    return block;
+  }
+
+  private insert(block: Block): void {
+    const pg = block.start >>> 16;
+    let page = this.pages[pg];
+    if (page == null) {
+      page = new Array<Block | undefined>(32768);
+      this.pages[pg] = page;
+      this.pageBlocks[pg] = [];
+      this.covered[pg] = new Uint16Array(32768);
+    }
+    page[(block.start & 0xffff) >>> 1] = block;
+    this.pageBlocks[pg]!.push(block);
+    const cover = this.covered[pg]!;
+    const end = block.end;
+    for (let a = block.start; a < end; a += 2) cover[(a & 0xffff) >>> 1]!++;
+    this.stats.cachedBlocks++;
+  }
+
+  private translate(block: Block): void {
+    const retranslated = this.retranslations.get(block.start) ?? 0;
+    if (retranslated >= MAX_RETRANSLATIONS) return; // self-modifying: stays interpreted
+    const t0 = this.now();
+    const { fn, size } = compileBlock(block);
+    this.stats.translateMs += this.now() - t0;
+    block.fn = fn;
+    block.size = size;
+    this.stats.translated++;
+    this.stats.cacheChars += size;
+    if (this.stats.cacheChars > this.maxSourceChars) this.flush();
+  }
+
+  /**
+   * Drops every block overlapping [addr, addr + size): their code was written or hooked.
+   * Returns true when the running block was one of them (it must stop after this instruction).
+   */
+  invalidate(addr: number, size: number): boolean {
+    const running = this.running;
+    // A block may start up to one instruction before the written halfword's page.
+    for (let pg = (addr - 2) >>> 16; pg <= (addr + size - 1) >>> 16; pg++) {
+      const cover = this.covered[pg & 0xffff];
+      if (cover == null) continue;
+      let hit = false;
+      for (let a = Math.max(addr & ~1, pg << 16); a < addr + size && a >>> 16 === pg; a += 2) {
+        if (cover[(a & 0xffff) >>> 1] !== 0) hit = true;
+      }
+      if (hit) this.dropOverlapping(pg & 0xffff, addr >>> 0, (addr + size) >>> 0);
+    }
+    return running !== null && !running.valid;
+  }
+
+  private dropOverlapping(pg: number, from: number, to: number): void {
+    const list = this.pageBlocks[pg]!;
+    const keep: Block[] = [];
+    for (const b of list) {
+      if (b.start < to && from < b.end) this.drop(b, pg);
+      else keep.push(b);
+    }
+    this.pageBlocks[pg] = keep;
+  }
+
+  private drop(b: Block, pg: number): void {
+    b.valid = false;
+    this.pages[pg]![(b.start & 0xffff) >>> 1] = undefined;
+    const cover = this.covered[pg]!;
+    for (let a = b.start; a < b.end; a += 2) cover[(a & 0xffff) >>> 1]!--;
+    this.stats.cachedBlocks--;
+    this.stats.cacheChars -= b.size;
+    if (b.fn !== null) {
+      this.stats.invalidated++;
+      this.retranslations.set(b.start, (this.retranslations.get(b.start) ?? 0) + 1);
+    }
+  }
+
+  /** Drops everything (cache full, memory remap); returns true when a block was running. */
+  flush(): boolean {
+    for (const page of this.pageBlocks) if (page !== null) for (const b of page) b.valid = false;
+    this.pages = new Array(65536).fill(null);
+    this.pageBlocks = new Array(65536).fill(null);
+    this.covered = new Array(65536).fill(null);
+    this.stats.cachedBlocks = 0;
+    this.stats.cacheChars = 0;
+    this.stats.flushes++;
+    return this.running !== null;
+  }
+}
