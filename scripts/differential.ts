@@ -1,11 +1,21 @@
 /**
  * npm run differential -- [--count N] [--seed S] [--classes a,b] [--vectors file[,file]]
  *                         [--jobs J] [--include-unicorn-bugs] [--max-report K]
+ *                         [--jit off|single|multi] [--seq K]
  *
  * Generates vectors with Unicorn (/usr/bin/python3 scripts/unicorn_vectors.py, Debian's
  * python3-unicorn) unless --vectors names files, replays them on f4emu, prints every mismatch
  * (up to --max-report in full), a per-class table, and last the line
  * `differential: N vectors, M mismatches`. Exit status 1 when M > 0, 2 on a usage or setup error.
+ *
+ * --jit picks how f4emu runs them (differential-replay.ts, Engine): `off` (default) the
+ * interpreter alone; `single` the block translator with single-instruction blocks; `multi` the
+ * translator with each vector's code as one block. The translator modes also print how many
+ * vectors ran fully, partly (an IT block's body is interpreted) or not at all in translated
+ * blocks; a vector that ran in none fails the run (exit status 1) as a mismatch does.
+ * --seq K generates sequence vectors instead: K straight-line instructions of the non-branching
+ * classes from one random state, run by Unicorn in one go (unicorn_gen/sequence.py); with
+ * --jit multi they run as one translated block of K instructions.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
@@ -13,7 +23,7 @@ import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { describeMismatch, parseVector, Replayer } from './differential-replay.js';
+import { describeMismatch, parseVector, Replayer, type Engine } from './differential-replay.js';
 
 const PYTHON = '/usr/bin/python3';
 // dist/scripts/differential.js or scripts/differential.ts: the repository root is above either.
@@ -31,7 +41,15 @@ interface Options {
   jobs?: number;
   includeBugs: boolean;
   maxReport: number;
+  engine: Engine;
+  seq?: number;
 }
+
+const ENGINE_BY_JIT: Record<string, Engine> = {
+  off: 'interp',
+  single: 'jit-single',
+  multi: 'jit-multi',
+};
 
 function fail(message: string): never {
   process.stderr.write(`differential: ${message}\n`);
@@ -39,7 +57,13 @@ function fail(message: string): never {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { count: 1000, seed: '1', includeBugs: false, maxReport: 20 };
+  const o: Options = {
+    count: 1000,
+    seed: '1',
+    includeBugs: false,
+    maxReport: 20,
+    engine: 'interp',
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -74,11 +98,23 @@ function parseArgs(argv: string[]): Options {
       case '--max-report':
         o.maxReport = int();
         break;
+      case '--jit': {
+        const mode = value();
+        const engine = ENGINE_BY_JIT[mode];
+        if (engine === undefined) fail(`--jit takes off, single or multi, not "${mode}"`);
+        o.engine = engine;
+        break;
+      }
+      case '--seq':
+        o.seq = int();
+        if (o.seq < 1) fail('--seq needs at least 1 instruction');
+        break;
       case '-h':
       case '--help':
         process.stdout.write(
           'usage: npm run differential -- [--count N] [--seed S] [--classes a,b] ' +
-            '[--vectors file[,file]] [--jobs J] [--include-unicorn-bugs] [--max-report K]\n',
+            '[--vectors file[,file]] [--jobs J] [--include-unicorn-bugs] [--max-report K] ' +
+            '[--jit off|single|multi] [--seq K]\n',
         );
         process.exit(0);
       // falls through (process.exit never returns)
@@ -106,6 +142,7 @@ function generatorLines(o: Options): { lines: Readable; done: Promise<number> } 
   if (o.classes) args.push('--classes', o.classes);
   if (o.jobs) args.push('--jobs', String(o.jobs));
   if (o.includeBugs) args.push('--include-unicorn-bugs');
+  if (o.seq !== undefined) args.push('--seq', String(o.seq));
   const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const done = new Promise<number>((res) => child.on('close', (code) => res(code ?? 1)));
   return { lines: child.stdout, done };
@@ -125,7 +162,9 @@ async function main(): Promise<void> {
   }
   const wanted = o.classes ? new Set(o.classes.split(',').map((c) => c.trim())) : null;
 
-  const replayer = new Replayer();
+  if (o.seq !== undefined && o.vectors) fail('--seq generates vectors: not with --vectors');
+  const replayer = new Replayer(o.engine);
+  const t0 = Date.now();
   const perClass = new Map<string, { vectors: number; mismatches: number }>();
   let total = 0;
   let mismatches = 0;
@@ -169,8 +208,24 @@ async function main(): Promise<void> {
       `${cls.padEnd(width)}  ${String(row.vectors).padStart(7)}  ${String(row.mismatches).padStart(10)}\n`,
     );
   }
+  if (o.engine !== 'interp') {
+    const t = replayer.translation;
+    process.stdout.write(
+      `translated (${o.engine}): ${t.full} vectors fully, ${t.partial} partly, ${t.none} not at all` +
+        (replayer.untranslated.size
+          ? ' — not fully, by class: ' +
+            [...replayer.untranslated]
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([c, n]) => `${c} ${n}`)
+              .join(', ')
+          : '') +
+        '\n',
+    );
+  }
+  process.stdout.write(`engine ${o.engine}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   process.stdout.write(`differential: ${total} vectors, ${mismatches} mismatches\n`);
-  process.exitCode = mismatches > 0 ? 1 : 0;
+  const untranslated = o.engine === 'interp' ? 0 : replayer.translation.none;
+  process.exitCode = mismatches > 0 || untranslated > 0 ? 1 : 0;
 }
 
 main().catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));

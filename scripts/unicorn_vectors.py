@@ -8,6 +8,10 @@ docs/differential.md) on stdout or --out; per-class counts on stderr. Same --see
 give the same vectors whatever --jobs is.
 
     /usr/bin/python3 scripts/unicorn_vectors.py --count 100000 --seed 1 --out vectors.jsonl
+
+With --seq K it makes sequence vectors instead (class 'seq', unicorn_gen/sequence.py): K
+straight-line instructions of the non-branching classes from one random state, for the block
+translator.
 """
 
 import argparse
@@ -25,10 +29,12 @@ except ImportError:
              'python3-unicorn (apt-get install python3-unicorn) and run with /usr/bin/python3')
 
 from unicorn_gen.generate import CLASSES, generate_chunk  # noqa: E402
+from unicorn_gen.sequence import MAX_SEQ, generate_seq_chunk  # noqa: E402
 from unicorn_gen.unicorn_bugs import KNOWN_BUGS  # noqa: E402
 from unicorn_gen import disasm  # noqa: E402
 
 CHUNK = 250
+SEQ_CHUNK = 50
 
 
 def parse_args(argv):
@@ -42,6 +48,8 @@ def parse_args(argv):
     p.add_argument('--include-unicorn-bugs', action='store_true',
                    help='also generate the encodings Unicorn is known to get wrong')
     p.add_argument('--list-classes', action='store_true', help='print the class names and exit')
+    p.add_argument('--seq', type=int, metavar='K',
+                   help='sequence vectors of K straight-line instructions (1..%d) instead' % MAX_SEQ)
     return p.parse_args(argv)
 
 
@@ -62,7 +70,12 @@ def main(argv):
         print('\n'.join(CLASSES))
         return 0
     classes = list(CLASSES)
-    if args.classes:
+    if args.seq is not None:
+        if not 1 <= args.seq <= MAX_SEQ:
+            sys.exit('unicorn_vectors: --seq takes 1..%d instructions' % MAX_SEQ)
+        if args.classes:
+            sys.exit('unicorn_vectors: --seq draws from every non-branching class: no --classes')
+    elif args.classes:
         classes = [c.strip() for c in args.classes.split(',') if c.strip()]
         unknown = [c for c in classes if c not in CLASSES]
         if unknown:
@@ -73,17 +86,25 @@ def main(argv):
         print('unicorn_vectors: arm-none-eabi-objdump not found; vectors get no "asm" text',
               file=sys.stderr)
         with_asm = False
-    jobs = plan(classes, args.count, args.seed, args.include_unicorn_bugs, with_asm)
+    if args.seq is not None:
+        classes = ['seq']
+        jobs = [('seq', min(SEQ_CHUNK, args.count - start), '%s:seq%d:%d' % (args.seed, args.seq, k),
+                 args.include_unicorn_bugs, with_asm, args.seq)
+                for k, start in enumerate(range(0, args.count, SEQ_CHUNK))]
+        work = generate_seq_chunk
+    else:
+        jobs = plan(classes, args.count, args.seed, args.include_unicorn_bugs, with_asm)
+        work = generate_chunk
     out = open(args.out, 'w') if args.out else sys.stdout
     counts, stats = {c: 0 for c in classes}, {}
     t0 = time.time()
     try:
         if args.jobs > 1 and len(jobs) > 1:
             with multiprocessing.Pool(args.jobs) as pool:
-                results = pool.imap(generate_chunk, jobs)
+                results = pool.imap(work, jobs)
                 _write(results, out, counts, stats)
         else:
-            _write(map(generate_chunk, jobs), out, counts, stats)
+            _write(map(work, jobs), out, counts, stats)
     finally:
         if args.out:
             out.close()
