@@ -1,0 +1,727 @@
+/**
+ * The block translator is exact: small hand-assembled programs run on two machines, one with
+ * the interpreter only (`jit: false`) and one with the JIT (blocks translated at their first
+ * entry unless a test says otherwise), driven the same way, and the core's whole visible state
+ * — registers, flags, ITSTATE, PC, instruction and cycle counts, fault status, memory — must be
+ * identical after each step of the drive. Covered: IT blocks inside hot loops, faults in the
+ * middle of a translated block, batch cycle and instruction limits that fall inside a block,
+ * debugger breakpoints and code hooks set after translation, self-modifying code, the cache's
+ * source cap, code rewritten over and over, an MPU enabled from inside a block, interrupts.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  B_SELF,
+  BX_LR,
+  CODE,
+  handlerAddress,
+  NOP,
+  place,
+  STACK_TOP,
+  VECTORS,
+} from '../../../test/helpers/machine.js';
+import { Machine } from '../../machine/machine.js';
+import { COND, t16 as br16, t32 as br32 } from '../encode/branch.js';
+import { t16 as dp16, t32 as dp32 } from '../encode/dataProcessing.js';
+import { t16 as ls16, t32 as ls32 } from '../encode/loadStore.js';
+import { udiv } from '../encode/multiply.js';
+import type { JitOptions } from './jit.js';
+
+type Code = number | readonly number[];
+
+/**
+ * A tiny assembler: halfwords at `base`, labels, and branches resolved in a second pass (the
+ * encoder is called with the final offset; its size must not depend on the offset).
+ */
+class Asm {
+  readonly hw: number[] = [];
+  private readonly labels = new Map<string, number>();
+  private readonly fixups: { index: number; label: string; encode: (off: number) => Code }[] = [];
+
+  constructor(readonly base = CODE) {}
+
+  get here(): number {
+    return this.base + 2 * this.hw.length;
+  }
+
+  emit(...code: Code[]): this {
+    for (const c of code) {
+      if (typeof c === 'number') this.hw.push(c);
+      else this.hw.push(...c);
+    }
+    return this;
+  }
+
+  label(name: string): this {
+    this.labels.set(name, this.here);
+    return this;
+  }
+
+  /** A branch to `label`: `encode(offset)` with offset = target - (address + 4). */
+  branch(label: string, encode: (offset: number) => Code): this {
+    const probe = encode(0);
+    this.fixups.push({ index: this.hw.length, label, encode });
+    return this.emit(probe);
+  }
+
+  at(name: string): number {
+    const a = this.labels.get(name);
+    if (a === undefined) throw new Error(`no label ${name}`);
+    return a;
+  }
+
+  /** Resolves the branches; returns the halfwords. */
+  link(): number[] {
+    for (const f of this.fixups) {
+      const addr = this.base + 2 * f.index;
+      const code = f.encode(this.at(f.label) - (addr + 4));
+      const words = typeof code === 'number' ? [code] : code;
+      words.forEach((w, k) => (this.hw[f.index + k] = w));
+    }
+    return this.hw;
+  }
+}
+
+/** MOVW/MOVT of a 32-bit constant. */
+function mov32(rd: number, value: number): Code[] {
+  return [dp32.movw(rd, value & 0xffff), dp32.movt(rd, value >>> 16)];
+}
+
+const CFSR = 0xe000ed28;
+const HFSR = 0xe000ed2c;
+const BFAR = 0xe000ed38;
+const CCR = 0xe000ed14;
+const ICSR = 0xe000ed04;
+
+interface Setup {
+  /** Halfwords at CODE. */
+  code: number[];
+  /** Handlers by exception number (default `nop; bx lr`). */
+  handlers?: Record<number, number[]>;
+  /** Registers preset before the first instruction. */
+  regs?: Record<number, number>;
+  /** Anything else before the run (SCS registers...). */
+  prepare?: (m: Machine) => void;
+}
+
+/** A machine with a vector table in SRAM (VTOR), the given handlers and code at CODE. */
+function build(setup: Setup, jit: false | JitOptions): Machine {
+  const m = new Machine({ warn: () => {}, jit });
+  m.scb.vtor = VECTORS;
+  m.bus.write32(VECTORS, STACK_TOP);
+  m.bus.write32(VECTORS + 4, CODE | 1);
+  for (let n = 2; n < 98; n++) {
+    m.bus.write32(VECTORS + 4 * n, handlerAddress(n) | 1);
+    place(m, handlerAddress(n), setup.handlers?.[n] ?? [NOP, BX_LR]);
+  }
+  place(m, CODE, setup.code);
+  m.cpu.r[13] = STACK_TOP;
+  m.cpu.setPc(CODE);
+  for (const [r, v] of Object.entries(setup.regs ?? {})) m.cpu.r[Number(r)] = v;
+  setup.prepare?.(m);
+  return m;
+}
+
+const hex = (v: number) => '0x' + (v >>> 0).toString(16);
+
+/**
+ * Everything about the core a test can see (and the fault status registers). Not r[15]: between
+ * instructions it holds whatever the last exec needed (the instruction's address + 4 during
+ * exec), which translated code sets only where an instruction reads it; the PC is `pc`.
+ */
+function coreState(m: Machine): Record<string, unknown> {
+  const c = m.cpu;
+  return {
+    r: Array.from(c.r.subarray(0, 15), hex).join(' '),
+    pc: hex(c.pc),
+    xpsr: hex(c.xpsr),
+    it: c.it,
+    instructions: c.instructions,
+    cycles: m.clock.cycles,
+    masks: [c.primask, c.faultmask, c.basepri, c.control, hex(c.otherSp)].join(' '),
+    cfsr: hex(m.bus.read32(CFSR)),
+    hfsr: hex(m.bus.read32(HFSR)),
+    bfar: hex(m.bus.read32(BFAR)),
+    stopReason: c.stopReason,
+    sleeping: c.sleeping,
+  };
+}
+
+/** A word of SRAM as stored (no bus, no MPU). */
+function sramWord(m: Machine, addr: number): number {
+  const b = m.sram.bytes;
+  const o = addr - 0x20000000;
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+
+/** The first SRAM byte where the two machines differ, or null. */
+function sramDifference(a: Machine, b: Machine): string | null {
+  const x = a.sram.bytes;
+  const y = b.sram.bytes;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] !== y[i]) return `${hex(0x20000000 + i)}: interpreter ${x[i]}, jit ${y[i]}`;
+  }
+  return null;
+}
+
+/** The interpreter and the JIT on the same program, driven in lockstep. */
+class Pair {
+  readonly ref: Machine;
+  readonly jit: Machine;
+  constructor(
+    setup: Setup,
+    readonly options: JitOptions = { hotEntries: 1 },
+  ) {
+    this.ref = build(setup, false);
+    this.jit = build(setup, options);
+    expect(this.ref.cpu.jit).toBeNull();
+    expect(this.jit.cpu.jit).not.toBeNull();
+  }
+
+  get stats() {
+    return this.jit.cpu.jit!.stats;
+  }
+
+  /** Runs `drive` on both machines; their results and states must be identical. */
+  both<T>(drive: (m: Machine) => T, what = ''): T {
+    const a = drive(this.ref);
+    const b = drive(this.jit);
+    const label = `${what} (jit ${JSON.stringify(this.options)})`;
+    expect(b, label).toEqual(a);
+    this.expectSame(label);
+    return a;
+  }
+
+  expectSame(label = ''): void {
+    expect(coreState(this.jit), label).toEqual(coreState(this.ref));
+  }
+
+  expectSameMemory(label = ''): void {
+    expect(sramDifference(this.ref, this.jit), label).toBeNull();
+  }
+}
+
+/** Option sets every exactness test runs under: whole blocks, short blocks, one-insn blocks. */
+const CONFIGS: JitOptions[] = [
+  { hotEntries: 1 },
+  { hotEntries: 1, maxBlockInsns: 3 },
+  { hotEntries: 1, maxBlockInsns: 1 },
+  { hotEntries: 3, maxBlockInsns: 5 },
+  {},
+];
+
+// ---- programs ----
+
+/**
+ * A counting loop with an ITETE block whose third instruction (CMP) changes the flags the
+ * fourth one's condition reads; the loop closes with `it ne; b loop`.
+ */
+function itLoop(iterations = 100): { asm: Asm; expected: (m: Machine) => void } {
+  const a = new Asm();
+  a.emit(dp16.movImm(0, 0), dp16.movImm(1, 0), dp16.movImm(2, 0), dp16.movImm(4, 0));
+  a.label('loop');
+  a.emit(dp16.addImm8(0, 1)); // adds r0, #1
+  a.label('lsls');
+  a.emit(dp16.lslImm(3, 0, 31)); // lsls r3, r0, #31: Z = !(r0 & 1)
+  a.emit(br16.it(COND.ne, 'ete')); // itete ne
+  a.label('addne');
+  a.emit(dp16.addReg(1, 1, 0)); // addne r1, r1, r0
+  a.label('subeq');
+  a.emit(dp16.subReg(2, 2, 0)); // subeq r2, r2, r0
+  a.label('cmpne');
+  a.emit(dp16.cmpImm(0, 51)); // cmpne r0, #51
+  a.emit(dp16.addReg(4, 4, 0)); // addeq r4, r4, r0 (flags from the cmp when it ran)
+  a.emit(dp16.cmpImm(0, iterations)); // cmp r0, #N
+  a.emit(br16.it(COND.ne));
+  a.branch('loop', (o) => br16.b(o)); // bne loop (B T2 as the IT block's last)
+  a.label('end');
+  a.emit(B_SELF);
+  const expected = (m: Machine) => {
+    let r1 = 0;
+    let r2 = 0;
+    let r4 = 0;
+    for (let r0 = 1; r0 <= iterations; r0++) {
+      if (r0 & 1) {
+        r1 += r0;
+        if (r0 === 51) r4 += r0; // cmp r0, #51 set Z
+      } else {
+        r2 -= r0;
+        r4 += r0;
+      }
+    }
+    expect([m.cpu.r[0], m.cpu.r[1], m.cpu.r[2], m.cpu.r[4]]).toEqual([
+      iterations,
+      r1,
+      r2 >>> 0,
+      r4,
+    ]);
+    expect(m.cpu.pc).toBe(a.at('end'));
+  };
+  return { asm: a, expected };
+}
+
+/** A loop whose block has loads, a divide and ALU ops: instructions of different cycle costs. */
+function mixedCostLoop(): Asm {
+  const a = new Asm();
+  a.emit(...mov32(5, 0x20001000), dp16.movImm(0, 0), dp16.movImm(1, 7), dp16.movImm(6, 3));
+  a.label('loop');
+  a.emit(
+    dp16.addImm8(0, 1),
+    ls16.strImm(0, 5, 0),
+    ls16.ldrImm(2, 5, 0),
+    dp16.addReg(1, 1, 2),
+    udiv(3, 1, 6),
+    dp16.eor(3, 1),
+    ls16.strImm(3, 5, 4),
+    ls16.ldrImm(4, 5, 4),
+    dp16.lslImm(4, 4, 3),
+    dp32.addImm(7, 4, 0x100, true),
+    dp16.mul(7, 0),
+    dp16.cmpImm(0, 250),
+  );
+  a.branch('loop', (o) => br16.bCond(COND.ne, o));
+  a.emit(dp16.movImm(0, 0));
+  a.branch('loop', (o) => br16.b(o));
+  return a;
+}
+
+describe('JIT exactness on hand-assembled programs', () => {
+  describe.each(CONFIGS.map((c) => [JSON.stringify(c), c] as const))('jit %s', (_, options) => {
+    it('a loop with an IT block inside (flags changed inside the block)', () => {
+      const { asm, expected } = itLoop();
+      const p = new Pair({ code: asm.link() }, options);
+      p.both((m) => m.run(5000), 'run');
+      expected(p.ref);
+      expected(p.jit);
+      if (options.hotEntries !== undefined) {
+        expect(p.stats.translated).toBeGreaterThan(0);
+        expect(p.stats.translatedInstructions).toBeGreaterThan(0);
+      }
+    });
+
+    it('a batch cycle limit that falls inside a block stops at the same instruction', () => {
+      const p = new Pair({ code: mixedCostLoop().link() }, options);
+      p.both((m) => m.run(3000), 'warm-up');
+      const before = p.stats.translatedInstructions;
+      let seed = 12345;
+      for (let i = 0; i < 400; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const k = 1 + (seed % 37);
+        p.both((m) => m.cpu.executeBatch(Infinity, m.clock.cycles + k), `batch ${i} (+${k})`);
+      }
+      p.expectSameMemory();
+      if (options.hotEntries !== undefined) {
+        expect(p.stats.translatedInstructions).toBeGreaterThan(before);
+      }
+    });
+
+    it('an instruction limit inside hot code: single steps and short batches', () => {
+      const p = new Pair({ code: mixedCostLoop().link() }, options);
+      p.both((m) => m.run(3000), 'warm-up');
+      for (let i = 0; i < 100; i++) p.both((m) => m.cpu.step(), `step ${i}`);
+      let seed = 99;
+      const before = p.stats.translatedInstructions;
+      for (let i = 0; i < 300; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const k = 1 + (seed % 41);
+        p.both(
+          (m) => m.cpu.executeBatch(m.cpu.instructions + k, Infinity),
+          `batch ${i} (${k} instructions)`,
+        );
+      }
+      for (let i = 0; i < 50; i++) p.both((m) => m.step(), `machine step ${i}`);
+      p.expectSameMemory();
+      if (options.hotEntries !== undefined && (options.maxBlockInsns ?? 64) <= 41) {
+        expect(p.stats.translatedInstructions).toBeGreaterThan(before);
+      }
+    });
+  });
+
+  describe('instructions that read the PC, inside a block', () => {
+    /**
+     * Each reads R15 (its own address + 4, or Align(PC, 4)) after other instructions of the
+     * same block: ADR, LDR (literal), MOV and ADD from the PC, ADR.W, LDR.W (literal), BL's
+     * return address. With and without a halfword of padding (Align(PC, 4) then differs).
+     */
+    function pcReaders(pad: boolean) {
+      const a = new Asm();
+      const at: Record<string, number> = {};
+      a.emit(dp16.movImm(0, 0));
+      if (pad) a.emit(NOP);
+      a.label('loop');
+      a.emit(dp16.addImm8(0, 1));
+      at.adr = a.here;
+      a.emit(dp16.adr(1, 4)); // adr r1, Align(PC, 4) + 4
+      at.ldrLit = a.here;
+      a.emit(ls16.ldrLit(2, 8)); // ldr r2, [Align(PC, 4) + 8]
+      at.movPc = a.here;
+      a.emit(dp16.movHi(4, 15)); // mov r4, pc
+      a.emit(dp16.movImm(3, 1));
+      at.addPc = a.here;
+      a.emit(dp16.addHi(3, 15)); // add r3, pc
+      at.adrW = a.here;
+      a.emit(dp32.adr(5, 8)); // adr.w r5, Align(PC, 4) + 8
+      at.ldrW = a.here;
+      a.emit(ls32.lit('ldr', 6, 4)); // ldr.w r6, [Align(PC, 4) + 4]
+      at.bl = a.here;
+      a.branch('next', (o) => br32.bl(o));
+      a.label('next');
+      a.emit(dp16.cmpImm(0, 50));
+      a.branch('loop', (o) => br16.bCond(COND.ne, o));
+      a.emit(B_SELF);
+      return { code: a.link(), at };
+    }
+
+    for (const pad of [false, true]) {
+      it(`ADR, LDR literal, MOV/ADD from PC, BL${pad ? ' (shifted by a halfword)' : ''}`, () => {
+        const { code, at } = pcReaders(pad);
+        const align = (x: number) => (x + 4) & ~3;
+        for (const options of CONFIGS) {
+          const p = new Pair({ code }, options);
+          p.both((m) => m.run(2000), 'run');
+          const r = p.ref.cpu.r;
+          expect(r[0]).toBe(50);
+          expect(r[1]).toBe(align(at.adr!) + 4);
+          expect(r[2]).toBe(sramWord(p.ref, align(at.ldrLit!) + 8));
+          expect(r[4]).toBe(at.movPc! + 4);
+          expect(r[3]).toBe(1 + at.addPc! + 4);
+          expect(r[5]).toBe(align(at.adrW!) + 8);
+          expect(r[6]).toBe(sramWord(p.ref, align(at.ldrW!) + 4));
+          expect(r[14]).toBe((at.bl! + 4) | 1);
+        }
+      });
+    }
+  });
+
+  describe('a fault in the middle of a translated block', () => {
+    /**
+     * The loop's block does `ldr r4, [r5, r6]`, `udiv r3, r1, r6` or reaches `udf` halfway;
+     * on iteration 40 (r6 made bad by an IT-conditional move) it faults; the HardFault handler
+     * repairs r6 (not stacked) or steps over the UDF and returns, and the loop carries on.
+     */
+    function faultingLoop(kind: 'bus' | 'divide' | 'udf'): Setup & { faultAt: number } {
+      const a = new Asm();
+      a.emit(dp16.movImm(0, 0), dp16.movImm(1, 0), dp16.movImm(2, 0));
+      a.emit(...mov32(5, 0x20001000));
+      a.emit(...(kind === 'bus' ? mov32(6, 0) : mov32(6, 1)));
+      a.emit(...(kind === 'bus' ? mov32(7, 0x40000000) : mov32(7, 0)));
+      a.label('loop');
+      a.emit(dp16.addImm8(0, 1), dp16.cmpImm(0, 40), br16.it(COND.eq), dp16.movHi(6, 7));
+      a.emit(dp16.addImm8(1, 1));
+      if (kind === 'bus') a.label('fault').emit(ls16.ldrReg(4, 5, 6));
+      else if (kind === 'divide') a.label('fault').emit(udiv(3, 1, 6));
+      else {
+        a.emit(dp16.cmpImm(0, 40));
+        a.branch('skip', (o) => br16.bCond(COND.ne, o));
+        a.label('fault').emit(0xde00 | 0x42); // udf #0x42
+        a.label('skip');
+      }
+      a.emit(dp16.addImm8(2, 1), ls16.strImm(0, 5, 0), dp16.cmpImm(0, 100));
+      a.branch('loop', (o) => br16.bCond(COND.ne, o));
+      a.emit(B_SELF);
+      const repair =
+        kind === 'udf'
+          ? // ldr r3, [sp, #24]; adds r3, #2; str r3, [sp, #24]; bx lr
+            [ls16.ldrSp(3, 24), dp16.addImm8(3, 2), ls16.strSp(3, 24), BX_LR]
+          : [kind === 'bus' ? dp16.movImm(6, 0) : dp16.movImm(6, 1), BX_LR];
+      return {
+        code: a.link(),
+        faultAt: a.at('fault'),
+        handlers: { 3: repair },
+        prepare: (m) => {
+          if (kind === 'divide') m.bus.write32(CCR, m.bus.read32(CCR) | (1 << 4)); // DIV_0_TRP
+        },
+      };
+    }
+
+    for (const kind of ['bus', 'divide', 'udf'] as const) {
+      it.each(CONFIGS.map((c) => [JSON.stringify(c), c] as const))(
+        `${kind} fault, jit %s`,
+        (_, options) => {
+          // With a HardFault handler that spins: the state at the fault.
+          const handler = handlerAddress(3);
+          const spin = faultingLoop(kind);
+          const p = new Pair({ ...spin, handlers: { 3: [B_SELF] } }, options);
+          p.both((m) => m.run(3000), 'to the fault');
+          expect(p.ref.cpu.pc).toBe(handler);
+          expect(p.ref.cpu.ipsr).toBe(3);
+          const cfsr = p.ref.bus.read32(CFSR);
+          if (kind === 'bus')
+            expect(cfsr & 0x8200).toBe(0x8200); // PRECISERR, BFARVALID
+          else if (kind === 'divide')
+            expect(cfsr).toBe(1 << 25); // DIVBYZERO
+          else expect(cfsr).toBe(1 << 16); // UNDEFINSTR
+          // The stacked frame: the faulting instruction is the return address; r0 = 40.
+          const sp = p.ref.cpu.r[13]!;
+          expect(sramWord(p.ref, sp + 24)).toBe(spin.faultAt);
+          expect(sramWord(p.ref, sp)).toBe(40);
+          p.expectSameMemory('stacked frame');
+          if (options.hotEntries === 1 && (options.maxBlockInsns ?? 64) > 5) {
+            expect(p.stats.translatedInstructions).toBeGreaterThan(0);
+          }
+          // With the repairing handler: the loop carries on to the end.
+          const q = new Pair(faultingLoop(kind), options);
+          q.both((m) => m.run(5000), 'to the end');
+          expect(q.ref.cpu.r[0]).toBe(100);
+          expect(q.ref.cpu.r[2]).toBe(100);
+          q.expectSameMemory();
+        },
+      );
+    }
+  });
+
+  describe('debugger breakpoints and code hooks set after translation', () => {
+    it('a breakpoint in the middle of a translated block stops there, every time', () => {
+      for (const options of CONFIGS) {
+        const { asm, expected } = itLoop();
+        const p = new Pair({ code: asm.link() }, options);
+        p.both((m) => m.run(300), 'warm-up');
+        if (options.hotEntries === 1) expect(p.stats.translated).toBeGreaterThan(0);
+        const bp = asm.at('lsls');
+        p.both((m) => m.cpu.addBreakpoint(bp));
+        for (let hit = 0; hit < 5; hit++) {
+          const reason = p.both((m) => m.run(10000), `run to breakpoint ${hit}`);
+          expect(reason).toBe('breakpoint');
+          expect(p.jit.cpu.pc).toBe(bp);
+          // Resume as the GDB server does: execute the instruction under the breakpoint once.
+          p.both((m) => {
+            m.cpu.suspendBreakpoint(bp, true);
+            const r = m.step();
+            m.cpu.suspendBreakpoint(bp, false);
+            return r;
+          }, `resume ${hit}`);
+        }
+        p.both((m) => m.cpu.removeBreakpoint(bp));
+        p.both((m) => m.run(10000), 'to the end');
+        expected(p.jit);
+      }
+    });
+
+    it('a breakpoint on an IT instruction whose condition fails stops too', () => {
+      const { asm, expected } = itLoop();
+      const p = new Pair({ code: asm.link() }, { hotEntries: 1 });
+      p.both((m) => m.run(300), 'warm-up');
+      const bp = asm.at('subeq'); // on odd r0 its condition fails
+      p.both((m) => m.cpu.addBreakpoint(bp));
+      const pcs: number[] = [];
+      for (let hit = 0; hit < 6; hit++) {
+        expect(p.both((m) => m.run(10000), `hit ${hit}`)).toBe('breakpoint');
+        pcs.push(p.jit.cpu.r[0]!);
+        p.both((m) => {
+          m.cpu.suspendBreakpoint(bp, true);
+          m.step();
+          m.cpu.suspendBreakpoint(bp, false);
+        });
+      }
+      // Every iteration stops there, whatever r0's parity.
+      expect(pcs).toEqual(pcs.map((_, i) => pcs[0]! + i));
+      p.both((m) => m.cpu.removeBreakpoint(bp));
+      p.both((m) => m.run(10000), 'to the end');
+      expected(p.jit);
+    });
+
+    it('a code hook added after translation fires every time, with the same state', () => {
+      for (const options of CONFIGS) {
+        const { asm, expected } = itLoop();
+        const p = new Pair({ code: asm.link() }, options);
+        p.both((m) => m.run(200), 'warm-up');
+        const seen = new Map<Machine, string[]>([
+          [p.ref, []],
+          [p.jit, []],
+        ]);
+        p.both((m) => {
+          const log = seen.get(m)!;
+          m.cpu.addCodeHook(asm.at('lsls'), (cpu) =>
+            log.push(`lsls r0=${cpu.r[0]} n=${cpu.instructions} c=${m.clock.cycles}`),
+          );
+          // Conditional: hooks run only when its IT condition passes (odd r0).
+          m.cpu.addCodeHook(asm.at('addne'), (cpu) => log.push(`addne r0=${cpu.r[0]}`));
+        });
+        p.both((m) => m.run(10000), 'hooked run');
+        expected(p.jit);
+        const log = seen.get(p.jit)!;
+        expect(log).toEqual(seen.get(p.ref));
+        const r0s = log
+          .filter((l) => l.startsWith('lsls'))
+          .map((l) => Number(/r0=(\d+)/.exec(l)![1]));
+        // From the iteration the hook was set in to the last: every one, once.
+        expect(r0s.length).toBeGreaterThan(50);
+        expect(r0s).toEqual(r0s.map((_, i) => r0s[0]! + i));
+        expect(r0s.at(-1)).toBe(100);
+        const odd = log.filter((l) => l.startsWith('addne')).map((l) => Number(l.slice(9)));
+        expect(odd).toEqual(r0s.filter((r) => r % 2 === 1));
+      }
+    });
+  });
+
+  describe('self-modifying code', () => {
+    /**
+     * Each iteration writes `movs r1, #r0` (or the imm8 of `movw r1, #r0`) over an instruction
+     * that runs later: in the same block, or in a called function (another block).
+     */
+    function selfModifying(where: 'same block' | 'other block' | 'second halfword', n: number) {
+      const a = new Asm();
+      a.emit(dp16.movImm(0, 0), dp16.movImm(2, 0));
+      a.label('loop');
+      a.emit(dp16.addImm8(0, 1));
+      if (where === 'second halfword') {
+        a.emit(dp16.movImm(3, 0x01), dp16.lslImm(3, 3, 8), dp16.orr(3, 0)); // hw2 of movw r1
+        a.emit(ls16.strhImm(3, 5, 2));
+      } else {
+        a.emit(dp16.movImm(3, 0x21), dp16.lslImm(3, 3, 8), dp16.orr(3, 0)); // movs r1, #r0
+        a.emit(ls16.strhImm(3, 5, 0));
+      }
+      if (where === 'other block') a.branch('func', (o) => br32.bl(o));
+      else {
+        a.label('patch');
+        a.emit(where === 'second halfword' ? dp32.movw(1, 0) : dp16.movImm(1, 0));
+      }
+      a.emit(dp16.addReg(2, 2, 1), dp16.cmpImm(0, n));
+      a.branch('loop', (o) => br16.bCond(COND.ne, o));
+      a.emit(B_SELF);
+      if (where === 'other block') {
+        a.label('func');
+        a.label('patch');
+        a.emit(dp16.movImm(1, 0), BX_LR);
+      }
+      const code = a.link();
+      return { code, regs: { 5: a.at('patch') } };
+    }
+
+    for (const where of ['same block', 'other block', 'second halfword'] as const) {
+      it(`a store rewrites an instruction that runs later (${where})`, () => {
+        for (const options of CONFIGS) {
+          const n = 60;
+          const p = new Pair(selfModifying(where, n), options);
+          p.both((m) => m.run(5000), 'run');
+          // Each iteration executed the instruction as just written: r2 = 1 + 2 + ... + n.
+          expect(p.jit.cpu.r[2]).toBe((n * (n + 1)) / 2);
+          p.expectSameMemory();
+          // Single steps through the rewriting too.
+          const q = new Pair(selfModifying(where, n), options);
+          q.both((m) => m.run(100), 'warm-up');
+          for (let i = 0; i < 200; i++) q.both((m) => m.cpu.step(), `step ${i}`);
+          q.both((m) => m.run(5000), 'to the end');
+          expect(q.jit.cpu.r[2]).toBe((n * (n + 1)) / 2);
+        }
+      });
+    }
+
+    it('an address rewritten over and over stops being translated', () => {
+      const n = 250;
+      const p = new Pair(selfModifying('other block', n), { hotEntries: 1 });
+      p.both((m) => m.run(20000), 'run');
+      expect(p.jit.cpu.r[2]).toBe((n * (n + 1)) / 2);
+      // The rewritten function's block was translated and dropped a few times, not 250 times.
+      expect(p.stats.invalidated).toBeGreaterThan(0);
+      // Bounded by the retranslation limit (8) per block start near the rewritten halfword (the
+      // function, the block after the call), not by the iterations.
+      expect(p.stats.invalidated).toBeLessThanOrEqual(24);
+      // The loop itself stays translated.
+      expect(p.stats.translatedInstructions).toBeGreaterThan(n * 4);
+
+      const same = new Pair(selfModifying('same block', n), { hotEntries: 1 });
+      same.both((m) => m.run(20000), 'run');
+      expect(same.jit.cpu.r[2]).toBe((n * (n + 1)) / 2);
+      expect(same.stats.invalidated).toBeGreaterThan(0);
+      // The loop, the rest of it from the rewritten instruction, the first block from CODE.
+      expect(same.stats.invalidated).toBeLessThanOrEqual(24);
+    });
+  });
+
+  it('the cache source cap flushes the cache and results stay identical', () => {
+    const programs = [itLoop().asm.link(), mixedCostLoop().link()];
+    for (const code of programs) {
+      // The cap: half of what the cache holds after a run without one.
+      const probe = build({ code }, { hotEntries: 1 });
+      probe.run(2000);
+      const full = probe.cpu.jit!.stats.cacheChars;
+      expect(full).toBeGreaterThan(0);
+      const cap = Math.floor(full / 2);
+      const p = new Pair({ code }, { hotEntries: 1, maxSourceChars: cap });
+      p.both((m) => m.run(2000), `cap ${cap}`);
+      expect(p.stats.flushes).toBeGreaterThan(0);
+      expect(p.stats.cacheChars).toBeLessThanOrEqual(cap);
+      expect(p.stats.translatedInstructions).toBeGreaterThan(0);
+      for (let i = 0; i < 100; i++)
+        p.both((m) => m.cpu.executeBatch(Infinity, m.clock.cycles + 13), `batch ${i}`);
+      p.expectSameMemory();
+    }
+  });
+
+  it('an MPU enabled from inside a block: the next fetch is checked', () => {
+    // PRIVDEFENA clear and no region: with the MPU on, nothing is executable. On iteration 30
+    // the loop's store turns it on; the next instruction's fetch faults (MemManage IACCVIOL,
+    // escalated to HardFault), as the interpreter fetches (and checks) every instruction.
+    const a = new Asm();
+    a.emit(...mov32(0, 0xe000ed94), dp16.movImm(1, 0), dp16.movImm(2, 0), dp16.movImm(4, 0));
+    a.label('loop');
+    a.emit(dp16.addImm8(4, 1), dp16.cmpImm(4, 30), br16.it(COND.eq), dp16.movImm(1, 1));
+    a.emit(ls16.strImm(1, 0, 0)); // MPU_CTRL = r1
+    a.emit(dp16.addImm8(2, 5), dp16.addImm8(3, 1)); // must not run once the MPU is on
+    a.branch('loop', (o) => br16.b(o));
+    for (const options of CONFIGS) {
+      const p = new Pair({ code: a.link(), handlers: { 3: [B_SELF] } }, options);
+      p.both((m) => m.run(2000), 'run');
+      expect(p.ref.cpu.pc).toBe(handlerAddress(3)); // the MemManage escalated to HardFault
+      expect(p.ref.bus.read32(CFSR) & 1).toBe(1); // IACCVIOL
+      expect(p.ref.cpu.r[2]).toBe(5 * 29);
+      expect(p.ref.cpu.r[3]).toBe(29); // (stacking faults too: MSTKERR, no frame to look at)
+      p.expectSameMemory();
+    }
+  });
+
+  it('reads of the cycle counters inside a block see the same values', () => {
+    // DWT_CYCCNT and SYST_CVR read twice per iteration, halfway through the loop's block.
+    const a = new Asm();
+    a.label('loop');
+    a.emit(ls16.ldrImm(1, 5, 0), dp16.addImm8(0, 1), ls16.ldrImm(2, 6, 0));
+    a.emit(ls16.strImm(1, 7, 0), ls16.strImm(2, 7, 4), dp16.addImm8(7, 8), udiv(3, 1, 0));
+    a.emit(ls16.ldrImm(4, 5, 0), dp16.subReg(4, 4, 1), ls16.strImm(4, 7, 0), dp16.cmpImm(0, 200));
+    a.branch('loop', (o) => br16.bCond(COND.ne, o));
+    a.emit(B_SELF);
+    const setup: Setup = {
+      code: a.link(),
+      regs: { 0: 0, 5: 0xe0001004, 6: 0xe000e018, 7: 0x20002000 },
+      prepare: (m) => {
+        m.bus.write32(0xe000edfc, 1 << 24); // DEMCR.TRCENA
+        m.bus.write32(0xe0001000, 1); // DWT_CTRL.CYCCNTENA
+        m.bus.write32(0xe000e014, 0xffffff); // SYST_RVR
+        m.bus.write32(0xe000e010, 5); // SYST_CSR: processor clock, ENABLE, no interrupt
+      },
+    };
+    for (const options of CONFIGS) {
+      const p = new Pair(setup, options);
+      p.both((m) => m.run(5000), 'run');
+      expect(p.ref.cpu.r[0]).toBe(200);
+      const cyccnt = (i: number) => p.ref.bus.read32(0x20002000 + 8 * i);
+      expect(cyccnt(10)).toBeGreaterThan(cyccnt(9)); // the counter runs
+      p.expectSameMemory();
+    }
+  });
+
+  it('interrupts (SysTick, a pended PendSV) arrive at the same instruction', () => {
+    for (const options of CONFIGS) {
+      const { asm } = itLoop(200);
+      const p = new Pair(
+        {
+          code: asm.link(),
+          // SysTick: adds r7, #1; PendSV: adds r6, #1 (neither register is stacked).
+          handlers: { 14: [dp16.addImm8(6, 1), BX_LR], 15: [dp16.addImm8(7, 1), BX_LR] },
+          regs: { 6: 0, 7: 0 },
+          prepare: (m) => {
+            m.bus.write32(0xe000e014, 37); // SYST_RVR
+            m.bus.write32(0xe000e018, 0); // SYST_CVR
+            m.bus.write32(0xe000e010, 7); // SYST_CSR: processor clock, TICKINT, ENABLE
+          },
+        },
+        options,
+      );
+      p.both((m) => m.run(700), 'first part');
+      p.both((m) => m.bus.write32(ICSR, 1 << 28)); // PENDSVSET, from the host
+      p.both((m) => m.run(100000), 'rest');
+      expect(p.ref.cpu.r[7]).toBeGreaterThan(10);
+      expect(p.ref.cpu.r[6]).toBe(1);
+      p.expectSameMemory();
+    }
+  });
+});
