@@ -16,6 +16,7 @@ export const WINDOW_BASE = 0x20001000;
 export const WINDOW_SIZE = 0x1000;
 const APSR_MASK = 0xf80f0000;
 const CPACR = 0xe000ed88;
+const R15_POISON = 0x0badc0de;
 
 export interface VectorState {
   r: number[];
@@ -167,6 +168,10 @@ export class Replayer {
     m.sram.bytes.set(before, WINDOW_BASE - m.sram.base);
     for (let i = 0; i < 15; i++) cpu.r[i] = v.pre.r[i]!;
     cpu.setPc(v.pre.r[15]! >>> 0);
+    // r[15] (the PC an instruction reads) is set before each instruction; between them it
+    // means nothing. Poisoned, so that code reading it unset shows (after a priming run it
+    // would still hold the right value for the vector's first instruction).
+    cpu.r[15] = R15_POISON;
     cpu.xpsr = ((v.pre.apsr & APSR_MASK) | (1 << 24)) >>> 0;
     cpu.exclusiveAddr = -1;
     cpu.eventRegister = false;
