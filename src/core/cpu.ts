@@ -674,6 +674,8 @@ export class Cpu {
    * MPU whenever the view changes; the decode cache itself is kept.
    */
   setFetchView(view: MpuView | null): void {
+    // A translated block assumed the old view: it ends after the current instruction.
+    if (view !== this.fetchView) this.attention = 1;
     this.fetchView = view;
     this.fetchPages = view === null ? this.cache.pages : view.fetchPages;
   }

@@ -97,3 +97,9 @@ export function tbh(cpu: Cpu, i: Insn): void {
   cpu.branchWritePC(r[15]! + 2 * halfwords);
   cpu.clock.cycles += 2;
 }
+
+/**
+ * The names this module's semantics use that are not exported, for the block translator, which
+ * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
+ */
+export const jitScope = { CpuFault, CFSR_UNDEFINSTR, EXC_USAGEFAULT };

@@ -276,3 +276,9 @@ export function cmnReg(cpu: Cpu, i: Insn): void {
   const op = shiftedRm(cpu, i);
   setNZCV(cpu, addWithCarry(cpu.r[i.rn]!, op, 0));
 }
+
+/**
+ * The names this module's semantics use that are not exported, for the block translator, which
+ * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
+ */
+export const jitScope = { addWithCarry, alu, shiftC, writeReg, setNZC, setNZCV, shiftedRm };

@@ -170,3 +170,9 @@ export function rbit(cpu: Cpu, i: Insn): void {
 export function clz(cpu: Cpu, i: Insn): void {
   cpu.r[i.rd] = Math.clz32(cpu.r[i.rm]!);
 }
+
+/**
+ * The names this module's semantics use that are not exported, for the block translator, which
+ * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
+ */
+export const jitScope = { alu, ror, shiftC, signedSat, unsignedSat };

@@ -259,3 +259,9 @@ export function strhT(cpu: Cpu, i: Insn): void {
 
 /** PLD, PLI and the unallocated memory hints: no cache to preload, so a NOP. */
 export function preload(): void {}
+
+/**
+ * The names this module's semantics use that are not exported, for the block translator, which
+ * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
+ */
+export const jitScope = { inItNotLast, unpredictableAtRuntime, checkPcLoad, loadHigh, writeBack, idxAddress, regAddress, litAddress };

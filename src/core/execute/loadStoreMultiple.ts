@@ -158,3 +158,9 @@ export function strexh(cpu: Cpu, i: Insn): void {
 export function clrex(cpu: Cpu): void {
   cpu.exclusiveAddr = -1;
 }
+
+/**
+ * The names this module's semantics use that are not exported, for the block translator, which
+ * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
+ */
+export const jitScope = { CpuFault, CFSR_UNALIGNED, EXC_USAGEFAULT, inItNotLast, unpredictableAtRuntime, storeList, loadList, monitorPass };

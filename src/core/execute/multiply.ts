@@ -298,3 +298,9 @@ export function udiv(cpu: Cpu, i: Insn): void {
   r[i.rd] = n / m;
   cpu.clock.cycles += divideExtraCycles(n, m);
 }
+
+/**
+ * The names this module's semantics use that are not exported, for the block translator, which
+ * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
+ */
+export const jitScope = { CFSR_DIVBYZERO, CpuFault, EXC_USAGEFAULT, TWO32, addWide, addWideSigned, half, exchange, absDiff8, divideByZero };

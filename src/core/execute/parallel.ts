@@ -335,3 +335,9 @@ export function pkhtb(cpu: Cpu, i: Insn): void {
   const m = (r[i.rm]! | 0) >> (i.shiftN > 31 ? 31 : i.shiftN);
   r[i.rd] = (r[i.rn]! & 0xffff0000) | (m & 0xffff);
 }
+
+/**
+ * The names this module's semantics use that are not exported, for the block translator, which
+ * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
+ */
+export const jitScope = { sLo, sHi, uLo, uHi, pack16, sat16, usat16, finishS16, finishQ16, finishSH16, finishU16, finishUQ16, finishUH16, sLane8, uLane8, s8, q8, sh8, u8, uq8, uh8, sat32, SEL_MASK };

@@ -134,3 +134,9 @@ export function coprocessor(cpu: Cpu, i: Insn): void {
   // CP10/CP11 encodings the FPv4-SP-D16 does not have (double-precision arithmetic...).
   throw new CpuFault(EXC_USAGEFAULT, CFSR_UNDEFINSTR);
 }
+
+/**
+ * The names this module's semantics use that are not exported, for the block translator, which
+ * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
+ */
+export const jitScope = { CpuFault, CFSR_NOCP, CFSR_UNDEFINSTR, EXC_USAGEFAULT, PRIORITY_MASK };

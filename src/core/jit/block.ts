@@ -14,7 +14,7 @@ import type { Insn } from '../insn.js';
  * the first instruction that leaves the straight line, raises `cpu.attention`, or brings the
  * clock to `cycleLimit` — exactly where the interpreter's loop would look again.
  */
-export type BlockFn = (cpu: Cpu, cycleLimit: number) => void;
+export type BlockFn = (cpu: Cpu, cycleLimit: number, instrLimit: number) => void;
 
 export class Block {
   /** Interpreted entries into the block so far (the hotness count). */
@@ -28,6 +28,16 @@ export class Block {
   nextPc = -1;
   /** Characters of generated source (the cache's size measure). */
   size = 0;
+  /**
+   * Static cycles of the register-only instructions at its start: the block may run only when
+   * the clock plus these is below the batch's cycle limit (then no instruction boundary they
+   * cross reaches it; later boundaries are checked inside).
+   */
+  entryCycles = 0;
+  /** Instructions whose semantics were inlined (the rest are called). */
+  inlined = 0;
+  /** Number of instructions. */
+  readonly n: number;
 
   constructor(
     /** Address of the first instruction. */
@@ -38,7 +48,9 @@ export class Block {
     readonly itBefore: readonly number[],
     /** False for a lone hooked instruction or breakpoint: always interpreted. */
     readonly translatable: boolean,
-  ) {}
+  ) {
+    this.n = insns.length;
+  }
 
   get length(): number {
     return this.insns.length;

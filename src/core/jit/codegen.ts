@@ -1,20 +1,31 @@
 /**
  * Generates a block's JavaScript function. The instructions keep their meaning from the encoding
- * table: each one calls its encoding's own semantics function (the `exec` the interpreter calls)
- * with its own decoded Insn, so there is no second copy of any instruction's meaning. What the
- * translation removes is the interpreter's work around them: fetch and dispatch (every call site
- * here has one target, which V8 inlines with the Insn's fields), the loop's checks, and the IT
- * bookkeeping, which is known at translation time.
+ * table: each one is its encoding's own semantics function (the `exec` the interpreter calls),
+ * inlined with its decoded operands as constants (inline.ts) or, where that is not possible,
+ * called with its Insn. So there is no second copy of any instruction's meaning. What the
+ * translation removes is the interpreter's work around them: fetch and dispatch, the loop's
+ * checks, and the IT bookkeeping, which is known at translation time.
  *
- * After each instruction the block does what the interpreter's loop does, in the same order:
- * ITSTATE advance, PC update, instruction and cycle counts, and the look at `attention`. It
- * leaves as soon as the instruction left the straight line (`nextPc` is not the next address),
- * raised attention, or the clock reached the batch's cycle limit; so it stops exactly where the
- * interpreter would, and a fault inside it is taken by the caller (see Jit) at the same place.
+ * Two kinds of instruction:
+ * - register-only ones (data processing, multiply, saturate, parallel arithmetic, with no PC
+ *   operand) cannot fault, branch, touch memory or raise attention: they run back to back, and
+ *   their cycles are added in one step before the next instruction that could observe the clock;
+ * - every other one runs as in the interpreter's loop: PC, R15 and nextPc set before it, then
+ *   ITSTATE advance, counts, and a look at where the loop would stop: after a branch (`nextPc`
+ *   is not the next address), on attention, or when the clock reaches the batch's cycle limit
+ *   at any instruction boundary before the next such check (the cycles of the register-only run
+ *   that follows are static, so one comparison covers them).
+ * So a block stops exactly where the interpreter would, and a fault inside it is taken by the
+ * caller (see Jit) at the same instruction, with the same counts.
+ *
+ * A block whose last instruction branches back to its start loops inside its function while
+ * the entry conditions the run loop checks (see Block.entryCycles) still hold.
  */
 import { conditionPassed } from '../alu.js';
 import type { ExecFn, Insn } from '../insn.js';
 import type { Block, BlockFn } from './block.js';
+import { inlineInsn } from './inline.js';
+import { moduleOf, REGISTER_ONLY_MODULES } from './semantics.js';
 
 /** ITAdvance() (A7.3.3): the ITSTATE after an instruction that ran with `it`. */
 export function itAdvance(it: number): number {
@@ -25,51 +36,152 @@ function hex(v: number): string {
   return '0x' + (v >>> 0).toString(16);
 }
 
-/** The source of the block's function body; `E[k]`/`I[k]` are its instructions' exec and Insn. */
-export function blockSource(block: Block): string {
-  const lines: string[] = [];
-  const n = block.insns.length;
-  for (let k = 0; k < n; k++) lines.push(`const e${k} = E[${k}], i${k} = I[${k}];`);
-  lines.push(`return function block_${block.start.toString(16)}(cpu, cycleLimit) {`);
-  lines.push('  const r = cpu.r, clock = cpu.clock;');
+/** Text in generated code that shows an instruction leaves the registers-and-flags world. */
+const EFFECTS =
+  /clock|exc\b|throw|WritePC|\[\s*15\s*\]|nextPc|mem[UA]|write[UA]|bus|attention|mpu|setUnpriv/;
+
+/** True when `insn` touches only registers and flags (no PC, memory, clock, fault). */
+export function registerOnly(insn: Insn, text: string): boolean {
+  if (!REGISTER_ONLY_MODULES.has(moduleOf(insn.exec))) return false;
+  const { rd, rn, rm, rt, rt2, ra, rs } = insn;
+  if (rd === 15 || rn === 15 || rm === 15 || rt === 15 || rt2 === 15 || ra === 15 || rs === 15) {
+    return false;
+  }
+  return !EFFECTS.test(text);
+}
+
+/** A block's generated source and the values its factory binds. */
+export interface BlockSource {
+  source: string;
+  /** Values of the module bindings the inlined code uses, in declaration order. */
+  bindings: unknown[];
+  /** Instructions whose semantics are inlined (the rest are called). */
+  inlined: number;
+  /** Static cycles the run loop must have room for at entry (see Block.entryCycles). */
+  entryCycles: number;
+}
+
+export function blockSource(block: Block, inline = true): BlockSource {
+  const bindings = new Map<string, unknown>();
+  const use = (alias: string, value: unknown): void => {
+    bindings.set(alias, value);
+  };
+  const insns = block.insns;
+  const n = insns.length;
+  const bodies: string[] = [];
+  const pure: boolean[] = [];
+  let inlined = 0;
   for (let k = 0; k < n; k++) {
-    const insn = block.insns[k]!;
+    const insn = insns[k]!;
+    const text = inline ? inlineInsn(insn, block.itBefore[k]!, use) : null;
+    if (text !== null) inlined++;
+    // Each instruction's code is its own block statement: its names never meet another's.
+    const body = text === null ? `e${k}(cpu, i${k});` : `{ const I$ = i${k}; ${text} }`;
+    bodies.push(body);
+    pure.push(registerOnly(insn, text ?? Function.prototype.toString.call(insn.exec)));
+  }
+  // runAfter[k]: static cycles of the register-only instructions after k up to the boundary
+  // before the next checked instruction (or before the last instruction).
+  const runAfter = (k: number): number => {
+    let sum = 0;
+    for (let j = k + 1; j < n - 1 && pure[j]; j++) sum += insns[j]!.cycles;
+    return sum;
+  };
+  const loops = endsWithBranchTo(block);
+  const lines: string[] = [];
+  for (let k = 0; k < n; k++) lines.push(`const e${k} = E[${k}], i${k} = I[${k}];`);
+  lines.push('const B = BINDINGS;');
+  [...bindings.keys()].forEach((alias, k) => lines.push(`const ${alias} = B[${k}];`));
+  lines.push(`return function block_${block.start.toString(16)}(cpu, cycleLimit, instrLimit) {`);
+  lines.push('  const r = cpu.r, clock = cpu.clock;');
+  if (loops) lines.push('  for (;;) {');
+  let pending = 0;
+  for (let k = 0; k < n; k++) {
+    const insn = insns[k]!;
     const addr = insn.addr;
     const next = (addr + insn.size) >>> 0;
     const it = block.itBefore[k]!;
     lines.push(`  // ${hex(addr)}: ${insn.encoding.asm(insn).replace(/\*\//g, '* /')}`);
-    lines.push(`  cpu.pc = ${hex(addr)}; r[15] = ${hex(addr + 4)}; cpu.nextPc = ${hex(next)};`);
-    if (it === 0) lines.push(`  e${k}(cpu, i${k});`);
-    else {
-      lines.push(`  if (cond(cpu, ${it >>> 4})) e${k}(cpu, i${k});`);
-      lines.push(`  if (cpu.it === ${it}) cpu.it = ${itAdvance(it)};`);
+    const run = it === 0 ? bodies[k]! : `if (cond(cpu, ${it >>> 4})) { ${bodies[k]!} }`;
+    const advance = it === 0 ? '' : ` if (cpu.it === ${it}) cpu.it = ${itAdvance(it)};`;
+    if (pure[k]) {
+      lines.push(`  ${run}${advance}`);
+      pending += insn.cycles;
+      if (k === n - 1) {
+        lines.push(
+          `  clock.cycles += ${pending}; cpu.pc = ${hex(next)}; cpu.instructions += ${n};`,
+        );
+      }
+      continue;
     }
-    // Where the interpreter's loop would look again: after a branch, on attention, at the limit.
-    const counts = `cpu.instructions += ${k + 1}; clock.cycles += ${insn.cycles};`;
+    if (pending !== 0) lines.push(`  clock.cycles += ${pending};`);
+    pending = 0;
+    lines.push(`  cpu.pc = ${hex(addr)}; r[15] = ${hex(addr + 4)}; cpu.nextPc = ${hex(next)};`);
+    lines.push(`  ${run}${advance}`);
     if (k === n - 1) {
-      lines.push(`  cpu.pc = cpu.nextPc; ${counts}`);
+      lines.push(
+        `  cpu.pc = cpu.nextPc; cpu.instructions += ${n}; clock.cycles += ${insn.cycles};`,
+      );
     } else {
+      const room = runAfter(k);
       lines.push(`  clock.cycles += ${insn.cycles};`);
       lines.push(
-        `  if (cpu.nextPc !== ${hex(next)} || cpu.attention !== 0 || clock.cycles >= cycleLimit) {`,
+        `  if (cpu.nextPc !== ${hex(next)} || cpu.attention !== 0 || ` +
+          `clock.cycles${room === 0 ? '' : ` + ${room}`} >= cycleLimit) {`,
       );
       lines.push(`    cpu.pc = cpu.nextPc; cpu.instructions += ${k + 1}; return;`);
       lines.push('  }');
     }
   }
+  const entryCycles = entryRoom(block, pure);
+  if (loops) {
+    lines.push(
+      `  if (cpu.pc !== ${hex(block.start)} || cpu.attention !== 0 || cpu.it !== 0 || ` +
+        `clock.cycles${entryCycles === 0 ? '' : ` + ${entryCycles}`} >= cycleLimit || ` +
+        `cpu.instructions + ${n} > instrLimit) return;`,
+    );
+    lines.push('  }');
+  }
   lines.push('};');
-  return lines.join('\n');
+  return { source: lines.join('\n'), bindings: [...bindings.values()], inlined, entryCycles };
 }
 
-/** Compiles a block: returns its function and the length of its source. */
-export function compileBlock(block: Block): { fn: BlockFn; size: number } {
-  const source = blockSource(block);
+/** Cycles of the register-only instructions at the block's start (see runAfter). */
+function entryRoom(block: Block, pure: boolean[]): number {
+  let sum = 0;
+  for (let j = 0; j < block.insns.length - 1 && pure[j]; j++) sum += block.insns[j]!.cycles;
+  return sum;
+}
+
+/** True when the last instruction is a direct branch whose target is the block's start. */
+function endsWithBranchTo(block: Block): boolean {
+  const last = block.insns[block.insns.length - 1]!;
+  const name = last.encoding.name;
+  if (!/^(B|CBN?Z)\b/.test(name) || /^(BL|BX|BLX)\b/.test(name)) return false;
+  return ((last.addr + 4 + last.imm) & ~1) >>> 0 === block.start;
+}
+
+/** Compiles a block: its function, source length and how many instructions were inlined. */
+export function compileBlock(
+  block: Block,
+  inline = true,
+  onSource?: (start: number, source: string) => void,
+): { fn: BlockFn; size: number; inlined: number; entryCycles: number } {
+  const src = blockSource(block, inline);
+  onSource?.(block.start, src.source);
   const execs: ExecFn[] = block.insns.map((i) => i.exec);
   const insns: Insn[] = block.insns.slice();
-  const factory = new Function('E', 'I', 'cond', source) as (
+  const values = src.bindings;
+  const factory = new Function('E', 'I', 'cond', 'BINDINGS', src.source) as (
     e: ExecFn[],
     i: Insn[],
     c: typeof conditionPassed,
+    b: unknown[],
   ) => BlockFn;
-  return { fn: factory(execs, insns, conditionPassed), size: source.length };
+  return {
+    fn: factory(execs, insns, conditionPassed, values),
+    size: src.source.length,
+    inlined: src.inlined,
+    entryCycles: src.entryCycles,
+  };
 }

@@ -20,7 +20,7 @@ import { Block } from './block.js';
 import { compileBlock, itAdvance } from './codegen.js';
 
 /** Interpreted entries before a block is translated. */
-export const HOT_ENTRIES = 16;
+export const HOT_ENTRIES = 100;
 /** The longest block, in instructions. */
 export const MAX_BLOCK_INSNS = 64;
 /** Invalidations of blocks at one address after which it is only interpreted. */
@@ -33,8 +33,9 @@ export interface JitStats {
   cachedBlocks: number;
   /** Characters of generated source in the cache now. */
   cacheChars: number;
-  /** Instructions retired inside translated blocks, and in all. */
+  /** Instructions retired in translated blocks, and those left to the interpreter. */
   translatedInstructions: number;
+  interpretedInstructions: number;
   /** Block entries that found a translated block, and all block entries. */
   hits: number;
   entries: number;
@@ -43,6 +44,9 @@ export interface JitStats {
   flushes: number;
   /** Host milliseconds spent generating and compiling blocks. */
   translateMs: number;
+  /** Instructions in translated blocks, and how many of them have their semantics inlined. */
+  blockInstructions: number;
+  inlined: number;
 }
 
 /** Exec functions after which control never falls through to the next instruction. */
@@ -74,6 +78,10 @@ export interface JitOptions {
   maxBlockInsns?: number;
   /** Host milliseconds, for the translation time in the stats (none below host/: optional). */
   now?: () => number;
+  /** False: blocks call every exec function instead of inlining it (to compare the two). */
+  inline?: boolean;
+  /** Sees each block's generated source (debugging the translator). */
+  onSource?: (start: number, source: string) => void;
 }
 
 export class Jit {
@@ -84,21 +92,27 @@ export class Jit {
   /** Per page, a count per halfword of the blocks covering it (0: a write there drops nothing). */
   private covered: (Uint16Array | null)[] = new Array(65536).fill(null);
   private readonly retranslations = new Map<number, number>();
-  private running: Block | null = null;
+  /** True while execute runs (a block may be running: dropping one must stop it). */
+  private executing = false;
   private readonly maxSourceChars: number;
   private readonly hotEntries: number;
   private readonly maxBlockInsns: number;
   private readonly now: () => number;
+  private readonly inline: boolean;
+  private readonly onSource: ((start: number, source: string) => void) | undefined;
   readonly stats: JitStats = {
     translated: 0,
     cachedBlocks: 0,
     cacheChars: 0,
     translatedInstructions: 0,
+    interpretedInstructions: 0,
     hits: 0,
     entries: 0,
     invalidated: 0,
     flushes: 0,
     translateMs: 0,
+    blockInstructions: 0,
+    inlined: 0,
   };
 
   constructor(options: JitOptions = {}) {
@@ -106,6 +120,8 @@ export class Jit {
     this.hotEntries = options.hotEntries ?? HOT_ENTRIES;
     this.maxBlockInsns = options.maxBlockInsns ?? MAX_BLOCK_INSNS;
     this.now = options.now ?? (() => 0);
+    this.inline = options.inline ?? true;
+    this.onSource = options.onSource;
   }
 
   /**
@@ -114,60 +130,72 @@ export class Jit {
    */
   execute(cpu: Cpu, instrLimit: number, cycleLimit: number): void {
     const clock = cpu.clock;
-    const stats = this.stats;
+    let hits = 0;
     let prev: Block | null = null;
-    while (cpu.instructions < instrLimit && clock.cycles < cycleLimit) {
-      const pc = cpu.pc;
-      let block: Block | null = null;
-      if (prev !== null && prev.nextPc === pc && prev.next!.valid) block = prev.next;
-      else {
-        const page: (Block | undefined)[] | null | undefined = this.pages[pc >>> 16];
-        const found: Block | undefined = page != null ? page[(pc & 0xffff) >>> 1] : undefined;
-        block = found !== undefined ? found : this.discover(cpu, pc);
-        if (prev !== null && block !== null) {
-          prev.next = block;
-          prev.nextPc = pc;
+    const start = cpu.instructions;
+    const interpreted = this.stats.interpretedInstructions;
+    this.executing = true;
+    try {
+      while (cpu.instructions < instrLimit && clock.cycles < cycleLimit) {
+        const pc = cpu.pc;
+        let block: Block | null;
+        if (prev !== null && prev.nextPc === pc && prev.next!.valid) block = prev.next;
+        else {
+          const page: (Block | undefined)[] | null | undefined = this.pages[pc >>> 16];
+          const found: Block | undefined = page != null ? page[(pc & 0xffff) >>> 1] : undefined;
+          block = found !== undefined ? found : this.discover(cpu, pc);
+          if (prev !== null && block !== null) {
+            prev.next = block;
+            prev.nextPc = pc;
+          }
         }
-      }
-      prev = block;
-      if (block === null) {
-        prev = null;
-        cpu.interpret(cpu.instructions + 1, cycleLimit);
-        if (cpu.attention !== 0) return;
-        continue;
-      }
-      stats.entries++;
-      const fn = block.fn;
-      if (
-        fn !== null &&
-        cpu.it === 0 &&
-        cpu.instructions + block.insns.length <= instrLimit &&
-        cpu.fetchableBlock(pc)
-      ) {
-        stats.hits++;
-        const before = cpu.instructions;
-        this.running = block;
-        try {
-          fn(cpu, cycleLimit);
-        } catch (e) {
-          // A fault in the block: the instructions before the faulting one retired; the
-          // interpreter's fault path does the rest, exactly as for an interpreted instruction.
-          cpu.instructions += Math.max(0, block.indexOf(cpu.pc));
-          cpu.faultInBatch(e);
-        } finally {
-          this.running = null;
+        prev = block;
+        const fn = block === null ? null : block.fn;
+        if (
+          fn !== null &&
+          cpu.it === 0 &&
+          cpu.instructions + block!.n <= instrLimit &&
+          clock.cycles + block!.entryCycles < cycleLimit &&
+          cpu.fetchableBlock(pc)
+        ) {
+          hits++;
+          try {
+            fn(cpu, cycleLimit, instrLimit);
+          } catch (e) {
+            // A fault in the block: the instructions before the faulting one retired; the
+            // interpreter's fault path does the rest, exactly as for an interpreted instruction.
+            cpu.instructions += Math.max(0, block!.indexOf(cpu.pc));
+            cpu.faultInBatch(e);
+          }
+        } else {
+          prev = null;
+          this.interpretBlock(cpu, block, instrLimit, cycleLimit);
         }
-        stats.translatedInstructions += cpu.instructions - before;
         if (cpu.attention !== 0) return;
-        continue;
       }
-      if (fn === null && block.translatable && ++block.count >= this.hotEntries) {
+    } finally {
+      this.executing = false;
+      const stats = this.stats;
+      stats.hits += hits;
+      stats.entries += hits;
+      stats.translatedInstructions +=
+        cpu.instructions - start - (stats.interpretedInstructions - interpreted);
+    }
+  }
+
+  /** The cold path: counts the block (translating it once hot) and interprets it. */
+  private interpretBlock(cpu: Cpu, block: Block | null, instrLimit: number, cycleLimit: number) {
+    const stats = this.stats;
+    stats.entries++;
+    const before = cpu.instructions;
+    if (block === null) cpu.interpret(before + 1, cycleLimit);
+    else {
+      if (block.fn === null && block.translatable && ++block.count >= this.hotEntries) {
         this.translate(block);
       }
-      prev = null;
-      cpu.interpret(Math.min(instrLimit, cpu.instructions + block.insns.length), cycleLimit);
-      if (cpu.attention !== 0) return;
+      cpu.interpret(Math.min(instrLimit, before + block.n), cycleLimit);
     }
+    stats.interpretedInstructions += cpu.instructions - before;
   }
 
   /** Scans the block at `pc` (fetching through the core, so faults end it) and caches it. */
@@ -227,10 +255,14 @@ export class Jit {
     const retranslated = this.retranslations.get(block.start) ?? 0;
     if (retranslated >= MAX_RETRANSLATIONS) return; // self-modifying: stays interpreted
     const t0 = this.now();
-    const { fn, size } = compileBlock(block);
+    const { fn, size, inlined, entryCycles } = compileBlock(block, this.inline, this.onSource);
     this.stats.translateMs += this.now() - t0;
     block.fn = fn;
     block.size = size;
+    block.inlined = inlined;
+    block.entryCycles = entryCycles;
+    this.stats.inlined += inlined;
+    this.stats.blockInstructions += block.insns.length;
     this.stats.translated++;
     this.stats.cacheChars += size;
     if (this.stats.cacheChars > this.maxSourceChars) this.flush();
@@ -238,10 +270,11 @@ export class Jit {
 
   /**
    * Drops every block overlapping [addr, addr + size): their code was written or hooked.
-   * Returns true when the running block was one of them (it must stop after this instruction).
+   * Returns true when a translated block was dropped while blocks run (the running one may be
+   * among them: it must stop after this instruction).
    */
   invalidate(addr: number, size: number): boolean {
-    const running = this.running;
+    const invalidated = this.stats.invalidated;
     // A block may start up to one instruction before the written halfword's page.
     for (let pg = (addr - 2) >>> 16; pg <= (addr + size - 1) >>> 16; pg++) {
       const cover = this.covered[pg & 0xffff];
@@ -252,7 +285,7 @@ export class Jit {
       }
       if (hit) this.dropOverlapping(pg & 0xffff, addr >>> 0, (addr + size) >>> 0);
     }
-    return running !== null && !running.valid;
+    return this.executing && this.stats.invalidated !== invalidated;
   }
 
   private dropOverlapping(pg: number, from: number, to: number): void {
@@ -287,6 +320,6 @@ export class Jit {
     this.stats.cachedBlocks = 0;
     this.stats.cacheChars = 0;
     this.stats.flushes++;
-    return this.running !== null;
+    return this.executing;
   }
 }
