@@ -93,8 +93,9 @@ const CCR = 0xe000ed14;
 const ICSR = 0xe000ed04;
 
 interface Setup {
-  /** Halfwords at CODE. */
+  /** Halfwords at `base` (default CODE), where execution starts. */
   code: number[];
+  base?: number;
   /** Handlers by exception number (default `nop; bx lr`). */
   handlers?: Record<number, number[]>;
   /** Registers preset before the first instruction. */
@@ -113,9 +114,9 @@ function build(setup: Setup, jit: false | JitOptions): Machine {
     m.bus.write32(VECTORS + 4 * n, handlerAddress(n) | 1);
     place(m, handlerAddress(n), setup.handlers?.[n] ?? [NOP, BX_LR]);
   }
-  place(m, CODE, setup.code);
+  place(m, setup.base ?? CODE, setup.code);
   m.cpu.r[13] = STACK_TOP;
-  m.cpu.setPc(CODE);
+  m.cpu.setPc(setup.base ?? CODE);
   for (const [r, v] of Object.entries(setup.regs ?? {})) m.cpu.r[Number(r)] = v;
   setup.prepare?.(m);
   return m;
@@ -535,6 +536,11 @@ describe('JIT exactness on hand-assembled programs', () => {
           );
           // Conditional: hooks run only when its IT condition passes (odd r0).
           m.cpu.addCodeHook(asm.at('addne'), (cpu) => log.push(`addne r0=${cpu.r[0]}`));
+          // One that removes itself from inside (at r0 = 71): its block is translated again.
+          const remove = m.cpu.addCodeHook(asm.at('cmpne'), (cpu) => {
+            log.push(`cmpne r0=${cpu.r[0]}`);
+            if (cpu.r[0] === 71) remove();
+          });
         });
         p.both((m) => m.run(10000), 'hooked run');
         expected(p.jit);
@@ -549,6 +555,8 @@ describe('JIT exactness on hand-assembled programs', () => {
         expect(r0s.at(-1)).toBe(100);
         const odd = log.filter((l) => l.startsWith('addne')).map((l) => Number(l.slice(9)));
         expect(odd).toEqual(r0s.filter((r) => r % 2 === 1));
+        const cmps = log.filter((l) => l.startsWith('cmpne')).map((l) => Number(l.slice(9)));
+        expect(cmps).toEqual(odd.filter((r) => r <= 71));
       }
     });
   });
@@ -626,6 +634,33 @@ describe('JIT exactness on hand-assembled programs', () => {
       // The loop, the rest of it from the rewritten instruction, the first block from CODE.
       expect(same.stats.invalidated).toBeLessThanOrEqual(24);
     });
+  });
+
+  it('a loop across a 64 KB page boundary, its 32-bit instruction straddling it, rewritten', () => {
+    // At 0x2000fffe an ADDW whose second halfword (imm8 = r0) is in the next page; each
+    // iteration rewrites that halfword first. The stack moves out of the way.
+    const base = 0x2000fff0;
+    const a = new Asm(base);
+    a.label('loop');
+    a.emit(dp16.addImm8(0, 1), dp16.movImm(6, 3), dp16.lslImm(6, 6, 8), dp16.orr(6, 0));
+    a.emit(ls16.strhImm(6, 5, 0), NOP, NOP); // strh r6, [r5] (r5 = 0x20010000)
+    expect(a.here).toBe(0x2000fffe);
+    a.emit(dp32.addw(3, 3, 0), dp16.addImm8(4, 1), dp16.cmpImm(0, 60));
+    a.branch('loop', (o) => br16.bCond(COND.ne, o));
+    a.emit(B_SELF);
+    const setup: Setup = { code: a.link(), base, regs: { 5: 0x20010000, 13: 0x20003000 } };
+    for (const options of CONFIGS) {
+      const p = new Pair(setup, options);
+      p.both((m) => m.run(3000), 'run');
+      expect([p.ref.cpu.r[3], p.ref.cpu.r[4]]).toEqual([(60 * 61) / 2, 60]);
+      const q = new Pair(setup, options);
+      q.both((m) => m.run(200), 'warm-up');
+      for (let i = 0; i < 100; i++) q.both((m) => m.cpu.step(), `step ${i}`);
+      for (let i = 0; i < 100; i++) {
+        q.both((m) => m.cpu.executeBatch(Infinity, m.clock.cycles + 1 + (i % 9)), `batch ${i}`);
+      }
+      q.expectSameMemory();
+    }
   });
 
   it('the cache source cap flushes the cache and results stay identical', () => {
