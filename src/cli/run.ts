@@ -560,6 +560,7 @@ function printStats(ctx: RunContext, started: bigint): void {
   const jit = cpu.jit;
   if (jit === null) return;
   const j = jit.stats;
+  if (j.disabled !== null) ctx.say.err(`stats: jit off: ${j.disabled}`);
   const pct = (a: number, b: number): string => (b === 0 ? '0.0' : ((100 * a) / b).toFixed(1));
   ctx.say.err(
     `stats: jit blocks=${j.translated} cached=${j.cachedBlocks} ` +

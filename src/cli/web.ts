@@ -31,10 +31,12 @@ const TYPES: Record<string, string> = {
 /**
  * What the page needs and nothing more: its own scripts and worker, inline styles (xterm.js
  * sizes its rows with style attributes), and the HTTP panel's sandboxed srcdoc frame.
+ * 'unsafe-eval' lets the worker's block translator compile JavaScript (new Function); without
+ * it the core only interprets (the same results, several times slower).
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'unsafe-eval'",
   "worker-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",

@@ -47,6 +47,10 @@ export interface JitStats {
   /** Instructions in translated blocks, and how many of them have their semantics inlined. */
   blockInstructions: number;
   inlined: number;
+  /** Blocks whose inlined code did not compile (they call their semantics instead). */
+  inlineFailures: number;
+  /** Why translation is off (code generation refused), or null. */
+  disabled: string | null;
 }
 
 /** Exec functions after which control never falls through to the next instruction. */
@@ -113,6 +117,8 @@ export class Jit {
     translateMs: 0,
     blockInstructions: 0,
     inlined: 0,
+    inlineFailures: 0,
+    disabled: null,
   };
 
   constructor(options: JitOptions = {}) {
@@ -254,8 +260,25 @@ export class Jit {
   private translate(block: Block): void {
     const retranslated = this.retranslations.get(block.start) ?? 0;
     if (retranslated >= MAX_RETRANSLATIONS) return; // self-modifying: stays interpreted
+    if (this.stats.disabled !== null) return;
     const t0 = this.now();
-    const { fn, size, inlined, entryCycles } = compileBlock(block, this.inline, this.onSource);
+    let compiled: ReturnType<typeof compileBlock>;
+    try {
+      compiled = compileBlock(block, this.inline, this.onSource);
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      if (e instanceof SyntaxError && this.inline) {
+        // Inlined code this translator got wrong: the block calls its semantics instead.
+        this.stats.inlineFailures++;
+        compiled = compileBlock(block, false, this.onSource);
+      } else {
+        // Code generation refused (a Content Security Policy without 'unsafe-eval'): the
+        // interpreter runs everything, with the same results.
+        this.stats.disabled = e.message;
+        return;
+      }
+    }
+    const { fn, size, inlined, entryCycles } = compiled;
     this.stats.translateMs += this.now() - t0;
     block.fn = fn;
     block.size = size;
