@@ -48,18 +48,23 @@ export class Block {
     readonly itBefore: readonly number[],
     /** False for a lone hooked instruction or breakpoint: always interpreted. */
     readonly translatable: boolean,
+    /**
+     * Where each instruction is expected to continue: the next one, or a direct branch's
+     * target (the block follows it). Elsewhere the block ends after the instruction.
+     */
+    readonly follow: readonly number[],
   ) {
     this.n = insns.length;
   }
 
-  get length(): number {
-    return this.insns.length;
+  /** True when an instruction of the block lies in [from, to). */
+  overlaps(from: number, to: number): boolean {
+    for (const i of this.insns) if (i.addr < to && from < i.addr + i.size) return true;
+    return false;
   }
 
-  /** One past the last halfword of the block. */
-  get end(): number {
-    const last = this.insns[this.insns.length - 1]!;
-    return (last.addr + last.size) >>> 0;
+  get length(): number {
+    return this.insns.length;
   }
 
   /** Index of the instruction at `pc` (a fault inside the block), or -1. */

@@ -100,6 +100,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
     const insn = insns[k]!;
     const addr = insn.addr;
     const next = (addr + insn.size) >>> 0;
+    const follow = block.follow[k]!;
     const it = block.itBefore[k]!;
     lines.push(`  // ${hex(addr)}: ${insn.encoding.asm(insn).replace(/\*\//g, '* /')}`);
     const run = it === 0 ? bodies[k]! : `if (cond(cpu, ${it >>> 4})) { ${bodies[k]!} }`;
@@ -126,7 +127,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
       const room = runAfter(k);
       lines.push(`  clock.cycles += ${insn.cycles};`);
       lines.push(
-        `  if (cpu.nextPc !== ${hex(next)} || cpu.attention !== 0 || ` +
+        `  if (cpu.nextPc !== ${hex(follow)} || cpu.attention !== 0 || ` +
           `clock.cycles${room === 0 ? '' : ` + ${room}`} >= cycleLimit) {`,
       );
       lines.push(`    cpu.pc = cpu.nextPc; cpu.instructions += ${k + 1}; return;`);

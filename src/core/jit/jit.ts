@@ -209,6 +209,7 @@ export class Jit {
     if (cpu.t === 0 || cpu.it !== 0) return null;
     const insns: Insn[] = [];
     const itBefore: number[] = [];
+    const follow: number[] = [];
     let it = 0;
     let addr = pc;
     let translatable = true;
@@ -220,6 +221,7 @@ export class Jit {
         if (insns.length === 0) {
           insns.push(insn);
           itBefore.push(0);
+          follow.push((addr + insn.size) >>> 0);
           translatable = false;
         }
         break;
@@ -228,14 +230,25 @@ export class Jit {
       if (next >>> 16 !== pc >>> 16 && next !== ((pc >>> 16) + 1) << 16) break;
       insns.push(insn);
       itBefore.push(it);
-      if (it !== 0) it = itAdvance(it);
+      const inIt = it !== 0;
+      if (inIt) it = itAdvance(it);
       else if (insn.exec === branch.it) it = insn.imm & 0xff;
+      if (!inIt && (insn.exec === branch.b || insn.exec === branch.bl)) {
+        // A direct branch: the block goes on at its target (a superblock), while that is in
+        // the same page and not already in the block (a branch to the start loops instead).
+        const target = ((addr + 4 + insn.imm) & ~1) >>> 0;
+        follow.push(target);
+        if (target >>> 16 !== pc >>> 16 || insns.some((i) => i.addr === target)) break;
+        addr = target;
+        continue;
+      }
+      follow.push(next);
       if (endsBlock(insn)) break;
       addr = next;
       if (addr >>> 16 !== pc >>> 16) break;
     }
     if (insns.length === 0) return null;
-    const block = new Block(pc, insns, itBefore, translatable);
+    const block = new Block(pc, insns, itBefore, translatable, follow);
     this.insert(block);
     return block;
   }
@@ -252,8 +265,8 @@ export class Jit {
     page[(block.start & 0xffff) >>> 1] = block;
     this.pageBlocks[pg]!.push(block);
     const cover = this.covered[pg]!;
-    const end = block.end;
-    for (let a = block.start; a < end; a += 2) cover[(a & 0xffff) >>> 1]!++;
+    for (const i of block.insns)
+      for (let a = i.addr; a < i.addr + i.size; a += 2) cover[(a & 0xffff) >>> 1]!++;
     this.stats.cachedBlocks++;
   }
 
@@ -315,7 +328,7 @@ export class Jit {
     const list = this.pageBlocks[pg]!;
     const keep: Block[] = [];
     for (const b of list) {
-      if (b.start < to && from < b.end) this.drop(b, pg);
+      if (b.overlaps(from, to)) this.drop(b, pg);
       else keep.push(b);
     }
     this.pageBlocks[pg] = keep;
@@ -325,7 +338,8 @@ export class Jit {
     b.valid = false;
     this.pages[pg]![(b.start & 0xffff) >>> 1] = undefined;
     const cover = this.covered[pg]!;
-    for (let a = b.start; a < b.end; a += 2) cover[(a & 0xffff) >>> 1]!--;
+    for (const i of b.insns)
+      for (let a = i.addr; a < i.addr + i.size; a += 2) cover[(a & 0xffff) >>> 1]!--;
     this.stats.cachedBlocks--;
     this.stats.cacheChars -= b.size;
     if (b.fn !== null) {
