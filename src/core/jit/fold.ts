@@ -6,7 +6,7 @@
  * one line of them). Only what is certain is folded: a condition with an unknown part is kept
  * unless that part cannot have an effect and does not change the result.
  */
-import { tokenize } from './inline.js';
+import { tokenize } from './tokens.js';
 
 type Tok = string;
 

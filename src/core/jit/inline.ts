@@ -13,109 +13,8 @@
  */
 import type { ExecFn, Insn } from '../insn.js';
 import { fold } from './fold.js';
+import { next, parse, prev, tokenize, type Token } from './tokens.js';
 import { lookupName, moduleOf } from './semantics.js';
-
-type TokenKind = 'id' | 'num' | 'str' | 'punct' | 'space';
-interface Token {
-  kind: TokenKind;
-  text: string;
-}
-
-/** Operators of more than one character, longest first within each first character. */
-const PUNCT = [
-  '>>>=', '===', '!==', '>>>', '<<=', '>>=', '**=', '...', '&&=', '||=', '??=',
-  '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=',
-  '%=', '&=', '|=', '^=', '<<', '>>', '**',
-]; // prettier-ignore
-const PUNCT_BY_CHAR = new Map<number, string[]>();
-for (const op of PUNCT) {
-  const list = PUNCT_BY_CHAR.get(op.charCodeAt(0)) ?? [];
-  list.push(op);
-  PUNCT_BY_CHAR.set(op.charCodeAt(0), list);
-}
-
-function isIdStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
-}
-function isIdPart(c: number): boolean {
-  return isIdStart(c) || (c >= 48 && c <= 57);
-}
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/** Splits JavaScript source into tokens; null for what this small lexer does not handle. */
-export function tokenize(src: string): Token[] | null {
-  const out: Token[] = [];
-  const n = src.length;
-  let p = 0;
-  while (p < n) {
-    const c = src.charCodeAt(p);
-    if (c <= 32) {
-      let q = p + 1;
-      while (q < n && src.charCodeAt(q) <= 32) q++;
-      out.push({ kind: 'space', text: ' ' });
-      p = q;
-    } else if (c === 47 && src.charCodeAt(p + 1) === 47) {
-      const q = src.indexOf('\n', p);
-      p = q < 0 ? n : q;
-    } else if (c === 47 && src.charCodeAt(p + 1) === 42) {
-      const q = src.indexOf('*/', p + 2);
-      if (q < 0) return null;
-      p = q + 2;
-    } else if (isIdStart(c)) {
-      let q = p + 1;
-      while (q < n && isIdPart(src.charCodeAt(q))) q++;
-      out.push({ kind: 'id', text: src.slice(p, q) });
-      p = q;
-    } else if (isDigit(c) || (c === 46 && isDigit(src.charCodeAt(p + 1)))) {
-      let q = p + 1;
-      // Digits, hex/binary letters, '.', exponents with a sign, a BigInt 'n'.
-      while (q < n) {
-        const d = src.charCodeAt(q);
-        if (isIdPart(d) || d === 46) q++;
-        else if (
-          (d === 43 || d === 45) &&
-          (src[q - 1] === 'e' || src[q - 1] === 'E') &&
-          !/^0[xX]/.test(src.slice(p, q))
-        )
-          q++;
-        else break;
-      }
-      out.push({ kind: 'num', text: src.slice(p, q) });
-      p = q;
-    } else if (c === 39 || c === 34) {
-      let q = p + 1;
-      while (q < n && src.charCodeAt(q) !== c) q += src.charCodeAt(q) === 92 ? 2 : 1;
-      if (q >= n) return null;
-      out.push({ kind: 'str', text: src.slice(p, q + 1) });
-      p = q + 1;
-    } else if (c === 96) {
-      return null; // template strings may hold expressions: not handled
-    } else {
-      let op = src[p]!;
-      for (const o of PUNCT_BY_CHAR.get(c) ?? []) {
-        if (src.startsWith(o, p)) {
-          op = o;
-          break;
-        }
-      }
-      // A '/' that could start a regular expression is not handled.
-      if (op === '/' || op === '/=') {
-        const prev = lastSignificant(out);
-        if (prev === null || (prev.kind === 'punct' && !/[)\]]/.test(prev.text))) return null;
-      }
-      out.push({ kind: 'punct', text: op });
-      p += op.length;
-    }
-  }
-  return out;
-}
-
-function lastSignificant(tokens: Token[]): Token | null {
-  for (let k = tokens.length - 1; k >= 0; k--) if (tokens[k]!.kind !== 'space') return tokens[k]!;
-  return null;
-}
 
 const KEYWORDS = new Set(
   (
@@ -132,60 +31,6 @@ const FIELDS = new Set([
   ...['immCarry', 'shiftType', 'shiftN', 'setflags', 'cond', 'list', 'add', 'index', 'wback'],
   'extra',
 ]);
-
-/** A function's parameters and body tokens, for `function name(a, b) { ... }` only. */
-interface Parsed {
-  params: string[];
-  body: Token[];
-}
-
-const parsedCache = new WeakMap<object, Parsed | null>();
-
-function parse(fn: object): Parsed | null {
-  if (parsedCache.has(fn)) return parsedCache.get(fn)!;
-  let result: Parsed | null = null;
-  const tokens = tokenize(Function.prototype.toString.call(fn));
-  if (tokens !== null) {
-    const t = tokens.filter((x, k) => x.kind !== 'space' || k > 0);
-    let k = 0;
-    const skip = (): void => {
-      while (t[k]?.kind === 'space') k++;
-    };
-    skip();
-    if (t[k]?.text === 'function') {
-      k++;
-      skip();
-      if (t[k]?.kind === 'id') k++;
-      skip();
-      if (t[k]?.text === '(') {
-        k++;
-        const params: string[] = [];
-        let ok = true;
-        for (;;) {
-          skip();
-          const tok = t[k];
-          if (tok?.text === ')') break;
-          if (tok?.kind !== 'id') {
-            ok = false;
-            break;
-          }
-          params.push(tok.text);
-          k++;
-          skip();
-          if (t[k]?.text === ',') k++;
-        }
-        k++;
-        skip();
-        const last = t.length - 1 - [...t].reverse().findIndex((x) => x.kind !== 'space');
-        if (ok && t[k]?.text === '{' && t[last]?.text === '}') {
-          result = { params, body: t.slice(k + 1, last) };
-        }
-      }
-    }
-  }
-  parsedCache.set(fn, result);
-  return result;
-}
 
 /** Where inlined code finds a module's names: `declare(module, name)` gives the local alias. */
 export interface InlineScope {
@@ -235,17 +80,6 @@ interface Context {
   locals: Set<string>;
   /** For a helper inlined as statements: where `return EXPR;` stores EXPR (else no value). */
   returnTo: string | null;
-}
-
-function next(t: Token[], k: number): number {
-  let j = k + 1;
-  while (t[j]?.kind === 'space') j++;
-  return j;
-}
-function prev(t: Token[], k: number): number {
-  let j = k - 1;
-  while (j >= 0 && t[j]!.kind === 'space') j--;
-  return j;
 }
 
 /**
