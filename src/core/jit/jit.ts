@@ -23,7 +23,10 @@ import { compileBlock, itAdvance } from './codegen.js';
 export const HOT_ENTRIES = 100;
 /** The longest block, in instructions. */
 export const MAX_BLOCK_INSNS = 64;
-/** Invalidations of blocks at one address after which it is only interpreted. */
+/**
+ * Invalidations of blocks at one address after which its block no longer follows branches;
+ * twice as many, and it is only interpreted.
+ */
 const MAX_RETRANSLATIONS = 8;
 
 export interface JitStats {
@@ -210,6 +213,9 @@ export class Jit {
     const insns: Insn[] = [];
     const itBefore: number[] = [];
     const follow: number[] = [];
+    // A start whose superblock keeps being invalidated (it follows a call into code that is
+    // rewritten) gets a plain block that ends at the branch.
+    const follows = (this.retranslations.get(pc) ?? 0) < MAX_RETRANSLATIONS;
     let it = 0;
     let addr = pc;
     let translatable = true;
@@ -233,7 +239,7 @@ export class Jit {
       const inIt = it !== 0;
       if (inIt) it = itAdvance(it);
       else if (insn.exec === branch.it) it = insn.imm & 0xff;
-      if (!inIt && (insn.exec === branch.b || insn.exec === branch.bl)) {
+      if (!inIt && follows && (insn.exec === branch.b || insn.exec === branch.bl)) {
         // A direct branch: the block goes on at its target (a superblock), while that is in
         // the same page and not already in the block (a branch to the start loops instead).
         const target = ((addr + 4 + insn.imm) & ~1) >>> 0;
@@ -272,7 +278,7 @@ export class Jit {
 
   private translate(block: Block): void {
     const retranslated = this.retranslations.get(block.start) ?? 0;
-    if (retranslated >= MAX_RETRANSLATIONS) return; // self-modifying: stays interpreted
+    if (retranslated >= 2 * MAX_RETRANSLATIONS) return; // self-modifying: stays interpreted
     if (this.stats.disabled !== null) return;
     const t0 = this.now();
     let compiled: ReturnType<typeof compileBlock>;
