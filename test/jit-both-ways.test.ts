@@ -169,7 +169,9 @@ function runProgram(program: Program, jit: false | JitOptions): Outcome {
       instructions: cpu.instructions,
       cycles: m.clock.cycles,
       pc: hex(cpu.pc),
-      regs: Array.from(cpu.r, hex).join(' '),
+      // R0-R14 (R15 is the core's scratch for the pseudocode's PC: it holds the address + 4 of
+      // whichever instruction last read it; the PC itself is `pc`).
+      regs: Array.from(cpu.r.subarray(0, 15), hex).join(' '),
       xpsr: hex(cpu.xpsr),
       special: [cpu.primask, cpu.faultmask, cpu.basepri, cpu.control, hex(cpu.otherSp)].join(' '),
       fp: fp.join(' ') + ' fpscr ' + hex(cpu.fpscr),

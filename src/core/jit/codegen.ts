@@ -25,7 +25,7 @@ import { conditionPassed } from '../alu.js';
 import type { ExecFn, Insn } from '../insn.js';
 import type { Block, BlockFn } from './block.js';
 import { inlineInsn } from './inline.js';
-import { moduleOf, REGISTER_ONLY_MODULES } from './semantics.js';
+import { FLOW_FREE_MODULES, moduleOf, REGISTER_ONLY_MODULES } from './semantics.js';
 
 /** ITAdvance() (A7.3.3): the ITSTATE after an instruction that ran with `it`. */
 export function itAdvance(it: number): number {
@@ -50,6 +50,30 @@ export function registerOnly(insn: Insn, text: string): boolean {
   return !EFFECTS.test(text);
 }
 
+/** Core methods that never change the flow (memory accesses through the core's port). */
+const SAFE_METHODS =
+  /^(memU32|memU16|memU8|memA32|memA16|writeU32|writeU16|writeU8|writeA32|writeA16|conditionPassed|setUnprivilegedAccess)$/;
+
+function pcOperand(insn: Insn): boolean {
+  const { rd, rn, rm, rt, rt2, ra, rs } = insn;
+  return rd === 15 || rn === 15 || rm === 15 || rt === 15 || rt2 === 15 || ra === 15 || rs === 15;
+}
+
+/**
+ * True when the instruction may write nextPc (a branch, an exception return, a PC load) or
+ * read it: anything but inlined loads, stores, data processing and FP arithmetic whose code
+ * calls no helper it could not inline and names no PC write.
+ */
+export function mayBranch(insn: Insn, text: string | null): boolean {
+  if (text === null || pcOperand(insn) || (insn.list & 0x8000) !== 0) return true;
+  if (!FLOW_FREE_MODULES.has(moduleOf(insn.exec))) return true;
+  if (/nextPc|WritePC|exc\b/.test(text)) return true;
+  for (const m of text.matchAll(/\bcpu\s*\.\s*(\w+)\s*\(/g))
+    if (!SAFE_METHODS.test(m[1]!)) return true;
+  for (const m of text.matchAll(/(\$\d+_\w+)\s*\(/g)) if (!m[1]!.endsWith('CpuFault')) return true;
+  return false;
+}
+
 /** A block's generated source and the values its factory binds. */
 export interface BlockSource {
   source: string;
@@ -70,6 +94,8 @@ export function blockSource(block: Block, inline = true): BlockSource {
   const n = insns.length;
   const bodies: string[] = [];
   const pure: boolean[] = [];
+  const branches: boolean[] = [];
+  const readsPc: boolean[] = [];
   let inlined = 0;
   for (let k = 0; k < n; k++) {
     const insn = insns[k]!;
@@ -79,6 +105,8 @@ export function blockSource(block: Block, inline = true): BlockSource {
     const body = text === null ? `e${k}(cpu, i${k});` : `{ const I$ = i${k}; ${text} }`;
     bodies.push(body);
     pure.push(registerOnly(insn, text ?? Function.prototype.toString.call(insn.exec)));
+    branches.push(mayBranch(insn, text));
+    readsPc.push(text === null || pcOperand(insn) || /\[\s*15\s*\]/.test(text));
   }
   // runAfter[k]: static cycles of the register-only instructions after k up to the boundary
   // before the next checked instruction (or before the last instruction).
@@ -117,20 +145,25 @@ export function blockSource(block: Block, inline = true): BlockSource {
     }
     if (pending !== 0) lines.push(`  clock.cycles += ${pending};`);
     pending = 0;
-    lines.push(`  cpu.pc = ${hex(addr)}; r[15] = ${hex(addr + 4)}; cpu.nextPc = ${hex(next)};`);
+    // The PC for a fault's return address; R15 where it is read; nextPc where it may change.
+    const flow = branches[k]!;
+    lines.push(
+      `  cpu.pc = ${hex(addr)};` +
+        (readsPc[k] ? ` r[15] = ${hex(addr + 4)};` : '') +
+        (flow ? ` cpu.nextPc = ${hex(next)};` : ''),
+    );
     lines.push(`  ${run}${advance}`);
+    const after = flow ? 'cpu.nextPc' : hex(next);
     if (k === n - 1) {
-      lines.push(
-        `  cpu.pc = cpu.nextPc; cpu.instructions += ${n}; clock.cycles += ${insn.cycles};`,
-      );
+      lines.push(`  cpu.pc = ${after}; cpu.instructions += ${n}; clock.cycles += ${insn.cycles};`);
     } else {
       const room = runAfter(k);
       lines.push(`  clock.cycles += ${insn.cycles};`);
       lines.push(
-        `  if (cpu.nextPc !== ${hex(follow)} || cpu.attention !== 0 || ` +
+        `  if (${flow ? `cpu.nextPc !== ${hex(follow)} || ` : ''}cpu.attention !== 0 || ` +
           `clock.cycles${room === 0 ? '' : ` + ${room}`} >= cycleLimit) {`,
       );
-      lines.push(`    cpu.pc = cpu.nextPc; cpu.instructions += ${k + 1}; return;`);
+      lines.push(`    cpu.pc = ${after}; cpu.instructions += ${k + 1}; return;`);
       lines.push('  }');
     }
   }

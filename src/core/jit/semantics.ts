@@ -34,6 +34,13 @@ export const REGISTER_ONLY_MODULES: ReadonlySet<number> = new Set(
   [dataProcessing, dataProcessingMisc, multiply, parallel].map((ns) => MODULES.indexOf(ns)),
 );
 
+/** Modules whose semantics never write the PC except through a PC operand (checked apart). */
+export const FLOW_FREE_MODULES: ReadonlySet<number> = new Set(
+  [dataProcessing, dataProcessingMisc, multiply, parallel, loadStore, loadStoreMultiple, fpu].map(
+    (ns) => MODULES.indexOf(ns),
+  ),
+);
+
 let names: Map<string, unknown>[] | null = null;
 let owner: Map<unknown, number> | null = null;
 
