@@ -564,7 +564,7 @@ function printStats(ctx: RunContext, started: bigint): void {
   const pct = (a: number, b: number): string => (b === 0 ? '0.0' : ((100 * a) / b).toFixed(1));
   ctx.say.err(
     `stats: jit blocks=${j.translated} cached=${j.cachedBlocks} ` +
-      `cache=${(j.cacheChars / 1024).toFixed(0)}KiB hit=${pct(j.hits, j.entries)}% ` +
+      `cache=${(j.cacheChars / 1024).toFixed(0)}KiB entries=${j.entries} hit=${pct(j.hits, j.entries)}% ` +
       `translated-insns=${pct(j.translatedInstructions, cpu.instructions)}% ` +
       `inlined=${pct(j.inlined, j.blockInstructions)}% ` +
       `invalidated=${j.invalidated} flushes=${j.flushes} translate=${j.translateMs.toFixed(1)}ms`,

@@ -14,7 +14,16 @@ import type { Insn } from '../insn.js';
  * the first instruction that leaves the straight line, raises `cpu.attention`, or brings the
  * clock to `cycleLimit` — exactly where the interpreter's loop would look again.
  */
-export type BlockFn = (cpu: Cpu, cycleLimit: number, instrLimit: number) => void;
+export type BlockFn = (cpu: Cpu, limits: BatchLimits) => void;
+
+/**
+ * The batch's limits, in an object the run loop keeps (passing the doubles themselves to
+ * every block would box them on each call).
+ */
+export interface BatchLimits {
+  cycles: number;
+  instructions: number;
+}
 
 export class Block {
   /** Interpreted entries into the block so far (the hotness count). */

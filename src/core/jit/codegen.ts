@@ -120,8 +120,8 @@ export function blockSource(block: Block, inline = true): BlockSource {
   for (let k = 0; k < n; k++) lines.push(`const e${k} = E[${k}], i${k} = I[${k}];`);
   lines.push('const B = BINDINGS;');
   [...bindings.keys()].forEach((alias, k) => lines.push(`const ${alias} = B[${k}];`));
-  lines.push(`return function block_${block.start.toString(16)}(cpu, cycleLimit, instrLimit) {`);
-  lines.push('  const r = cpu.r, clock = cpu.clock;');
+  lines.push(`return function block_${block.start.toString(16)}(cpu, limits) {`);
+  lines.push('  const r = cpu.r, clock = cpu.clock, cycleLimit = limits.cycles;');
   if (loops) lines.push('  for (;;) {');
   let pending = 0;
   for (let k = 0; k < n; k++) {
@@ -172,7 +172,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
     lines.push(
       `  if (cpu.pc !== ${hex(block.start)} || cpu.attention !== 0 || cpu.it !== 0 || ` +
         `clock.cycles${entryCycles === 0 ? '' : ` + ${entryCycles}`} >= cycleLimit || ` +
-        `cpu.instructions + ${n} > instrLimit) return;`,
+        `cpu.instructions + ${n} > limits.instructions) return;`,
     );
     lines.push('  }');
   }

@@ -16,7 +16,7 @@
 import * as branch from '../execute/branch.js';
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
-import { Block } from './block.js';
+import { Block, type BatchLimits } from './block.js';
 import { compileBlock, itAdvance } from './codegen.js';
 
 /** Interpreted entries before a block is translated. */
@@ -99,6 +99,7 @@ export class Jit {
   /** Per page, a count per halfword of the blocks covering it (0: a write there drops nothing). */
   private covered: (Uint16Array | null)[] = new Array(65536).fill(null);
   private readonly retranslations = new Map<number, number>();
+  private readonly limits: BatchLimits = { cycles: 0, instructions: 0 };
   /** True while execute runs (a block may be running: dropping one must stop it). */
   private executing = false;
   private readonly maxSourceChars: number;
@@ -143,6 +144,9 @@ export class Jit {
     let prev: Block | null = null;
     const start = cpu.instructions;
     const interpreted = this.stats.interpretedInstructions;
+    const limits = this.limits;
+    limits.cycles = cycleLimit;
+    limits.instructions = instrLimit;
     this.executing = true;
     try {
       while (cpu.instructions < instrLimit && clock.cycles < cycleLimit) {
@@ -169,7 +173,7 @@ export class Jit {
         ) {
           hits++;
           try {
-            fn(cpu, cycleLimit, instrLimit);
+            fn(cpu, limits);
           } catch (e) {
             // A fault in the block: the instructions before the faulting one retired; the
             // interpreter's fault path does the rest, exactly as for an interpreted instruction.
@@ -250,6 +254,12 @@ export class Jit {
       }
       follow.push(next);
       if (endsBlock(insn)) break;
+      // A conditional branch back into the block closes a loop: the block ends there, so a
+      // loop from the start runs inside the block's function, and others exit to their head.
+      if (!inIt && (insn.exec === branch.bCond || insn.exec === branch.cbz)) {
+        const target = ((addr + 4 + insn.imm) & ~1) >>> 0;
+        if (insns.some((i) => i.addr === target)) break;
+      }
       addr = next;
       if (addr >>> 16 !== pc >>> 16) break;
     }
