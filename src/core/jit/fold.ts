@@ -27,8 +27,24 @@ function closeOf(t: Tok[], open: number): number {
 
 class Fail extends Error {}
 
+/** stmtEnd's answers per token array (folding asks for the same statements repeatedly). */
+const ends = new WeakMap<Tok[], Int32Array>();
+
 /** Index just after the statement that starts at `k`. */
 function stmtEnd(t: Tok[], k: number): number {
+  let memo = ends.get(t);
+  if (memo === undefined) {
+    memo = new Int32Array(t.length + 1).fill(-1);
+    ends.set(t, memo);
+  }
+  const known = memo[k]!;
+  if (known >= 0) return known;
+  const end = scanStatement(t, k);
+  memo[k] = end;
+  return end;
+}
+
+function scanStatement(t: Tok[], k: number): number {
   const x = t[k];
   if (x === undefined) throw new Fail();
   if (x === '{') return closeOf(t, k) + 1 || fail();
