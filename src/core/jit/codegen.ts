@@ -116,7 +116,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
     return sum;
   };
   const loops = endsWithBranchTo(block);
-  const lines: string[] = [];
+  const lines: string[] = ["'use strict';"];
   for (let k = 0; k < n; k++) lines.push(`const e${k} = E[${k}], i${k} = I[${k}];`);
   lines.push('const B = BINDINGS;');
   [...bindings.keys()].forEach((alias, k) => lines.push(`const ${alias} = B[${k}];`));
