@@ -2,16 +2,18 @@
  * CPU benchmarks: runs every prebuilt benchmark ELF (firmware/prebuilt/bench/*.elf) on f4emu
  * through its command line, and on QEMU (mps2-an386) when qemu-system-arm is on PATH, checks that
  * both print the same output (and the recorded .expected output), and prints a table of
- * instructions, f4emu seconds and MIPS, QEMU seconds and the f4emu/QEMU time ratio.
+ * instructions, f4emu seconds and MIPS (with the block translator, the default), MIPS with
+ * --no-jit (the interpreter alone; same output and instruction count required; --no-interp
+ * leaves it out), QEMU seconds and the f4emu/QEMU time ratio, and the medians.
  *
  *   npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --no-net]
- *                 [-- --timeout S]
+ *                 [-- --no-interp] [-- --timeout S]
  *
  * Then the network figures (./benchNet.ts, unless --no-net or --only): the board demo's web
  * server through --net hostfwd, requests per second and MB/s.
  *
  * --json also writes bench-report.json: {workloads: [{name, instructions, seconds, mips,
- * qemuSeconds}], medianMips}. f4emu's seconds and MIPS come from its `--stats` line (guest run
+ * interpMips, qemuSeconds}], medianMips}. f4emu's seconds and MIPS come from its `--stats` line (guest run
  * time only); QEMU's seconds are wall time of the whole process, startup included.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,6 +27,7 @@ interface Options {
   only: string[];
   qemu: boolean;
   net: boolean;
+  interp: boolean;
   timeoutSeconds: number;
 }
 
@@ -33,13 +36,15 @@ interface Workload {
   instructions: number;
   seconds: number;
   mips: number;
+  /** MIPS with --no-jit (the interpreter alone), unless --no-interp. */
+  interpMips: number | null;
   qemuSeconds: number | null;
 }
 
 class BenchError extends Error {}
 
 const USAGE =
-  'usage: npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --no-net] [-- --timeout S]';
+  'usage: npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --no-net] [-- --no-interp] [-- --timeout S]';
 
 const QEMU = 'qemu-system-arm';
 const QEMU_ARGS = [
@@ -66,7 +71,14 @@ function findRoot(): string {
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { json: false, only: [], qemu: true, net: true, timeoutSeconds: 600 };
+  const o: Options = {
+    json: false,
+    only: [],
+    qemu: true,
+    net: true,
+    interp: true,
+    timeoutSeconds: 600,
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const [key, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg];
@@ -88,6 +100,9 @@ function parseArgs(args: string[]): Options {
         break;
       case '--no-qemu':
         o.qemu = false;
+        break;
+      case '--no-interp':
+        o.interp = false;
         break;
       case '--no-net':
         o.net = false;
@@ -142,9 +157,11 @@ function runF4emu(
   name: string,
   elf: string,
   o: Options,
+  extra: string[] = [],
 ): Run & { stats: RegExpExecArray } {
   const bin = path.join(root, 'bin', 'f4emu.js');
   const args = [bin, 'run', elf, '--semihosting', '--stats', '--timeout', String(o.timeoutSeconds)];
+  args.push(...extra);
   const r = run(process.execPath, args, o.timeoutSeconds);
   if (r.status !== 0) {
     throw new BenchError(`${name}: f4emu exited with status ${r.status}: ${lastLine(r.stderr)}`);
@@ -209,6 +226,18 @@ async function main(): Promise<number> {
         `${name}: f4emu output differs from ${path.relative(root, expectedFile)}`,
       );
     }
+    // The interpreter alone, beside the block translator (the default).
+    let interpMips: number | null = null;
+    if (o.interp) {
+      const i = runF4emu(root, name, elf, o, ['--no-jit']);
+      if (i.stdout !== f4.stdout) throw new BenchError(`${name}: --no-jit output differs`);
+      if (i.stats[1] !== f4.stats[1]) {
+        throw new BenchError(
+          `${name}: --no-jit ran ${i.stats[1]} instructions, not ${f4.stats[1]}`,
+        );
+      }
+      interpMips = Number(i.stats[4]);
+    }
     let qemuSeconds: number | null = null;
     if (withQemu) {
       const q = run(QEMU, [...QEMU_ARGS, '-kernel', elf], o.timeoutSeconds);
@@ -223,23 +252,34 @@ async function main(): Promise<number> {
       instructions: Number(f4.stats[1]),
       seconds: Number(f4.stats[3]),
       mips: Number(f4.stats[4]),
+      interpMips,
       qemuSeconds,
     });
   }
 
   const medianMips = median(workloads.map((w) => w.mips));
-  const rows = [['name', 'instructions', 'f4emu s', 'MIPS', 'qemu s', 'ratio']];
+  const rows = [['name', 'instructions', 'f4emu s', 'MIPS', '--no-jit MIPS', 'qemu s', 'ratio']];
   for (const w of workloads) {
     rows.push([
       w.name,
       String(w.instructions),
       w.seconds.toFixed(3),
       w.mips.toFixed(1),
+      w.interpMips === null ? '-' : w.interpMips.toFixed(1),
       w.qemuSeconds === null ? '-' : w.qemuSeconds.toFixed(3),
       w.qemuSeconds === null ? '-' : `${(w.seconds / w.qemuSeconds).toFixed(1)}x`,
     ]);
   }
-  process.stdout.write(`${table(rows)}\n\nmedian MIPS: ${medianMips.toFixed(1)}\n`);
+  const interp = workloads.flatMap((w) => (w.interpMips === null ? [] : [w.interpMips]));
+  const ratios = workloads.flatMap((w) =>
+    w.qemuSeconds === null ? [] : [w.seconds / w.qemuSeconds],
+  );
+  process.stdout.write(
+    `${table(rows)}\n\nmedian MIPS: ${medianMips.toFixed(1)}` +
+      (interp.length ? ` (--no-jit: ${median(interp).toFixed(1)})` : '') +
+      (ratios.length ? `, median f4emu/QEMU time: ${median(ratios).toFixed(1)}x` : '') +
+      '\n',
+  );
   let network: NetBench | null = null;
   if (o.net && o.only.length === 0) {
     process.stderr.write('bench: the demo web server through --net...\n');
