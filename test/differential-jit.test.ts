@@ -6,33 +6,16 @@
  * have run in translated blocks (the Jit's translatedInstructions), with the cycles the
  * interpreter counts. The full run against a live oracle is `npm run differential -- --jit ...`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   describeMismatch,
-  parseVector,
   Replayer,
   type Mismatch,
   type Vector,
 } from '../scripts/differential-replay.js';
+import { committedVectorsByClass } from './helpers/vectors.js';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), 'vectors');
-const byClass = new Map<string, { vector: Vector; line: number }[]>();
-for (const file of readdirSync(dir)
-  .filter((f) => f.endsWith('.jsonl'))
-  .sort()) {
-  readFileSync(join(dir, file), 'utf8')
-    .split('\n')
-    .forEach((text, i) => {
-      if (!text.trim()) return;
-      const vector = parseVector(text);
-      const list = byClass.get(vector.cls) ?? [];
-      byClass.set(vector.cls, list);
-      list.push({ vector, line: i + 1 });
-    });
-}
+const byClass = committedVectorsByClass();
 
 /**
  * Translated blocks a vector's code must run in: one, plus one after each instruction that

@@ -3,33 +3,11 @@
  * scripts/unicorn_vectors.py; see docs/differential.md) on f4emu: every class, no Unicorn
  * needed. The full run against a live oracle is `npm run differential`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  describeMismatch,
-  parseVector,
-  Replayer,
-  type Mismatch,
-  type Vector,
-} from '../scripts/differential-replay.js';
+import { describeMismatch, Replayer, type Mismatch } from '../scripts/differential-replay.js';
+import { committedVectorsByClass } from './helpers/vectors.js';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), 'vectors');
-const byClass = new Map<string, { vector: Vector; line: number; file: string }[]>();
-for (const file of readdirSync(dir)
-  .filter((f) => f.endsWith('.jsonl'))
-  .sort()) {
-  readFileSync(join(dir, file), 'utf8')
-    .split('\n')
-    .forEach((text, i) => {
-      if (!text.trim()) return;
-      const vector = parseVector(text);
-      const list = byClass.get(vector.cls) ?? [];
-      byClass.set(vector.cls, list);
-      list.push({ vector, line: i + 1, file });
-    });
-}
+const byClass = committedVectorsByClass();
 
 describe('differential vectors (Unicorn oracle, committed sample)', () => {
   it('has a sample for every class', () => {
