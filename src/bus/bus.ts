@@ -115,6 +115,8 @@ export class Bus {
   private readonly watch = new WatchList();
   /** Non-zero when a watchpoint covers an address no memory answers (a device register). */
   private deviceWatchCount = 0;
+  /** Accesses that reached a device (the block translator's wait loops check none did). */
+  deviceAccesses = 0;
   /** True while the core fetches instructions (not data accesses: no watchpoint match). */
   watchSuppressed = false;
   /** Called after a watched access completed, with the matched address inside the watchpoint. */
@@ -520,6 +522,7 @@ export class Bus {
     if (bb >= 0) return (this.read8(bb) >>> ((addr >>> 2) & 7)) & 1;
     const dev = this.findDevice(addr);
     if (dev) {
+      this.deviceAccesses++;
       const v = dev.dev.read(addr - dev.base, size) >>> 0;
       if (this.deviceWatchCount !== 0) this.matchWatch(addr, size, false, v);
       return v;
@@ -558,6 +561,7 @@ export class Bus {
     }
     const dev = this.findDevice(addr);
     if (dev) {
+      this.deviceAccesses++;
       dev.dev.write(addr - dev.base, value >>> 0, size);
       if (this.deviceWatchCount !== 0) this.matchWatch(addr, size, true, value >>> 0);
       return;

@@ -25,6 +25,7 @@ import { conditionPassed } from '../alu.js';
 import type { ExecFn, Insn } from '../insn.js';
 import type { Block, BlockFn } from './block.js';
 import { inlineInsn } from './inline.js';
+import { waitLoopCode } from './waitLoop.js';
 import { FLOW_FREE_MODULES, moduleOf, REGISTER_ONLY_MODULES } from './semantics.js';
 
 /** ITAdvance() (A7.3.3): the ITSTATE after an instruction that ran with `it`. */
@@ -93,6 +94,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
   const insns = block.insns;
   const n = insns.length;
   const bodies: string[] = [];
+  const texts: (string | null)[] = [];
   const pure: boolean[] = [];
   const branches: boolean[] = [];
   const readsPc: boolean[] = [];
@@ -101,6 +103,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
     const insn = insns[k]!;
     const text = inline ? inlineInsn(insn, block.itBefore[k]!, use) : null;
     if (text !== null) inlined++;
+    texts.push(text);
     // Each instruction's code is its own block statement: its names never meet another's.
     const body = text === null ? `e${k}(cpu, i${k});` : `{ const I$ = i${k}; ${text} }`;
     bodies.push(body);
@@ -116,6 +119,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
     return sum;
   };
   const loops = endsWithBranchTo(block);
+  const wait = loops ? waitLoopCode(block, texts, pure, entryRoom(block, pure)) : null;
   const lines: string[] = ["'use strict';"];
   for (let k = 0; k < n; k++) lines.push(`const e${k} = E[${k}], i${k} = I[${k}];`);
   lines.push('const B = BINDINGS;');
@@ -123,6 +127,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
   lines.push(`return function block_${block.start.toString(16)}(cpu, limits) {`);
   lines.push('  const r = cpu.r, clock = cpu.clock, cycleLimit = limits.cycles;');
   if (loops) lines.push('  for (;;) {');
+  if (wait !== null) lines.push(wait.head);
   let pending = 0;
   for (let k = 0; k < n; k++) {
     const insn = insns[k]!;
@@ -174,6 +179,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
         `clock.cycles${entryCycles === 0 ? '' : ` + ${entryCycles}`} >= cycleLimit || ` +
         `cpu.instructions + ${n} > limits.instructions) return;`,
     );
+    if (wait !== null) lines.push(wait.tail);
     lines.push('  }');
   }
   lines.push('};');

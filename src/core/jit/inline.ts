@@ -83,10 +83,43 @@ interface Context {
 }
 
 /**
+ * `(0, ns.name)`, the call-without-receiver idiom transpilers emit for an imported function,
+ * as plain `ns.name` (the binding is then resolved as any other name).
+ */
+function unwrapNamespaceCalls(t: Token[]): Token[] {
+  const out: Token[] = [];
+  for (let k = 0; k < t.length; k++) {
+    if (t[k]!.text === '(') {
+      const zero = next(t, k);
+      const comma = next(t, zero);
+      const ns = next(t, comma);
+      const dot = next(t, ns);
+      const member = next(t, dot);
+      const close = next(t, member);
+      if (
+        t[zero]?.text === '0' &&
+        t[comma]?.text === ',' &&
+        t[ns]?.kind === 'id' &&
+        t[dot]?.text === '.' &&
+        t[member]?.kind === 'id' &&
+        t[close]?.text === ')'
+      ) {
+        out.push(t[ns]!, t[dot]!, t[member]!);
+        k = close;
+        continue;
+      }
+    }
+    out.push(t[k]!);
+  }
+  return out;
+}
+
+/**
  * Rewrites `body` for this instruction; null when something is not understood. `exprOnly`:
  * the body of a helper inlined as an expression (no statements of its own).
  */
-function rewrite(body: Token[], ctx: Context): string | null {
+function rewrite(source: Token[], ctx: Context): string | null {
+  const body = unwrapNamespaceCalls(source);
   const locals = ctx.locals;
   for (let k = 0; k < body.length; k++) {
     const tok = body[k]!;
@@ -131,7 +164,7 @@ function rewrite(body: Token[], ctx: Context): string | null {
       out += tok.text; // a property name
       continue;
     }
-    const name = tok.text;
+    let name = tok.text;
     if (name === ctx.iName) {
       const dot = next(body, k);
       const field = next(body, dot);
@@ -174,8 +207,19 @@ function rewrite(body: Token[], ctx: Context): string | null {
     }
     // A name of the function's module: a helper taking the Insn is inlined when it is one
     // expression; anything else is used through its binding.
-    const value = ctx.scope.lookup(ctx.module, name);
-    if (value === undefined) return null;
+    let value = ctx.scope.lookup(ctx.module, name);
+    if (value === undefined) {
+      // A module namespace a transpiler put in front of an import (`ns.addWithCarry`, as
+      // Vite's test runner compiles imports): the module's own binding of that name.
+      const dot = next(body, k);
+      const prop = next(body, dot);
+      const member = body[prop]?.text ?? '';
+      if (body[dot]?.text !== '.' || body[prop]?.kind !== 'id') return null;
+      value = ctx.scope.lookup(ctx.module, member);
+      if (value === undefined) return null;
+      name = member;
+      k = prop;
+    }
     if (typeof value === 'number' || typeof value === 'boolean') {
       // A module constant (the semantics modules export no mutable primitives).
       out += typeof value === 'number' && value < 0 ? `(${value})` : String(value);

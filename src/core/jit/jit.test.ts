@@ -743,6 +743,47 @@ describe('JIT exactness on hand-assembled programs', () => {
     }
   });
 
+  it('a loop polling memory only an interrupt changes is fast-forwarded, exactly', () => {
+    // while (flag == 0); three times over, the flag (the word at r5) set by each SysTick.
+    const program = () => {
+      const a = new Asm();
+      a.emit(dp16.movImm(6, 0));
+      a.label('wait');
+      a.emit(ls16.ldrImm(2, 5, 0), dp16.cmpImm(2, 0));
+      a.branch('wait', (o) => br16.bCond(COND.eq, o));
+      a.emit(dp16.addImm8(6, 1), ls16.strImm(7, 5, 0)); // r7 = 0: wait again
+      a.emit(dp16.cmpImm(6, 3));
+      a.branch('wait', (o) => br16.bCond(COND.ne, o));
+      a.emit(B_SELF);
+      return a;
+    };
+    for (const options of CONFIGS) {
+      const a = program();
+      // SysTick counts its ticks in r3 and sets the flag (r4 = 1) at each one.
+      const p = new Pair(
+        {
+          code: a.link(),
+          handlers: { 15: [dp16.addImm8(3, 1), ls16.strImm(4, 5, 0), BX_LR] },
+          regs: { 3: 0, 4: 1, 5: 0x20001000, 7: 0 },
+          prepare: (m) => {
+            m.bus.write32(0x20001000, 0);
+            m.bus.write32(0xe000e014, 4999); // SYST_RVR: a tick every 5000 cycles
+            m.bus.write32(0xe000e018, 0);
+            m.bus.write32(0xe000e010, 7);
+          },
+        },
+        options,
+      );
+      p.both((m) => m.run(200000), 'run');
+      expect(p.ref.cpu.r[6]).toBe(3);
+      p.expectSameMemory();
+      // With translation on, most of the waiting was skipped, not spun.
+      if (options.maxBlockInsns === undefined || options.maxBlockInsns >= 3) {
+        expect(p.stats.fastForwarded).toBeGreaterThan(1000);
+      }
+    }
+  });
+
   it('interrupts (SysTick, a pended PendSV) arrive at the same instruction', () => {
     for (const options of CONFIGS) {
       const { asm } = itLoop(200);

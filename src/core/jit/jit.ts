@@ -54,6 +54,8 @@ export interface JitStats {
   inlineFailures: number;
   /** Why translation is off (code generation refused), or null. */
   disabled: string | null;
+  /** Instructions of wait-loop iterations skipped (fast-forwarded), counted as retired. */
+  fastForwarded: number;
 }
 
 /** Exec functions after which control never falls through to the next instruction. */
@@ -123,6 +125,7 @@ export class Jit {
     inlined: 0,
     inlineFailures: 0,
     disabled: null,
+    fastForwarded: 0,
   };
 
   constructor(options: JitOptions = {}) {

@@ -1,0 +1,78 @@
+/**
+ * Wait loops: a block that loops on itself, reading memory and computing with registers only
+ * (`while (!flag);`, `while (*p != x);`), polls state that nothing but an alarm or an interrupt
+ * can change: within a batch no other master runs, and an interrupt is only taken between
+ * batches. So once an iteration leaves the registers and flags as it found them, having touched
+ * no device (Bus.deviceAccesses), every further iteration until the batch's limit would too.
+ * The block then adds the cycles and instructions of the whole iterations that fit before the
+ * limit, exactly as if it had spun, and runs the last ones for real so it stops where the
+ * interpreter stops.
+ *
+ * A loop that reads a device register is not fast-forwarded: a read may have side effects or
+ * depend on the time (a timer's CNT is computed from the clock when read).
+ */
+import * as loadStore from '../execute/loadStore.js';
+import type { Insn } from '../insn.js';
+import type { Block } from './block.js';
+
+/** Loads without writeback or unprivileged access: they change nothing but their register. */
+const PLAIN_LOADS: ReadonlySet<unknown> = new Set(
+  Object.entries(loadStore)
+    .filter(([name]) => /^ldr(|b|sb|h|sh)(Off|Reg|Lit)$/.test(name))
+    .map(([, fn]) => fn),
+);
+
+/** Registers a piece of inlined code names with a constant index. */
+function registersIn(text: string): number[] {
+  const found = new Set<number>();
+  for (const m of text.matchAll(/\bcpu\s*\.\s*r\s*\[\s*(\d+)\s*\]/g)) found.add(Number(m[1]));
+  return [...found];
+}
+
+/**
+ * The code around a self-loop's body that fast-forwards it, or null when the block is not a
+ * wait loop: every instruction register-only or a plain load, inlined, the last one the
+ * conditional branch back to the start. `texts` are the instructions' inlined code (null: not
+ * inlined), `pure` their register-only flags.
+ */
+export function waitLoopCode(
+  block: Block,
+  texts: readonly (string | null)[],
+  pure: readonly boolean[],
+  entryCycles: number,
+): { head: string; tail: string } | null {
+  const n = block.insns.length;
+  const last: Insn = block.insns[n - 1]!;
+  if (!/^(B T1|B T3|CBZ)/.test(last.encoding.name)) return null;
+  const regs = new Set<number>();
+  for (let k = 0; k < n; k++) {
+    const text = texts[k];
+    if (text === null || text === undefined) return null;
+    if (block.itBefore[k] !== 0) return null;
+    if (k < n - 1 && !pure[k] && !PLAIN_LOADS.has(block.insns[k]!.exec)) return null;
+    // Registers named any other way (a computed index) rule it out.
+    if (/\bcpu\s*\.\s*r\b(?!\s*\[\s*\d+\s*\])/.test(text)) return null;
+    for (const r of registersIn(text)) if (r !== 15) regs.add(r);
+  }
+  const list = [...regs].sort((a, b) => a - b);
+  const flags = '(cpu.n + 2 * cpu.z + 4 * cpu.c + 8 * cpu.v + 16 * cpu.q + 32 * cpu.ge)';
+  const head =
+    `  const w$d = cpu.bus.deviceAccesses, w$c = clock.cycles, w$i = cpu.instructions, ` +
+    `w$f = ${flags}` +
+    list.map((r) => `, w$${r} = r[${r}]`).join('') +
+    ';';
+  const same = list.map((r) => ` && r[${r}] === w$${r}`).join('');
+  // Whole iterations j = 1..k that end before the limit (C + j*dc < cycleLimit) and within the
+  // instruction budget; the loop runs on from there (Infinity: nothing to jump to).
+  const tail =
+    `  if (cpu.bus.deviceAccesses === w$d && ${flags} === w$f${same}) {\n` +
+    `    const dc = clock.cycles - w$c, dn = cpu.instructions - w$i;\n` +
+    `    const k = Math.min(Math.ceil((cycleLimit - clock.cycles) / dc) - 1, ` +
+    `Math.floor((limits.instructions - cpu.instructions) / dn));\n` +
+    `    if (k > 0 && k !== Infinity && dc > 0 && dn > 0 && dc >= ${entryCycles}) {\n` +
+    `      clock.cycles += k * dc; cpu.instructions += k * dn;\n` +
+    `      cpu.jit.stats.fastForwarded += k * dn;\n` +
+    `    }\n` +
+    `  }`;
+  return { head, tail };
+}
