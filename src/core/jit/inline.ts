@@ -13,7 +13,17 @@
  */
 import type { ExecFn, Insn } from '../insn.js';
 import { fold } from './fold.js';
-import { next, parse, prev, tokenize, type Token } from './tokens.js';
+import {
+  assigns,
+  closing,
+  isAssignment,
+  next,
+  parse,
+  prev,
+  splitArgs,
+  tokenize,
+  type Token,
+} from './tokens.js';
 import { lookupName, moduleOf } from './semantics.js';
 
 const KEYWORDS = new Set(
@@ -49,19 +59,6 @@ function fieldLiteral(insn: Insn, field: string): string {
   if (typeof v === 'boolean') return String(v);
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`field ${field}`);
   return v < 0 || Object.is(v, -0) ? `(${v})` : String(v);
-}
-
-function isAssignment(tok: Token | undefined): boolean {
-  if (tok === undefined || tok.kind !== 'punct') return false;
-  return (
-    tok.text === '=' ||
-    tok.text === '++' ||
-    tok.text === '--' ||
-    /^[^=!<>]+=$/.test(tok.text) ||
-    tok.text === '>>>=' ||
-    tok.text === '<<=' ||
-    tok.text === '>>='
-  );
 }
 
 interface Context {
@@ -403,17 +400,6 @@ export function inlineInsn(
   return entry.text;
 }
 
-/** True when `name` is assigned anywhere in `body` (a parameter that cannot be a constant). */
-function assigns(body: Token[], name: string): boolean {
-  for (let k = 0; k < body.length; k++) {
-    if (body[k]!.kind !== 'id' || body[k]!.text !== name) continue;
-    if (isAssignment(body[next(body, k)])) return true;
-    const p = body[prev(body, k)];
-    if (p !== undefined && (p.text === '++' || p.text === '--')) return true;
-  }
-  return false;
-}
-
 /**
  * Expansions of helper calls already made, by helper, arguments and (when the Insn is passed)
  * the instruction: translating a block mostly meets calls it has expanded before.
@@ -434,39 +420,6 @@ function reuse(text: string, scope: InlineScope): string {
 }
 
 const ALIAS = /^\$(\d+)_(\w+)$/;
-
-/** Index of the ')' matching the '(' at `open`, or -1. */
-function closing(t: Token[], open: number): number {
-  let depth = 0;
-  for (let k = open; k < t.length; k++) {
-    const x = t[k]!.text;
-    if (t[k]!.kind !== 'punct') continue;
-    if (x === '(' || x === '[' || x === '{') depth++;
-    else if (x === ')' || x === ']' || x === '}') {
-      depth--;
-      if (depth === 0) return x === ')' ? k : -1;
-    }
-  }
-  return -1;
-}
-
-/** The argument texts of a call whose parentheses are at `open` and `close`. */
-function splitArgs(t: Token[], open: number, close: number): string[] {
-  const args: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (let k = open + 1; k < close; k++) {
-    const x = t[k]!;
-    if (x.kind === 'punct' && (x.text === '(' || x.text === '[' || x.text === '{')) depth++;
-    if (x.kind === 'punct' && (x.text === ')' || x.text === ']' || x.text === '}')) depth--;
-    if (depth === 0 && x.text === ',') {
-      args.push(cur.trim());
-      cur = '';
-    } else cur += x.text;
-  }
-  if (cur.trim() !== '' || args.length > 0) args.push(cur.trim());
-  return args;
-}
 
 /**
  * Second pass over specialised code: a call of a module helper (`$m_name(...)`) that is a

@@ -169,3 +169,61 @@ export function prev(t: Token[], k: number): number {
   while (j >= 0 && t[j]!.kind === 'space') j--;
   return j;
 }
+
+/** True for an assignment operator (=, +=, >>>=...) or ++/--. */
+export function isAssignment(tok: Token | undefined): boolean {
+  if (tok === undefined || tok.kind !== 'punct') return false;
+  return (
+    tok.text === '=' ||
+    tok.text === '++' ||
+    tok.text === '--' ||
+    /^[^=!<>]+=$/.test(tok.text) ||
+    tok.text === '>>>=' ||
+    tok.text === '<<=' ||
+    tok.text === '>>='
+  );
+}
+
+/** True when `name` is assigned anywhere in `body` (a parameter that cannot be a constant). */
+export function assigns(body: Token[], name: string): boolean {
+  for (let k = 0; k < body.length; k++) {
+    if (body[k]!.kind !== 'id' || body[k]!.text !== name) continue;
+    if (isAssignment(body[next(body, k)])) return true;
+    const p = body[prev(body, k)];
+    if (p !== undefined && (p.text === '++' || p.text === '--')) return true;
+  }
+  return false;
+}
+
+/** Index of the ')' matching the '(' at `open`, or -1. */
+export function closing(t: Token[], open: number): number {
+  let depth = 0;
+  for (let k = open; k < t.length; k++) {
+    const x = t[k]!.text;
+    if (t[k]!.kind !== 'punct') continue;
+    if (x === '(' || x === '[' || x === '{') depth++;
+    else if (x === ')' || x === ']' || x === '}') {
+      depth--;
+      if (depth === 0) return x === ')' ? k : -1;
+    }
+  }
+  return -1;
+}
+
+/** The argument texts of a call whose parentheses are at `open` and `close`. */
+export function splitArgs(t: Token[], open: number, close: number): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (let k = open + 1; k < close; k++) {
+    const x = t[k]!;
+    if (x.kind === 'punct' && (x.text === '(' || x.text === '[' || x.text === '{')) depth++;
+    if (x.kind === 'punct' && (x.text === ')' || x.text === ']' || x.text === '}')) depth--;
+    if (depth === 0 && x.text === ',') {
+      args.push(cur.trim());
+      cur = '';
+    } else cur += x.text;
+  }
+  if (cur.trim() !== '' || args.length > 0) args.push(cur.trim());
+  return args;
+}
