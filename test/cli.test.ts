@@ -240,3 +240,18 @@ describe('f4emu run', () => {
     expect(lines.length).toBe(3);
   });
 });
+
+describe('--jit / --no-jit on the command line', () => {
+  it('gives the same output and counts; --stats shows the translator only when it is on', () => {
+    const elf = path.join(ROOT, 'firmware/prebuilt/fpu/libm.elf');
+    const stat = (stderr: string) => /instructions=(\d+) cycles=(\d+)/.exec(stderr)?.slice(1);
+    const on = run(['run', elf, '--semihosting', '--stats', '--trace-calls=malloc']);
+    const off = run(['run', elf, '--semihosting', '--stats', '--trace-calls=malloc', '--no-jit']);
+    expect(on.code).toBe(0);
+    expect(off.code).toBe(0);
+    expect(on.stdout).toBe(off.stdout);
+    expect(stat(on.stderr)).toEqual(stat(off.stderr));
+    expect(on.stderr).toMatch(/stats: jit blocks=[1-9]\d* .*translated-insns=/);
+    expect(off.stderr).not.toMatch(/stats: jit/);
+  });
+});

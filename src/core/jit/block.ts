@@ -82,3 +82,8 @@ export class Block {
     return -1;
   }
 }
+
+/** The target of a PC-relative branch (B, BL, CBZ/CBNZ): the instruction's PC (+4) plus imm. */
+export function branchTarget(insn: Insn): number {
+  return ((insn.addr + 4 + insn.imm) & ~1) >>> 0;
+}

@@ -23,7 +23,7 @@
  */
 import { conditionPassed } from '../alu.js';
 import type { ExecFn, Insn } from '../insn.js';
-import type { Block, BlockFn } from './block.js';
+import { branchTarget, type Block, type BlockFn } from './block.js';
 import { inlineInsn } from './inline.js';
 import { waitLoopCode } from './waitLoop.js';
 import { FLOW_FREE_MODULES, moduleOf, REGISTER_ONLY_MODULES } from './semantics.js';
@@ -43,11 +43,7 @@ const EFFECTS =
 
 /** True when `insn` touches only registers and flags (no PC, memory, clock, fault). */
 export function registerOnly(insn: Insn, text: string): boolean {
-  if (!REGISTER_ONLY_MODULES.has(moduleOf(insn.exec))) return false;
-  const { rd, rn, rm, rt, rt2, ra, rs } = insn;
-  if (rd === 15 || rn === 15 || rm === 15 || rt === 15 || rt2 === 15 || ra === 15 || rs === 15) {
-    return false;
-  }
+  if (!REGISTER_ONLY_MODULES.has(moduleOf(insn.exec)) || pcOperand(insn)) return false;
   return !EFFECTS.test(text);
 }
 
@@ -198,7 +194,7 @@ function endsWithBranchTo(block: Block): boolean {
   const last = block.insns[block.insns.length - 1]!;
   const name = last.encoding.name;
   if (!/^(B|CBN?Z)\b/.test(name) || /^(BL|BX|BLX)\b/.test(name)) return false;
-  return ((last.addr + 4 + last.imm) & ~1) >>> 0 === block.start;
+  return branchTarget(last) === block.start;
 }
 
 /** Compiles a block: its function, source length and how many instructions were inlined. */

@@ -16,7 +16,7 @@
 import * as branch from '../execute/branch.js';
 import type { Cpu } from '../cpu.js';
 import type { Insn } from '../insn.js';
-import { Block, type BatchLimits } from './block.js';
+import { Block, branchTarget, type BatchLimits } from './block.js';
 import { compileBlock, itAdvance } from './codegen.js';
 
 /** Interpreted entries before a block is translated. */
@@ -249,7 +249,7 @@ export class Jit {
       if (!inIt && follows && (insn.exec === branch.b || insn.exec === branch.bl)) {
         // A direct branch: the block goes on at its target (a superblock), while that is in
         // the same page and not already in the block (a branch to the start loops instead).
-        const target = ((addr + 4 + insn.imm) & ~1) >>> 0;
+        const target = branchTarget(insn);
         follow.push(target);
         if (target >>> 16 !== pc >>> 16 || insns.some((i) => i.addr === target)) break;
         addr = target;
@@ -260,7 +260,7 @@ export class Jit {
       // A conditional branch back into the block closes a loop: the block ends there, so a
       // loop from the start runs inside the block's function, and others exit to their head.
       if (!inIt && (insn.exec === branch.bCond || insn.exec === branch.cbz)) {
-        const target = ((addr + 4 + insn.imm) & ~1) >>> 0;
+        const target = branchTarget(insn);
         if (insns.some((i) => i.addr === target)) break;
       }
       addr = next;
