@@ -19,6 +19,26 @@ PAD = b'\xfe\xde' * 4  # UDF #254 after the code: running past the end raises, n
 IT_COUNT_LIMIT = 16
 
 
+def load_registers(uc, st):
+    """Loads a state's R0-R15, APSR (ITSTATE cleared) and, for FP states, S0-S31 and FPSCR."""
+    for reg, value in zip(GPRS, st.r):
+        uc.reg_write(reg, value)
+    uc.reg_write(A.UC_ARM_REG_XPSR, 1 << 24)  # clears IT state left by an earlier case
+    uc.reg_write(A.UC_ARM_REG_XPSR_NZCVQG, st.apsr)
+    if uc.reg_read(A.UC_ARM_REG_APSR) & APSR_MASK != st.apsr:
+        raise RuntimeError('unicorn did not take the APSR value %#x' % st.apsr)
+    if st.s is not None:
+        # An FP instruction run with CONTROL.FPCA = 0 (and FPCCR.ASPEN set, as at reset)
+        # creates a new FP context, FPSCR = FPDSCR (ExecuteFPCheck): FP cases run with an
+        # active context, FPCA = 1, cleared again afterwards for the integer classes.
+        uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) | 4)
+        for reg, value in zip(SREGS, st.s):
+            uc.reg_write(reg, value)
+        uc.reg_write(A.UC_ARM_REG_FPSCR, st.fpscr)
+        if uc.reg_read(A.UC_ARM_REG_FPSCR) != st.fpscr:
+            raise RuntimeError('unicorn did not take the FPSCR value %#x' % st.fpscr)
+
+
 def _new_engine():
     uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
     uc.ctl_set_cpu_model(A.UC_CPU_ARM_CORTEX_M4)
@@ -101,22 +121,7 @@ class Oracle:
         # mem_write does not always drop translations: a block translated (never run) at the
         # target of an earlier case's branch survived it and ran instead of the new code.
         uc.ctl_remove_cache(st.pc, st.pc + len(code) + len(pad))
-        for reg, value in zip(GPRS, st.r):
-            uc.reg_write(reg, value)
-        uc.reg_write(A.UC_ARM_REG_XPSR, 1 << 24)  # clears IT state left by an earlier case
-        uc.reg_write(A.UC_ARM_REG_XPSR_NZCVQG, st.apsr)
-        if uc.reg_read(A.UC_ARM_REG_APSR) & APSR_MASK != st.apsr:
-            raise RuntimeError('unicorn did not take the APSR value %#x' % st.apsr)
-        if st.s is not None:
-            # An FP instruction run with CONTROL.FPCA = 0 (and FPCCR.ASPEN set, as at reset)
-            # creates a new FP context, FPSCR = FPDSCR (ExecuteFPCheck): FP cases run with an
-            # active context, FPCA = 1, cleared again afterwards for the integer classes.
-            uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) | 4)
-            for reg, value in zip(SREGS, st.s):
-                uc.reg_write(reg, value)
-            uc.reg_write(A.UC_ARM_REG_FPSCR, st.fpscr)
-            if uc.reg_read(A.UC_ARM_REG_FPSCR) != st.fpscr:
-                raise RuntimeError('unicorn did not take the FPSCR value %#x' % st.fpscr)
+        load_registers(uc, st)
         self.fp_post = None
         self.executed = self.outside = 0
         self.code_lo, self.code_hi = st.pc, st.pc + len(code)

@@ -34,7 +34,7 @@ from .common import APSR_MASK, CODE_LO, M32, Rng, State, WIN, WIN_END, WIN_SIZE,
 from .common import pick_ea, t32, unaligned_ok
 from .disasm import disassemble
 from .generate import _mem_diff
-from .oracle import GPRS, PAD, SREGS, _check_model, _new_engine
+from .oracle import GPRS, PAD, SREGS, _check_model, _new_engine, load_registers
 from .unicorn_bugs import KNOWN_BUGS
 
 # Classes whose instructions may leave the straight line (or whose vectors are several
@@ -143,19 +143,7 @@ class SeqOracle:
         uc.mem_write(WIN, snap.mem)
         if code:
             self._write_code(code_at, code)
-        for reg, value in zip(GPRS, snap.r):
-            uc.reg_write(reg, value)
-        uc.reg_write(A.UC_ARM_REG_XPSR, 1 << 24)
-        uc.reg_write(A.UC_ARM_REG_XPSR_NZCVQG, snap.apsr)
-        if uc.reg_read(A.UC_ARM_REG_APSR) & APSR_MASK != snap.apsr:
-            raise RuntimeError('unicorn did not take the APSR value %#x' % snap.apsr)
-        if snap.s is not None:
-            uc.reg_write(A.UC_ARM_REG_CONTROL, uc.reg_read(A.UC_ARM_REG_CONTROL) | 4)
-            for reg, value in zip(SREGS, snap.s):
-                uc.reg_write(reg, value)
-            uc.reg_write(A.UC_ARM_REG_FPSCR, snap.fpscr)
-            if uc.reg_read(A.UC_ARM_REG_FPSCR) != snap.fpscr:
-                raise RuntimeError('unicorn did not take the FPSCR value %#x' % snap.fpscr)
+        load_registers(uc, snap)
 
     def _write_code(self, at, code):
         self.uc.mem_write(at, code)
