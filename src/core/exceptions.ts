@@ -123,6 +123,7 @@ export class ExceptionUnit {
    * attention). Returns true when an exception was entered. Also wakes a sleeping core.
    */
   takePending(): boolean {
+    if (!this.nvic.anyPending()) return false;
     const n = this.nvic.highestPending();
     if (n === 0) return false;
     const group = this.nvic.groupPriority(this.nvic.priority[n]!);

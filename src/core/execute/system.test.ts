@@ -3,7 +3,15 @@
  * (docs/differential.md): YIELD, SP writes with low bits set, SLEEPONEXIT, MRS/MSR, CPS.
  */
 import { describe, expect, it } from 'vitest';
-import { B_SELF, NOP, WFI, machineWithVectors } from '../../../test/helpers/machine.js';
+import {
+  B_SELF,
+  CODE,
+  CPSID_I,
+  CPSIE_I,
+  NOP,
+  WFI,
+  machineWithVectors,
+} from '../../../test/helpers/machine.js';
 import { disassemble } from '../disassembler.js';
 
 const MRS = (rd: number, sysm: number) => [0xf3ef, 0x8000 | (rd << 8) | sysm];
@@ -51,6 +59,35 @@ describe('system instructions', () => {
     expect(m.cpu.r[6]).toBe(2);
     expect(m.cpu.usingPsp).toBe(true);
     expect(m.cpu.r[13]).toBe(0x20002000);
+  });
+
+  it('MSR BASEPRI/PRIMASK and CPS I stop the batch only when an exception is pending', () => {
+    // A critical section as NuttX writes it: mask, work, unmask; then CPSID/CPSIE.
+    const code = [...MSR(0, 17), NOP, ...MSR(1, 17), CPSID_I, CPSIE_I, ...MSR(1, 16), NOP, B_SELF];
+    const m = machineWithVectors(code);
+    m.cpu.jit = null; // the interpreter's batch (the translator's blocks check the same flag)
+    m.cpu.r[0] = 0x80;
+    m.cpu.r[1] = 0;
+    m.cpu.executeBatch(7, Infinity);
+    expect(m.cpu.instructions).toBe(7); // one batch: nothing ended it
+    expect(m.cpu.attention).toBe(0);
+    // IRQ5 (priority 0x80) pending under BASEPRI 0x80: the MSR that lowers the mask ends the
+    // batch, and the interrupt is taken after it, its return address the next instruction.
+    const n = machineWithVectors(code);
+    n.cpu.jit = null;
+    n.bus.write8(0xe000e400 + 5, 0x80);
+    n.bus.write32(0xe000e100, 1 << 5);
+    n.cpu.r[0] = 0x80;
+    n.cpu.r[1] = 0;
+    n.cpu.step(); // basepri = 0x80
+    n.bus.write32(0xe000e200, 1 << 5); // pend IRQ5: masked
+    n.run(1); // nop
+    expect(n.cpu.ipsr).toBe(0);
+    n.cpu.executeBatch(n.cpu.instructions + 5, Infinity);
+    expect(n.cpu.pc).toBe(CODE + 10); // stopped after the unmasking MSR
+    n.run(1);
+    expect(n.cpu.ipsr).toBe(16 + 5);
+    expect(n.bus.read32(n.cpu.r[13]! + 24)).toBe(CODE + 10); // stacked return address
   });
 
   it('unprivileged MSR to special registers is ignored; APSR writes still work', () => {

@@ -46,14 +46,17 @@ export function msr(cpu: Cpu, i: Insn): void {
       break;
     case 16:
       cpu.primask = v & 1;
-      break;
+      maskWritten(cpu);
+      return;
     case 17:
       cpu.basepri = v & PRIORITY_MASK;
-      break;
+      maskWritten(cpu);
+      return;
     case 18: {
       const nv = v & PRIORITY_MASK;
       if (nv !== 0 && (nv < cpu.basepri || cpu.basepri === 0)) cpu.basepri = nv;
-      break;
+      maskWritten(cpu);
+      return;
     }
     case 19:
       if (cpu.exc.executionPriority() > -1) cpu.faultmask = v & 1;
@@ -69,6 +72,17 @@ export function msr(cpu: Cpu, i: Insn): void {
   cpu.requestAttention();
 }
 
+/**
+ * PRIMASK or BASEPRI written: an exception the new mask lets through is taken after this
+ * instruction (the run loop looks on attention). With none pending there is nothing to take, and
+ * one that becomes pending later raises attention itself, so the batch goes on: NuttX brackets
+ * every critical section with MSR BASEPRI. Priority stays at 0 or above, so the MPU's view
+ * (HFNMIENA applies below 0) does not change; FAULTMASK and CONTROL writes always stop.
+ */
+function maskWritten(cpu: Cpu): void {
+  if (cpu.exc.nvic.anyPending()) cpu.requestAttention();
+}
+
 export function cps(cpu: Cpu, i: Insn): void {
   if (!cpu.privileged) return;
   const disable = i.extra === 1;
@@ -76,8 +90,10 @@ export function cps(cpu: Cpu, i: Insn): void {
   if (i.imm & 1) {
     if (!disable) cpu.faultmask = 0;
     else if (cpu.exc.executionPriority() > -1) cpu.faultmask = 1;
+    cpu.requestAttention();
+    return;
   }
-  cpu.requestAttention();
+  maskWritten(cpu);
 }
 
 export function svc(cpu: Cpu, _i: Insn): void {
@@ -139,4 +155,11 @@ export function coprocessor(cpu: Cpu, i: Insn): void {
  * The names this module's semantics use that are not exported, for the block translator, which
  * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
  */
-export const jitScope = { CpuFault, CFSR_NOCP, CFSR_UNDEFINSTR, EXC_USAGEFAULT, PRIORITY_MASK };
+export const jitScope = {
+  CpuFault,
+  CFSR_NOCP,
+  CFSR_UNDEFINSTR,
+  EXC_USAGEFAULT,
+  PRIORITY_MASK,
+  maskWritten,
+};

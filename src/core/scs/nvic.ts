@@ -26,7 +26,9 @@ export class Nvic {
   /** Programmed priority (0-255, low 4 bits zero); Reset/NMI/HardFault hold -3/-2/-1. */
   readonly priority = new Int16Array(NUM_EXCEPTIONS);
   readonly enabled = new Uint8Array(NUM_EXCEPTIONS);
-  readonly pending = new Uint8Array(NUM_EXCEPTIONS);
+  /** The pending flags, also read a word at a time by anyPending. */
+  private readonly pendingWords = new Uint32Array(Math.ceil(NUM_EXCEPTIONS / 4));
+  readonly pending = new Uint8Array(this.pendingWords.buffer, 0, NUM_EXCEPTIONS);
   readonly active = new Uint8Array(NUM_EXCEPTIONS);
   /** Level of each external interrupt line as driven by its peripheral. */
   readonly irqLevel = new Uint8Array(NUM_IRQS);
@@ -76,6 +78,16 @@ export class Nvic {
   setIrqLevel(irq: number, level: boolean): void {
     this.irqLevel[irq] = level ? 1 : 0;
     if (level) this.setPending(16 + irq);
+  }
+
+  /**
+   * True when any exception is pending, enabled or not: a cheap test that lets the core skip
+   * highestPending (a scan of every exception) when there is nothing to take.
+   */
+  anyPending(): boolean {
+    const words = this.pendingWords;
+    for (let k = 0; k < words.length; k++) if (words[k] !== 0) return true;
+    return false;
   }
 
   /** Exception number of the highest-priority pending and enabled exception, or 0. */
