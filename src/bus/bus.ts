@@ -90,10 +90,12 @@ export class Bus {
   private readonly memoryWritable = new Uint8Array(PAGE_COUNT);
   // The core's port: the shared tables while nothing restricts the core (the same arrays: its
   // fast path costs what the shared one does), else the tables of its RestrictedPages.
-  private corePage8 = this.page8;
-  private corePage16 = this.page16;
-  private corePage32 = this.page32;
-  private coreWritable = this.pageWritable;
+  // The block translator's generated code reads these four at each access, as coreRead32 and
+  // coreWrite32 do (jit/locals.ts): their fast paths, in line.
+  corePage8 = this.page8;
+  corePage16 = this.page16;
+  corePage32 = this.page32;
+  coreWritable = this.pageWritable;
   private coreRestriction: RestrictedPages | null = null;
   private readonly restrictions: RestrictedPages[] = [];
   /** 1 where the decode cache holds instructions: stores there must invalidate it. */

@@ -21,11 +21,13 @@
  * A block whose last instruction branches back to its start loops inside its function while
  * the entry conditions the run loop checks (see Block.entryCycles) still hold.
  */
-import { conditionPassed } from '../alu.js';
+import { alu, conditionPassed } from '../alu.js';
 import type { ExecFn, Insn } from '../insn.js';
 import { branchTarget, type Block, type BlockFn } from './block.js';
 import { inlineInsn } from './inline.js';
+import { hoistTemporaries } from './hoist.js';
 import { waitLoopCode } from './waitLoop.js';
+import { conditionOnLocals, conditionSlots, localize, slotLoad, type Localized } from './locals.js';
 import { FLOW_FREE_MODULES, moduleOf, REGISTER_ONLY_MODULES } from './semantics.js';
 
 /** ITAdvance() (A7.3.3): the ITSTATE after an instruction that ran with `it`. */
@@ -107,6 +109,26 @@ export function blockSource(block: Block, inline = true): BlockSource {
     branches.push(mayBranch(insn, text));
     readsPc.push(text === null || pcOperand(insn) || /\[\s*15\s*\]/.test(text));
   }
+  // Registers and flags in locals (locals.ts): `loc[k]` is instruction k's code on them, null
+  // where it must run on the core (a sync point: locals stored before it, reloaded after it).
+  const aluAlias = [...bindings].find(([, v]) => v === alu)?.[0] ?? null;
+  const loc: (Localized | null)[] = texts.map((text, k) =>
+    text === null ? null : localize(text, (insns[k]!.addr + 4) >>> 0, aluAlias),
+  );
+  const slots = new Set<string>();
+  const allWritten = new Set<string>();
+  loc.forEach((l, k) => {
+    for (const s of l?.used ?? []) if (s[0] !== 'A') slots.add(s);
+    for (const s of l?.written ?? []) if (s[0] !== 'A') allWritten.add(s);
+    const it = block.itBefore[k]!;
+    if (it !== 0) for (const s of conditionSlots(it >>> 4)) slots.add(s);
+  });
+  const caching = slots.size > 0;
+  const slotList = [...slots].sort();
+  const hasSync = caching && loc.some((l) => l === null);
+  const store = (set: Iterable<string>): string =>
+    [...set].map((s) => `${slotLoad(s)} = ${s};`).join(' ');
+  const reload = slotList.map((s) => `${s} = ${slotLoad(s)};`).join(' ');
   // runAfter[k]: static cycles of the register-only instructions after k up to the boundary
   // before the next checked instruction (or before the last instruction).
   const runAfter = (k: number): number => {
@@ -115,31 +137,67 @@ export function blockSource(block: Block, inline = true): BlockSource {
     return sum;
   };
   const loops = endsWithBranchTo(block);
-  const wait = loops ? waitLoopCode(block, texts, pure, entryRoom(block, pure)) : null;
+  const regExpr = (k: number): string => (slots.has(`R${k}`) ? `R${k}` : `r[${k}]`);
+  const flagExpr = (f: string): string =>
+    slots.has(`F${f.toUpperCase()}`) ? `F${f.toUpperCase()}` : `cpu.${f}`;
+  const wait = loops
+    ? waitLoopCode(block, texts, pure, entryRoom(block, pure), regExpr, flagExpr)
+    : null;
   const lines: string[] = ["'use strict';"];
   for (let k = 0; k < n; k++) lines.push(`const e${k} = E[${k}], i${k} = I[${k}];`);
   lines.push('const B = BINDINGS;');
   [...bindings.keys()].forEach((alias, k) => lines.push(`const ${alias} = B[${k}];`));
   lines.push(`return function block_${block.start.toString(16)}(cpu, limits) {`);
-  lines.push('  const r = cpu.r, clock = cpu.clock, cycleLimit = limits.cycles;');
+  lines.push('  const r = cpu.r, clock = cpu.clock, cycleLimit = limits.cycles, bus = cpu.bus;');
+  const accesses = Math.max(0, ...loc.map((l) => l?.accesses ?? 0));
+  for (let j = 0; j < accesses; j++) lines.push(`  let M$a${j}, M$v${j}, M$p${j};`);
+  const temporariesAt = lines.length;
+  if (caching) {
+    lines.push(`  let ${slotList.map((s) => `${s} = ${slotLoad(s)}`).join(', ')};`);
+    lines.push('  let AC = 0, AV = 0, AS = false' + (hasSync ? ', L$ = 1;' : ';'));
+    lines.push('  try {');
+  }
+  // Locals that may differ from the core: stored at every exit (a loop carries its writes).
+  const dirty = new Set<string>(loops ? allWritten : []);
   if (loops) lines.push('  for (;;) {');
   if (wait !== null) lines.push(wait.head);
   let pending = 0;
+  let temporaries = 0;
   for (let k = 0; k < n; k++) {
     const insn = insns[k]!;
     const addr = insn.addr;
     const next = (addr + insn.size) >>> 0;
     const follow = block.follow[k]!;
     const it = block.itBefore[k]!;
+    const l = caching ? loc[k]! : null;
     lines.push(`  // ${hex(addr)}: ${insn.encoding.asm(insn).replace(/\*\//g, '* /')}`);
-    const run = it === 0 ? bodies[k]! : `if (cond(cpu, ${it >>> 4})) { ${bodies[k]!} }`;
+    let body = bodies[k]!;
+    const inner = l !== null ? l.text : texts[k];
+    if (inner !== null && inner !== undefined) {
+      // The Insn by its factory name; temporaries shared between instructions (hoist.ts).
+      const named = inner.replace(/(^|[^\w$])I\$(?![\w$])/g, `$1i${k}`);
+      const hoisted = hoistTemporaries(named);
+      if (hoisted !== null) temporaries = Math.max(temporaries, hoisted.count);
+      body = `{ ${hoisted?.text ?? `const I$ = i${k}; ${inner}`} }`;
+    }
+    // A sync point stores the locals whether or not its condition passes.
+    let before = '';
+    if (caching && l === null) {
+      before = store(dirty);
+      body = `L$ = 0; ${body} L$ = 1; ${reload}`;
+      dirty.clear();
+    }
+    for (const s of l?.written ?? []) if (s[0] !== 'A') dirty.add(s);
+    const test = caching ? conditionOnLocals(it >>> 4) : `cond(cpu, ${it >>> 4})`;
+    const run = before + (it === 0 ? body : `if (${test}) { ${body} }`);
     const advance = it === 0 ? '' : ` if (cpu.it === ${it}) cpu.it = ${itAdvance(it)};`;
     if (pure[k]) {
       lines.push(`  ${run}${advance}`);
       pending += insn.cycles;
       if (k === n - 1) {
         lines.push(
-          `  clock.cycles += ${pending}; cpu.pc = ${hex(next)}; cpu.instructions += ${n};`,
+          `  clock.cycles += ${pending}; cpu.pc = ${hex(next)}; cpu.instructions += ${n}; ` +
+            (loops ? '' : store(dirty)),
         );
       }
       continue;
@@ -150,13 +208,16 @@ export function blockSource(block: Block, inline = true): BlockSource {
     const flow = branches[k]!;
     lines.push(
       `  cpu.pc = ${hex(addr)};` +
-        (readsPc[k] ? ` r[15] = ${hex(addr + 4)};` : '') +
+        (readsPc[k] && (!caching || l === null) ? ` r[15] = ${hex(addr + 4)};` : '') +
         (flow ? ` cpu.nextPc = ${hex(next)};` : ''),
     );
     lines.push(`  ${run}${advance}`);
     const after = flow ? 'cpu.nextPc' : hex(next);
     if (k === n - 1) {
-      lines.push(`  cpu.pc = ${after}; cpu.instructions += ${n}; clock.cycles += ${insn.cycles};`);
+      lines.push(
+        `  cpu.pc = ${after}; cpu.instructions += ${n}; clock.cycles += ${insn.cycles}; ` +
+          (loops ? '' : store(dirty)),
+      );
     } else {
       const room = runAfter(k);
       lines.push(`  clock.cycles += ${insn.cycles};`);
@@ -164,7 +225,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
         `  if (${flow ? `cpu.nextPc !== ${hex(follow)} || ` : ''}cpu.attention !== 0 || ` +
           `clock.cycles${room === 0 ? '' : ` + ${room}`} >= cycleLimit) {`,
       );
-      lines.push(`    cpu.pc = ${after}; cpu.instructions += ${k + 1}; return;`);
+      lines.push(`    cpu.pc = ${after}; cpu.instructions += ${k + 1}; ${store(dirty)} return;`);
       lines.push('  }');
     }
   }
@@ -173,12 +234,21 @@ export function blockSource(block: Block, inline = true): BlockSource {
     lines.push(
       `  if (cpu.pc !== ${hex(block.start)} || cpu.attention !== 0 || cpu.it !== 0 || ` +
         `clock.cycles${entryCycles === 0 ? '' : ` + ${entryCycles}`} >= cycleLimit || ` +
-        `cpu.instructions + ${n} > limits.instructions) return;`,
+        `cpu.instructions + ${n} > limits.instructions) { ${store(dirty)} return; }`,
     );
     if (wait !== null) lines.push(wait.tail);
     lines.push('  }');
   }
+  if (caching) {
+    lines.push(
+      `  } catch (e$) { ${hasSync ? 'if (L$ === 1) ' : ''}{ ${store(slotList)} } throw e$; }`,
+    );
+  }
   lines.push('};');
+  if (temporaries > 0) {
+    const names = Array.from({ length: temporaries }, (_, j) => `V$${j}`);
+    lines.splice(temporariesAt, 0, `  let ${names.join(', ')};`);
+  }
   return { source: lines.join('\n'), bindings: [...bindings.values()], inlined, entryCycles };
 }
 

@@ -40,6 +40,8 @@ export function waitLoopCode(
   texts: readonly (string | null)[],
   pure: readonly boolean[],
   entryCycles: number,
+  reg: (k: number) => string = (k) => `r[${k}]`,
+  flag: (f: string) => string = (f) => `cpu.${f}`,
 ): { head: string; tail: string } | null {
   const n = block.insns.length;
   const last: Insn = block.insns[n - 1]!;
@@ -55,13 +57,15 @@ export function waitLoopCode(
     for (const r of registersIn(text)) if (r !== 15) regs.add(r);
   }
   const list = [...regs].sort((a, b) => a - b);
-  const flags = '(cpu.n + 2 * cpu.z + 4 * cpu.c + 8 * cpu.v + 16 * cpu.q + 32 * cpu.ge)';
+  const flags =
+    `(${flag('n')} + 2 * ${flag('z')} + 4 * ${flag('c')} + 8 * ${flag('v')} + ` +
+    `16 * cpu.q + 32 * cpu.ge)`;
   const head =
     `  const w$d = cpu.bus.deviceAccesses, w$c = clock.cycles, w$i = cpu.instructions, ` +
     `w$f = ${flags}` +
-    list.map((r) => `, w$${r} = r[${r}]`).join('') +
+    list.map((r) => `, w$${r} = ${reg(r)}`).join('') +
     ';';
-  const same = list.map((r) => ` && r[${r}] === w$${r}`).join('');
+  const same = list.map((r) => ` && ${reg(r)} === w$${r}`).join('');
   // Whole iterations j = 1..k that end before the limit (C + j*dc < cycleLimit) and within the
   // instruction budget; the loop runs on from there (Infinity: nothing to jump to).
   const tail =
