@@ -283,7 +283,10 @@ export function sdiv(cpu: Cpu, i: Insn): void {
   const r = cpu.r;
   const n = r[i.rn]! | 0;
   const m = r[i.rm]! | 0;
-  if (m === 0) return divideByZero(cpu, i);
+  if (m === 0) {
+    divideByZero(cpu, i);
+    return;
+  }
   // The quotient of two int32 doubles is never rounded across an integer, and the Uint32Array
   // store truncates toward zero (ToUint32): RoundTowardsZero without Math.trunc.
   r[i.rd] = n / m;
@@ -294,7 +297,10 @@ export function udiv(cpu: Cpu, i: Insn): void {
   const r = cpu.r;
   const n = r[i.rn]!;
   const m = r[i.rm]!;
-  if (m === 0) return divideByZero(cpu, i);
+  if (m === 0) {
+    divideByZero(cpu, i);
+    return;
+  }
   r[i.rd] = n / m;
   cpu.clock.cycles += divideExtraCycles(n, m);
 }
@@ -303,4 +309,15 @@ export function udiv(cpu: Cpu, i: Insn): void {
  * The names this module's semantics use that are not exported, for the block translator, which
  * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
  */
-export const jitScope = { CFSR_DIVBYZERO, CpuFault, EXC_USAGEFAULT, TWO32, addWide, addWideSigned, half, exchange, absDiff8, divideByZero };
+export const jitScope = {
+  CFSR_DIVBYZERO,
+  CpuFault,
+  EXC_USAGEFAULT,
+  TWO32,
+  addWide,
+  addWideSigned,
+  half,
+  exchange,
+  absDiff8,
+  divideByZero,
+};

@@ -28,7 +28,7 @@ const SAFE_MEMBERS = new Set([
   ...['blxWritePC', 'privileged', 'control', 'requestAttention', 'ipsr'],
 ]);
 /** Members of `cpu.exc` the same holds for (the FP checks, the unaligned trap). */
-const SAFE_EXC_MEMBERS = new Set(['scb', 'fpContextCheck', 'unalignTrap']);
+const SAFE_EXC_MEMBERS = new Set(['scb', 'fpContextCheck', 'unalignTrap', 'divideByZeroTrap']);
 
 /**
  * The core's memory methods whose bus fast path goes in line (Bus.coreRead32...): a RAM or flash
@@ -184,7 +184,7 @@ const STATEMENT_START = new Set([';', '{', '}', ')', ':', 'else']);
 export function localize(text: string, pcValue: number, aluAlias: string | null): Localized | null {
   const all = tokenize(text);
   if (all === null) return null;
-  const t = all.filter((x) => x.kind !== 'space');
+  const t = unaliasRegisters(all.filter((x) => x.kind !== 'space'));
   // A helper left as a call might write the ALU scratch: keep the object then.
   const calls = t.some(
     (x, k) =>
@@ -205,6 +205,51 @@ export function localize(text: string, pcValue: number, aluAlias: string | null)
   const out = rewrite(ctx, 0, t.length);
   if (out === null) return null;
   return { text: out, used: ctx.used, written: ctx.written, accesses: ctx.accesses };
+}
+
+/**
+ * `const r = cpu.r; ... r[4] ...` (as multiply.ts writes its semantics) read as `cpu.r[4]`, so
+ * the registers it names become locals too. Only for a name declared once and never assigned
+ * again; a reference outside the declaration's scope could only be the block's own `r`, which is
+ * `cpu.r` as well.
+ */
+function unaliasRegisters(t: Token[]): Token[] {
+  for (let k = 0; k + 5 < t.length; k++) {
+    const [decl, name, eq, core, dot, member, end] = t.slice(k, k + 7).map((x) => x.text);
+    if (decl !== 'const' || eq !== '=' || core !== 'cpu' || dot !== '.' || member !== 'r') continue;
+    if (end !== ';' || t[k + 1]!.kind !== 'id') continue;
+    const uses = t.filter((x, j) => x.text === name && t[j - 1]?.text !== '.');
+    const declarations = t.filter(
+      (x, j) => x.text === name && /^(const|let|var)$/.test(t[j - 1]?.text ?? ''),
+    );
+    const unsafe = t.some(
+      (x, j) =>
+        x.text === name &&
+        j !== k + 1 &&
+        t[j - 1]?.text !== '.' &&
+        (isAssignment(t[j + 1]) ||
+          t[j + 1]?.text === ':' ||
+          ['++', '--'].includes(t[j - 1]?.text ?? '')),
+    );
+    if (declarations.length !== 1 || unsafe || uses.length === 0) return t;
+    const out: Token[] = [];
+    for (let j = 0; j < t.length; j++) {
+      if (j === k) {
+        j = k + 6; // the declaration goes
+        continue;
+      }
+      const x = t[j]!;
+      if (x.text === name && t[j - 1]?.text !== '.') {
+        out.push(
+          { kind: 'id', text: 'cpu' },
+          { kind: 'punct', text: '.' },
+          { kind: 'id', text: 'r' },
+        );
+      } else out.push(x);
+    }
+    return unaliasRegisters(out);
+  }
+  return t;
 }
 
 interface Ctx {
