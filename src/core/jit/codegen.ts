@@ -41,11 +41,17 @@ function hex(v: number): string {
 
 /** Text in generated code that shows an instruction leaves the registers-and-flags world. */
 const EFFECTS =
-  /clock|exc\b|throw|WritePC|\[\s*15\s*\]|nextPc|mem[UA]|write[UA]|bus|attention|mpu|setUnpriv/;
+  /clock|exc\b|throw|WritePC|\[\s*15\s*\]|setReg\s*\(\s*15\b|nextPc|mem[UA]|write[UA]|bus|attention|mpu|setUnpriv/;
 
-/** True when `insn` touches only registers and flags (no PC, memory, clock, fault). */
-export function registerOnly(insn: Insn, text: string): boolean {
-  if (!REGISTER_ONLY_MODULES.has(moduleOf(insn.exec)) || pcOperand(insn)) return false;
+/**
+ * True when `insn` touches only registers and flags (no PC, memory, clock, fault). `inlined`:
+ * `text` is its specialised code, where a PC operand shows as R15 (`[15]`, `setReg(15`); an
+ * exec function's own source names registers by field, so there a field of 15 counts (also a
+ * compare's unused Rd of 15 or an FP register S15, for safety).
+ */
+export function registerOnly(insn: Insn, text: string, inlined = true): boolean {
+  if (!REGISTER_ONLY_MODULES.has(moduleOf(insn.exec))) return false;
+  if (!inlined && pcOperand(insn)) return false;
   return !EFFECTS.test(text);
 }
 
@@ -61,16 +67,36 @@ function pcOperand(insn: Insn): boolean {
 /**
  * True when the instruction may write nextPc (a branch, an exception return, a PC load) or
  * read it: anything but inlined loads, stores, data processing and FP arithmetic whose code
- * calls no helper it could not inline and names no PC write.
+ * names no PC write and gives the core to no helper it left as a call (a helper given numbers,
+ * as the FP arithmetic is, cannot change the flow).
  */
 export function mayBranch(insn: Insn, text: string | null): boolean {
-  if (text === null || pcOperand(insn) || (insn.list & 0x8000) !== 0) return true;
+  if (text === null || (insn.list & 0x8000) !== 0) return true;
   if (!FLOW_FREE_MODULES.has(moduleOf(insn.exec))) return true;
-  if (/nextPc|WritePC|exc\b/.test(text)) return true;
+  if (/nextPc|WritePC|setReg\s*\(\s*15\b|\[\s*15\s*\]\s*=[^=]/.test(text)) return true;
+  for (const m of text.matchAll(/\bexc\s*\.\s*(\w+)/g)) if (!SAFE_EXC.test(m[1]!)) return true;
   for (const m of text.matchAll(/\bcpu\s*\.\s*(\w+)\s*\(/g))
     if (!SAFE_METHODS.test(m[1]!)) return true;
-  for (const m of text.matchAll(/(\$\d+_\w+)\s*\(/g)) if (!m[1]!.endsWith('CpuFault')) return true;
+  // A helper left as a call can change the flow only if it is given the core itself.
+  for (const m of text.matchAll(/(\$\d+_\w+)\s*\(/g)) {
+    if (m[1]!.endsWith('CpuFault')) continue;
+    if (/\bcpu\b(?!\s*\.)/.test(callArguments(text, m.index! + m[0].length - 1))) return true;
+  }
   return false;
+}
+
+/** Exception-unit members that only read configuration or check the FP context. */
+const SAFE_EXC = /^(scb|unalignTrap|divideByZeroTrap|fpContextCheck)$/;
+
+/** The text of the call arguments whose '(' is at `open` (to its matching ')'). */
+function callArguments(text: string, open: number): string {
+  let depth = 0;
+  for (let k = open; k < text.length; k++) {
+    const c = text[k];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return text.slice(open + 1, k);
+  }
+  return text.slice(open + 1);
 }
 
 /** A block's generated source and the values its factory binds. */
@@ -105,16 +131,17 @@ export function blockSource(block: Block, inline = true): BlockSource {
     // Each instruction's code is its own block statement: its names never meet another's.
     const body = text === null ? `e${k}(cpu, i${k});` : `{ const I$ = i${k}; ${text} }`;
     bodies.push(body);
-    pure.push(registerOnly(insn, text ?? Function.prototype.toString.call(insn.exec)));
+    pure.push(
+      registerOnly(insn, text ?? Function.prototype.toString.call(insn.exec), text !== null),
+    );
     branches.push(mayBranch(insn, text));
     readsPc.push(text === null || pcOperand(insn) || /\[\s*15\s*\]/.test(text));
   }
   // Registers and flags in locals (locals.ts): `loc[k]` is instruction k's code on them, null
   // where it must run on the core (a sync point: locals stored before it, reloaded after it).
   const aluAlias = [...bindings].find(([, v]) => v === alu)?.[0] ?? null;
-  const loc: (Localized | null)[] = texts.map((text, k) =>
-    text === null ? null : localize(text, (insns[k]!.addr + 4) >>> 0, aluAlias),
-  );
+  const prepared = texts.map((text, k) => prepare(insns[k]!, block.itBefore[k]!, text, aluAlias));
+  const loc: (Localized | null)[] = prepared.map((p) => p.loc);
   const slots = new Set<string>();
   const allWritten = new Set<string>();
   loc.forEach((l, k) => {
@@ -174,11 +201,15 @@ export function blockSource(block: Block, inline = true): BlockSource {
     let body = bodies[k]!;
     const inner = l !== null ? l.text : texts[k];
     if (inner !== null && inner !== undefined) {
-      // The Insn by its factory name; temporaries shared between instructions (hoist.ts).
-      const named = inner.replace(/(^|[^\w$])I\$(?![\w$])/g, `$1i${k}`);
-      const hoisted = hoistTemporaries(named);
-      if (hoisted !== null) temporaries = Math.max(temporaries, hoisted.count);
-      body = `{ ${hoisted?.text ?? `const I$ = i${k}; ${inner}`} }`;
+      // Temporaries shared between instructions (hoist.ts); the Insn by its factory name.
+      const hoisted = l !== null ? prepared[k]!.hoistedLocal : prepared[k]!.hoisted;
+      if (hoisted !== null) {
+        temporaries = Math.max(temporaries, hoisted.count);
+        const text = hoisted.text.includes('I$')
+          ? hoisted.text.replace(/(^|[^\w$])I\$(?![\w$])/g, `$1i${k}`)
+          : hoisted.text;
+        body = `{ ${text} }`;
+      } else body = `{ const I$ = i${k}; ${inner} }`;
     }
     // A sync point stores the locals whether or not its condition passes.
     let before = '';
@@ -250,6 +281,39 @@ export function blockSource(block: Block, inline = true): BlockSource {
     lines.splice(temporariesAt, 0, `  let ${names.join(', ')};`);
   }
   return { source: lines.join('\n'), bindings: [...bindings.values()], inlined, entryCycles };
+}
+
+/** An instruction's code as blocks use it: on locals (or not), with shared temporaries. */
+interface Prepared {
+  loc: Localized | null;
+  /** hoistTemporaries of the inlined text, and of its version on locals. */
+  hoisted: { text: string; count: number } | null;
+  hoistedLocal: { text: string; count: number } | null;
+}
+/**
+ * Per decoded instruction and ITSTATE: blocks overlap, and a block may be translated again. (The
+ * ALU alias is the same in every block: inline.ts names each bound value once.)
+ */
+const preparedCache = new WeakMap<Insn, Map<number, Prepared>>();
+
+function prepare(insn: Insn, it: number, text: string | null, aluAlias: string | null): Prepared {
+  let perIt = preparedCache.get(insn);
+  if (perIt === undefined) {
+    perIt = new Map();
+    preparedCache.set(insn, perIt);
+  }
+  const key = text === null ? -1 - it : it;
+  let p = perIt.get(key);
+  if (p === undefined) {
+    const loc = text === null ? null : localize(text, (insn.addr + 4) >>> 0, aluAlias);
+    p = {
+      loc,
+      hoisted: text === null ? null : hoistTemporaries(text),
+      hoistedLocal: loc === null ? null : hoistTemporaries(loc.text),
+    };
+    perIt.set(key, p);
+  }
+  return p;
 }
 
 /** Cycles of the register-only instructions at the block's start (see runAfter). */
