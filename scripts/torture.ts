@@ -63,9 +63,14 @@ const F4EMU_BIN = path.join(ROOT, 'bin', 'f4emu.js');
 const F4EMU_MAIN = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const F4EMU_WORKER = path.join(ROOT, 'dist', 'scripts', 'torture', 'f4emuWorker.js');
 /** The f4emu command line for one test, after the program name. */
+// --jit-hot 100: these short tests would otherwise run interpreted only (the default threshold
+// is 10000 entries); at 100 their hot loops run translated, and the comparison covers the
+// translator as well.
 const f4emuArgs = (elf: string) => [
   'run',
   elf,
+  '--jit-hot',
+  '100',
   '--semihosting',
   '--max-instructions',
   '200000000',

@@ -245,13 +245,19 @@ describe('--jit / --no-jit on the command line', () => {
   it('gives the same output and counts; --stats shows the translator only when it is on', () => {
     const elf = path.join(ROOT, 'firmware/prebuilt/fpu/libm.elf');
     const stat = (stderr: string) => /instructions=(\d+) cycles=(\d+)/.exec(stderr)?.slice(1);
-    const on = run(['run', elf, '--semihosting', '--stats', '--trace-calls=malloc']);
-    const off = run(['run', elf, '--semihosting', '--stats', '--trace-calls=malloc', '--no-jit']);
-    expect(on.code).toBe(0);
-    expect(off.code).toBe(0);
-    expect(on.stdout).toBe(off.stdout);
-    expect(stat(on.stderr)).toEqual(stat(off.stderr));
-    expect(on.stderr).toMatch(/stats: jit blocks=[1-9]\d* .*translated-insns=/);
+    const args = ['run', elf, '--semihosting', '--stats', '--trace-calls=malloc'];
+    const on = run(args);
+    const hot = run([...args, '--jit-hot', '20']); // more of it translated than by default
+    const off = run([...args, '--no-jit']);
+    for (const r of [on, hot, off]) expect(r.code).toBe(0);
+    for (const r of [on, hot]) {
+      expect(r.stdout).toBe(off.stdout);
+      expect(stat(r.stderr)).toEqual(stat(off.stderr));
+      expect(r.stderr).toMatch(/stats: jit blocks=[1-9]\d* .*translated-insns=/);
+    }
+    const blocks = (stderr: string) => Number(/jit blocks=(\d+)/.exec(stderr)![1]);
+    expect(blocks(hot.stderr)).toBeGreaterThan(blocks(on.stderr));
     expect(off.stderr).not.toMatch(/stats: jit/);
+    expect(run([...args, '--jit-hot', 'x']).stderr).toMatch(/--jit-hot needs a positive number/);
   });
 });

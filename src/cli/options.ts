@@ -55,6 +55,7 @@ options:
                           and the block translator's blocks, cache size, hit rate, time
   --jit, --no-jit         translate hot code to JavaScript (default) or only interpret: the
                           results are the same, --no-jit is the reference to compare with
+  --jit-hot N             translate a block once it has been entered N times (default 10000)
   --max-instructions N    stop after N instructions (exit code 4)
   --timeout S             stop after S seconds of wall time (exit code 4)
   --cmdline "ARGS"        command line returned by SYS_GET_CMDLINE
@@ -111,6 +112,8 @@ export interface RunOptions {
   trace: boolean;
   stats: boolean;
   jit: boolean;
+  /** Entries before a block is translated (null: the translator's default). */
+  jitHot: number | null;
   cmdline: string;
   gdb: GdbAddress | null;
   waitGdb: boolean;
@@ -178,6 +181,7 @@ export function parseRunArgs(args: string[]): RunOptions {
     trace: false,
     stats: false,
     jit: true,
+    jitHot: null,
     cmdline: '',
     console: null,
     serial: [],
@@ -240,6 +244,9 @@ export function parseRunArgs(args: string[]): RunOptions {
         break;
       case '--no-jit':
         o.jit = false;
+        break;
+      case '--jit-hot':
+        o.jitHot = Math.floor(number(key, value()));
         break;
       case '--stats':
         o.stats = true;

@@ -95,7 +95,7 @@ export async function run(o: RunOptions, io: RunIo = {}): Promise<number> {
   }
   const machine = new Machine({
     warn: (m) => say.raw(m + '\n'),
-    jit: o.jit && { now: () => performance.now() },
+    jit: o.jit && { now: () => performance.now(), hotEntries: o.jitHot ?? undefined },
   });
   let terminal: Terminal | null = null;
   // Semihosting's console is the terminal's, which attaches to the runner made after boot.
