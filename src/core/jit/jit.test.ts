@@ -470,6 +470,33 @@ describe('JIT exactness on hand-assembled programs', () => {
     }
   });
 
+  it('an LDM that faults after loading its first register leaves it loaded (a sync point)', () => {
+    // LDM is run on the core (a sync point: its indices are computed), with R1 changed in a
+    // local just before it. Its first load lands, its second faults: the core keeps the first
+    // (as the interpreter's loadList does) and R1's new value, not the locals' older copies.
+    const a = new Asm();
+    a.emit(dp16.movImm(0, 0), dp16.movImm(1, 0));
+    a.emit(...mov32(5, 0x20001000), ...mov32(7, 0x2001fffc)); // the last word of SRAM
+    a.label('loop');
+    a.emit(dp16.addImm8(0, 1), dp16.cmpImm(0, 40), br16.it(COND.eq), dp16.movHi(5, 7));
+    a.emit(dp16.addImm8(1, 3), dp16.movHi(4, 5));
+    a.label('fault').emit(0xc800 | (4 << 8) | 0b1100); // ldmia r4!, {r2, r3}
+    a.emit(dp16.addImm8(2, 1), dp16.cmpImm(0, 100)); // R2 a local of the block too
+    a.branch('loop', (o) => br16.bCond(COND.ne, o));
+    a.emit(B_SELF);
+    const code = a.link();
+    for (const options of CONFIGS) {
+      const prepare = (m: Machine) => m.bus.write32(0x2001fffc, 0x12345678);
+      const p = new Pair({ code, handlers: { 3: [B_SELF] }, prepare }, options);
+      p.both((m) => m.run(3000), 'to the fault');
+      expect(p.ref.cpu.ipsr).toBe(3);
+      expect(sramWord(p.ref, p.ref.cpu.r[13]! + 24)).toBe(a.at('fault'));
+      expect(p.ref.cpu.r[1]).toBe(120);
+      expect(p.ref.cpu.r[2]).toBe(0x12345678);
+      p.expectSameMemory('stacked frame');
+    }
+  });
+
   describe('debugger breakpoints and code hooks set after translation', () => {
     it('a breakpoint in the middle of a translated block stops there, every time', () => {
       for (const options of CONFIGS) {
