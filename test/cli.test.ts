@@ -259,5 +259,8 @@ describe('--jit / --no-jit on the command line', () => {
     expect(blocks(hot.stderr)).toBeGreaterThan(blocks(on.stderr));
     expect(off.stderr).not.toMatch(/stats: jit/);
     expect(run([...args, '--jit-hot', 'x']).stderr).toMatch(/--jit-hot needs a positive number/);
+    const both = run([...args, '--no-jit', '--jit-hot', '5']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--jit-hot has no effect with --no-jit/);
   });
 });

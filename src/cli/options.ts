@@ -374,6 +374,7 @@ export function parseRunArgs(args: string[]): RunOptions {
   }
   if (o.waitGdb && o.gdb === null) throw new UsageError('--wait-gdb needs --gdb PORT');
   if (o.pcap !== null && o.net === null) throw new UsageError('--pcap needs --net user,...');
+  if (o.jitHot !== null && !o.jit) throw new UsageError('--jit-hot has no effect with --no-jit');
   if (o.semihostingDir !== null && !fs.existsSync(o.semihostingDir)) {
     throw new UsageError(`semihosting directory '${o.semihostingDir}' does not exist`);
   }

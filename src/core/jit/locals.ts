@@ -17,7 +17,7 @@
  * - a fault thrown inside the block writes every local back before the interpreter's fault
  *   path sees the core, so the state it stacks is the state the interpreter would have.
  */
-import { closing, isAssignment, tokenize, type Token } from './tokens.js';
+import { argumentRanges, closing, isAssignment, tokenize, type Token } from './tokens.js';
 
 /** Core members whose use reads or writes no R0-R14 and no N, Z, C, V. */
 const SAFE_MEMBERS = new Set([
@@ -50,24 +50,6 @@ const MEMORY: Record<string, { size: number; write: boolean }> = {
 };
 const PAGE_TABLE: Record<number, string> = { 4: 'corePage32', 2: 'corePage16', 1: 'corePage8' };
 
-/** The argument ranges [from, to) of the call whose parentheses are at `open` and `close`. */
-function argumentRanges(t: Token[], open: number, close: number): [number, number][] {
-  const ranges: [number, number][] = [];
-  let depth = 0;
-  let from = open + 1;
-  for (let k = open + 1; k < close; k++) {
-    const x = t[k]!.kind === 'punct' ? t[k]!.text : '';
-    if (x === '(' || x === '[' || x === '{') depth++;
-    else if (x === ')' || x === ']' || x === '}') depth--;
-    else if (x === ',' && depth === 0) {
-      ranges.push([from, k]);
-      from = k + 1;
-    }
-  }
-  if (close > open + 1) ranges.push([from, close]);
-  return ranges;
-}
-
 /** The memory access at `k` (`cpu . method ( args )`) in line, or null to leave it a call. */
 function memoryAccess(
   ctx: Ctx,
@@ -81,7 +63,7 @@ function memoryAccess(
   if (t[open]?.text !== '(') return null;
   const close = closing(t, open);
   if (close < 0 || close >= to) return null;
-  const ranges = argumentRanges(t, open, close);
+  const ranges = close === open + 1 ? [] : argumentRanges(t, open, close);
   if (ranges.length !== (write ? 2 : 1)) return null;
   const args: string[] = [];
   for (const [from, end] of ranges) {
@@ -103,7 +85,7 @@ function memoryAccess(
     return { text, end: close };
   }
   // A store in line only as a statement of its own (its value is never used).
-  if (!STATEMENT_START.has(t[k - 1]?.text ?? ';') || t[close + 1]?.text !== ';') return null;
+  if (!atStatement(t, k) || t[close + 1]?.text !== ';') return null;
   const v = `M$v${n}`;
   // Bus.coreWrite<size>: a writable page of the core's table, then the code-page check.
   const text =
@@ -173,8 +155,17 @@ export interface Localized {
   accesses: number;
 }
 
-/** Tokens after which an assignment is a statement of its own. */
-const STATEMENT_START = new Set([';', '{', '}', ')', ':', 'else']);
+/**
+ * True when token `k` starts a statement: after `;`, a brace, `)` (an `if`'s condition), `else`
+ * or a label's colon (not a conditional expression's). Tokens are without spaces.
+ */
+function atStatement(t: Token[], k: number): boolean {
+  const p = t[k - 1]?.text;
+  if (p === undefined || p === ';' || p === '{' || p === '}' || p === ')' || p === 'else') {
+    return true;
+  }
+  return p === ':' && t[k - 2]?.kind === 'id' && (k < 3 || atStatement(t, k - 2));
+}
 
 /**
  * `text` (an instruction's inlined code) with the core's registers and flags as locals, or null
@@ -320,7 +311,7 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
       const slot = `R${index}`;
       ctx.used.add(slot);
       if (after?.text === '=') {
-        if (!STATEMENT_START.has(t[k - 1]?.text ?? ';')) return null;
+        if (!atStatement(t, k)) return null;
         const end = expressionEnd(t, k + 7, to);
         const rhs = rewrite(ctx, k + 7, end);
         if (rhs === null) return null;
@@ -382,7 +373,7 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
         continue;
       }
     }
-    if (member === 'branchWritePC' && STATEMENT_START.has(t[k - 1]?.text ?? ';')) {
+    if (member === 'branchWritePC' && atStatement(t, k)) {
       // BranchWritePC (cpu.ts) in line, as a statement: nextPc = address with bit 0 clear.
       const close = t[k + 3]?.text === '(' ? closing(t, k + 3) : -1;
       const value = close < 0 || close >= to ? null : rewrite(ctx, k + 4, close);

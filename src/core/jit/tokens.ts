@@ -210,20 +210,32 @@ export function closing(t: Token[], open: number): number {
   return -1;
 }
 
+/** The argument ranges [from, to) of a call whose parentheses are at `open` and `close`. */
+export function argumentRanges(t: Token[], open: number, close: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  let depth = 0;
+  let from = open + 1;
+  for (let k = open + 1; k < close; k++) {
+    const x = t[k]!.kind === 'punct' ? t[k]!.text : '';
+    if (x === '(' || x === '[' || x === '{') depth++;
+    else if (x === ')' || x === ']' || x === '}') depth--;
+    else if (x === ',' && depth === 0) {
+      ranges.push([from, k]);
+      from = k + 1;
+    }
+  }
+  ranges.push([from, close]);
+  return ranges;
+}
+
 /** The argument texts of a call whose parentheses are at `open` and `close`. */
 export function splitArgs(t: Token[], open: number, close: number): string[] {
-  const args: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (let k = open + 1; k < close; k++) {
-    const x = t[k]!;
-    if (x.kind === 'punct' && (x.text === '(' || x.text === '[' || x.text === '{')) depth++;
-    if (x.kind === 'punct' && (x.text === ')' || x.text === ']' || x.text === '}')) depth--;
-    if (depth === 0 && x.text === ',') {
-      args.push(cur.trim());
-      cur = '';
-    } else cur += x.text;
-  }
-  if (cur.trim() !== '' || args.length > 0) args.push(cur.trim());
-  return args;
+  const args = argumentRanges(t, open, close).map(([from, to]) =>
+    t
+      .slice(from, to)
+      .map((x) => x.text)
+      .join('')
+      .trim(),
+  );
+  return args.length === 1 && args[0] === '' ? [] : args;
 }
