@@ -15,10 +15,13 @@ export function unpredictableAtRuntime(): CpuFault {
   return new CpuFault(EXC_USAGEFAULT, CFSR_UNDEFINSTR);
 }
 
-/** InITBlock() && !LastInITBlock(): where a branch or PC load is UNPREDICTABLE. */
-export function inItNotLast(cpu: Cpu): boolean {
-  const it = cpu.it & 0xf;
-  return it !== 0 && it !== 0b1000;
+/**
+ * InITBlock() && !LastInITBlock() for ITSTATE `it`: where a branch or PC load is UNPREDICTABLE.
+ * (Given the ITSTATE, not the core: the translator then keeps the caller's registers in locals.)
+ */
+export function inItNotLast(it: number): boolean {
+  const mask = it & 0xf;
+  return mask !== 0 && mask !== 0b1000;
 }
 
 /** B T1, B T3: conditional branches, UNPREDICTABLE inside an IT block. */
@@ -32,14 +35,14 @@ export function bCond(cpu: Cpu, i: Insn): void {
 
 /** B T2, B T4: unconditional (conditional only as the last instruction of an IT block). */
 export function b(cpu: Cpu, i: Insn): void {
-  if (inItNotLast(cpu)) throw unpredictableAtRuntime();
+  if (inItNotLast(cpu.it)) throw unpredictableAtRuntime();
   cpu.branchWritePC(cpu.r[15]! + i.imm);
   cpu.clock.cycles += 2;
 }
 
 /** BL T1: LR = address of the next instruction with bit 0 set. */
 export function bl(cpu: Cpu, i: Insn): void {
-  if (inItNotLast(cpu)) throw unpredictableAtRuntime();
+  if (inItNotLast(cpu.it)) throw unpredictableAtRuntime();
   const pc = cpu.r[15]!;
   cpu.r[14] = pc | 1;
   cpu.branchWritePC(pc + i.imm);
@@ -48,14 +51,14 @@ export function bl(cpu: Cpu, i: Insn): void {
 
 /** BX T1: interworking branch; an EXC_RETURN value in Handler mode returns from the exception. */
 export function bx(cpu: Cpu, i: Insn): void {
-  if (inItNotLast(cpu)) throw unpredictableAtRuntime();
+  if (inItNotLast(cpu.it)) throw unpredictableAtRuntime();
   cpu.bxWritePC(cpu.r[i.rm]!);
   cpu.clock.cycles += 2;
 }
 
 /** BLX (register) T1: LR = (PC - 2) | 1, the address after this 16-bit instruction. */
 export function blx(cpu: Cpu, i: Insn): void {
-  if (inItNotLast(cpu)) throw unpredictableAtRuntime();
+  if (inItNotLast(cpu.it)) throw unpredictableAtRuntime();
   const target = cpu.r[i.rm]!;
   cpu.r[14] = (cpu.r[15]! - 2) | 1;
   cpu.blxWritePC(target);
@@ -82,7 +85,7 @@ export function hintNop(): void {}
 
 /** TBB: branch forward by twice the byte at Rn + Rm. */
 export function tbb(cpu: Cpu, i: Insn): void {
-  if (inItNotLast(cpu)) throw unpredictableAtRuntime();
+  if (inItNotLast(cpu.it)) throw unpredictableAtRuntime();
   const r = cpu.r;
   const halfwords = cpu.memU8((r[i.rn]! + r[i.rm]!) >>> 0);
   cpu.branchWritePC(r[15]! + 2 * halfwords);
@@ -91,7 +94,7 @@ export function tbb(cpu: Cpu, i: Insn): void {
 
 /** TBH: branch forward by twice the halfword at Rn + Rm * 2. */
 export function tbh(cpu: Cpu, i: Insn): void {
-  if (inItNotLast(cpu)) throw unpredictableAtRuntime();
+  if (inItNotLast(cpu.it)) throw unpredictableAtRuntime();
   const r = cpu.r;
   const halfwords = cpu.memU16((r[i.rn]! + r[i.rm]! * 2) >>> 0);
   cpu.branchWritePC(r[15]! + 2 * halfwords);

@@ -19,7 +19,7 @@ import { inItNotLast, unpredictableAtRuntime } from './branch.js';
 
 /** LoadWritePC checks: word-aligned address, last in an IT block (else UNPREDICTABLE). */
 function checkPcLoad(cpu: Cpu, addr: number): void {
-  if ((addr & 3) !== 0 || inItNotLast(cpu)) throw unpredictableAtRuntime();
+  if ((addr & 3) !== 0 || inItNotLast(cpu.it)) throw unpredictableAtRuntime();
 }
 
 /** R[t] = data for t = 13, 14, 15 (15: LoadWritePC, a branch with interworking). */

@@ -28,7 +28,7 @@ function storeList(cpu: Cpu, list: number, addr: number): void {
 function loadList(cpu: Cpu, i: Insn, addr: number, newBase: number): void {
   const r = cpu.r;
   const list = i.list;
-  if (list & 0x8000 && inItNotLast(cpu)) throw unpredictableAtRuntime();
+  if (list & 0x8000 && inItNotLast(cpu.it)) throw unpredictableAtRuntime();
   for (let l = list & 0x7fff; l !== 0; l &= l - 1) {
     const k = 31 - Math.clz32(l & -l);
     r[k] = cpu.memA32(addr);

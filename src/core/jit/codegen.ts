@@ -152,7 +152,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
   });
   const caching = slots.size > 0;
   const slotList = [...slots].sort();
-  const hasSync = caching && loc.some((l) => l === null);
+  const hasSync = caching && loc.some((l) => l === null || l.synced);
   const store = (set: Iterable<string>): string =>
     [...set].map((s) => `${slotLoad(s)} = ${s};`).join(' ');
   const reload = slotList.map((s) => `${s} = ${slotLoad(s)};`).join(' ');
@@ -219,6 +219,12 @@ export function blockSource(block: Block, inline = true): BlockSource {
       dirty.clear();
     }
     for (const s of l?.written ?? []) if (s[0] !== 'A') dirty.add(s);
+    if (l !== null && l.synced) {
+      // A slow path on the core inside the instruction: the same store and reload (its own
+      // writes before it included, as `dirty` now has them).
+      const sync = `L$ = 0; ${store(dirty)}`;
+      body = body.replace(/\bSYNC\$/g, () => sync).replace(/\bRELOAD\$/g, () => `${reload} L$ = 1`);
+    }
     const test = caching ? conditionOnLocals(it >>> 4) : `cond(cpu, ${it >>> 4})`;
     const run = before + (it === 0 ? body : `if (${test}) { ${body} }`);
     const advance = it === 0 ? '' : ` if (cpu.it === ${it}) cpu.it = ${itAdvance(it)};`;

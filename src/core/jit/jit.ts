@@ -176,6 +176,7 @@ export class Jit {
         if (
           fn !== null &&
           cpu.it === 0 &&
+          cpu.t === 1 &&
           cpu.instructions + block!.n <= instrLimit &&
           clock.cycles + block!.entryCycles < cycleLimit &&
           cpu.fetchableBlock(pc)

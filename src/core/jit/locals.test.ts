@@ -37,8 +37,52 @@ describe('registers and flags as locals', () => {
     expect(localize('cpu.r[i] = 1;', 0, null)).toBeNull();
     expect(localize('cpu.r[2] += 1;', 0, null)).toBeNull();
     expect(localize('x = cpu.apsr;', 0, null)).toBeNull();
-    expect(localize('cpu.bxWritePC(x);', 0, null)).toBeNull();
+    expect(localize('cpu.exc.exceptionReturn(x);', 0, null)).toBeNull();
+    expect(localize('y = cpu.bxWritePC(x);', 0, null)).toBeNull();
     expect(localize('x = (cpu.r[1] = 2);', 0, null)).toBeNull();
+  });
+
+  it('BXWritePC in line, its exception return and EPSR.T paths on the core between markers', () => {
+    const bx = localize('cpu.bxWritePC(cpu.r[14]);', 0, null)!;
+    expect(bx.synced).toBe(true);
+    expect([...bx.used]).toEqual(['R14']);
+    expect(bx.written.size).toBe(0);
+    // Run it with the markers counted: the fast path only for a Thumb address outside an
+    // exception return; the core's method, between SYNC$ and RELOAD$, otherwise.
+    const calls: string[] = [];
+    const run = new Function(
+      'cpu',
+      'R14',
+      'SYNC',
+      'RELOAD',
+      `let M$a0; const SYNC$ = 0, RELOAD$ = 0; ${bx.text.replace(/SYNC\$ ;/, 'SYNC();').replace(/RELOAD\$ ;/, 'RELOAD();')}`,
+    ) as (cpu: unknown, r14: number, s: () => void, r: () => void) => void;
+    for (const [ipsr, lr, slow] of [
+      [0, 0x08000101, false],
+      [0, 0xfffffff9, false], // thread mode: an ordinary (odd) address
+      [3, 0x08000101, false],
+      [3, 0xfffffff9, true], // EXC_RETURN in Handler mode
+      [0, 0x08000100, true], // bit 0 clear: EPSR.T = 0
+    ] as const) {
+      calls.length = 0;
+      const cpu = {
+        ipsr,
+        nextPc: 0,
+        bxWritePC: (a: number) => calls.push(`bx ${a.toString(16)}`),
+      };
+      run(
+        cpu,
+        lr,
+        () => calls.push('sync'),
+        () => calls.push('reload'),
+      );
+      const label = `ipsr ${ipsr} lr ${lr.toString(16)}`;
+      if (slow) expect(calls, label).toEqual(['sync', `bx ${lr.toString(16)}`, 'reload']);
+      else {
+        expect(calls, label).toEqual([]);
+        expect(cpu.nextPc, label).toBe((lr & ~1) >>> 0);
+      }
+    }
   });
 
   it('an access in line reads and writes what the core method does, fast path or slow', () => {

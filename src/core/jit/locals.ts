@@ -27,6 +27,8 @@ const SAFE_MEMBERS = new Set([
   ...['setUnprivilegedAccess', 'unprivilegedAccess', 'branchWritePC', 'aluWritePC'],
   ...['blxWritePC', 'privileged', 'control', 'requestAttention', 'ipsr'],
 ]);
+/** Core methods for BXWritePC (BX, and LoadWritePC for a load of the PC). */
+const BX_WRITES = new Set(['bxWritePC', 'loadWritePC']);
 /** Members of `cpu.exc` the same holds for (the FP checks, the unaligned trap). */
 const SAFE_EXC_MEMBERS = new Set(['scb', 'fpContextCheck', 'unalignTrap', 'divideByZeroTrap']);
 
@@ -153,6 +155,12 @@ export interface Localized {
   written: Set<string>;
   /** Memory accesses put in line (see MEMORY): the block declares their temporaries. */
   accesses: number;
+  /**
+   * True when the text has a slow path that runs on the core (see BX_WRITES): `SYNC$` before it
+   * and `RELOAD$` after it stand for storing the locals and reloading them, which the block fills
+   * in (codegen.ts), as around a whole instruction that is a sync point.
+   */
+  synced: boolean;
 }
 
 /**
@@ -192,10 +200,12 @@ export function localize(text: string, pcValue: number, aluAlias: string | null)
     pc: pcValue,
     alu: calls ? null : aluAlias,
     accesses: 0,
+    synced: false,
   };
   const out = rewrite(ctx, 0, t.length);
   if (out === null) return null;
-  return { text: out, used: ctx.used, written: ctx.written, accesses: ctx.accesses };
+  const { used, written, accesses, synced } = ctx;
+  return { text: out, used, written, accesses, synced };
 }
 
 /**
@@ -251,6 +261,7 @@ interface Ctx {
   alu: string | null;
   /** Memory accesses put in line so far (each has its own temporaries M$a<n>, M$v<n>, M$p<n>). */
   accesses: number;
+  synced: boolean;
 }
 
 /** The end (exclusive) of the expression starting at `k`: an assignment's right-hand side. */
@@ -379,6 +390,24 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
       const value = close < 0 || close >= to ? null : rewrite(ctx, k + 4, close);
       if (value === null) return null;
       out.push(`cpu . nextPc = ( ( ${value} ) & ~ 1 ) >>> 0`);
+      k = close;
+      continue;
+    }
+    if (BX_WRITES.has(member) && atStatement(t, k)) {
+      // BXWritePC (cpu.ts) in line for a Thumb address that is no exception return: nextPc =
+      // address with bit 0 clear. Otherwise (EXC_RETURN in Handler mode, which unstacks
+      // registers; bit 0 clear, which clears EPSR.T) the core's own method runs, on the core.
+      const close = t[k + 3]?.text === '(' ? closing(t, k + 3) : -1;
+      const value = close < 0 || close >= to ? null : rewrite(ctx, k + 4, close);
+      if (value === null) return null;
+      const a = `M$a${ctx.accesses++}`;
+      out.push(
+        `{ ${a} = ( ${value} ) >>> 0 ; ` +
+          `if ( ( ${a} & 1 ) === 1 && ( cpu . ipsr === 0 || ${a} >>> 28 !== 15 ) ) ` +
+          `cpu . nextPc = ( ${a} & ~ 1 ) >>> 0 ; ` +
+          `else { SYNC$ ; cpu . ${member} ( ${a} ) ; RELOAD$ ; } }`,
+      );
+      ctx.synced = true;
       k = close;
       continue;
     }
