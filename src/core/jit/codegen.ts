@@ -26,6 +26,7 @@ import type { ExecFn, Insn } from '../insn.js';
 import { branchTarget, type Block, type BlockFn } from './block.js';
 import { inlineInsn } from './inline.js';
 import { hoistTemporaries } from './hoist.js';
+import { overwrittenSlots, withoutDeadWrites } from './deadFlags.js';
 import { waitLoopCode } from './waitLoop.js';
 import { conditionOnLocals, conditionSlots, localize, slotLoad, type Localized } from './locals.js';
 import { FLOW_FREE_MODULES, moduleOf, REGISTER_ONLY_MODULES } from './semantics.js';
@@ -163,6 +164,17 @@ export function blockSource(block: Block, inline = true): BlockSource {
     for (let j = k + 1; j < n - 1 && pure[j]; j++) sum += insns[j]!.cycles;
     return sum;
   };
+  // Flag writes the next register-only instruction overwrites before anything sees them.
+  const dead = insns.map((_, k) => {
+    const j = k + 1;
+    if (!caching || j >= n || !pure[k] || !pure[j] || loc[k] === null || loc[j] === null) {
+      return null;
+    }
+    if (block.itBefore[k] !== 0 || block.itBefore[j] !== 0) return null;
+    const p = prepared[j]!;
+    p.overwrites ??= overwrittenSlots(p.hoistedLocal?.text ?? loc[j]!.text);
+    return p.overwrites.size === 0 ? null : p.overwrites;
+  });
   const loops = endsWithBranchTo(block);
   const regExpr = (k: number): string => (slots.has(`R${k}`) ? `R${k}` : `r[${k}]`);
   const flagExpr = (f: string): string =>
@@ -205,9 +217,12 @@ export function blockSource(block: Block, inline = true): BlockSource {
       const hoisted = l !== null ? prepared[k]!.hoistedLocal : prepared[k]!.hoisted;
       if (hoisted !== null) {
         temporaries = Math.max(temporaries, hoisted.count);
-        const text = hoisted.text.includes('I$')
+        let text = hoisted.text.includes('I$')
           ? hoisted.text.replace(/(^|[^\w$])I\$(?![\w$])/g, `$1i${k}`)
           : hoisted.text;
+        const deadHere = l !== null ? dead[k] : null;
+        if (deadHere !== null && deadHere !== undefined)
+          text = withoutDeadWrites(text, deadHere) ?? text;
         body = `{ ${text} }`;
       } else body = `{ const I$ = i${k}; ${inner} }`;
     }
@@ -295,6 +310,8 @@ interface Prepared {
   /** hoistTemporaries of the inlined text, and of its version on locals. */
   hoisted: { text: string; count: number } | null;
   hoistedLocal: { text: string; count: number } | null;
+  /** Slots its code on locals overwrites before reading them (deadFlags.ts), once asked. */
+  overwrites?: Set<string>;
 }
 /**
  * Per decoded instruction and ITSTATE: blocks overlap, and a block may be translated again. (The
