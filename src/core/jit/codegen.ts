@@ -221,8 +221,17 @@ export function blockSource(block: Block, inline = true): BlockSource {
           ? hoisted.text.replace(/(^|[^\w$])I\$(?![\w$])/g, `$1i${k}`)
           : hoisted.text;
         const deadHere = l !== null ? dead[k] : null;
-        if (deadHere !== null && deadHere !== undefined)
-          text = withoutDeadWrites(text, deadHere) ?? text;
+        if (deadHere !== null && deadHere !== undefined) {
+          // Per instruction and dead slots (blocks overlap: the next instruction decides).
+          const key = [...deadHere].sort().join() + (text === hoisted.text ? '' : `#${k}`);
+          const cache = (prepared[k]!.withoutDead ??= new Map());
+          let lean = cache.get(key);
+          if (lean === undefined) {
+            lean = withoutDeadWrites(text, deadHere) ?? text;
+            cache.set(key, lean);
+          }
+          text = lean;
+        }
         body = `{ ${text} }`;
       } else body = `{ const I$ = i${k}; ${inner} }`;
     }
@@ -312,6 +321,8 @@ interface Prepared {
   hoistedLocal: { text: string; count: number } | null;
   /** Slots its code on locals overwrites before reading them (deadFlags.ts), once asked. */
   overwrites?: Set<string>;
+  /** Its code on locals without the writes a next instruction makes dead, by dead slots. */
+  withoutDead?: Map<string, string>;
 }
 /**
  * Per decoded instruction and ITSTATE: blocks overlap, and a block may be translated again. (The
