@@ -192,3 +192,10 @@ export const CONFIGS: JitOptions[] = [
   { hotEntries: 3, maxBlockInsns: 5 },
   {},
 ];
+
+/** Starts SysTick on the processor clock with its interrupt: every `reload + 1` cycles. */
+export function startSysTick(m: Machine, reload: number): void {
+  m.bus.write32(0xe000e014, reload); // SYST_RVR
+  m.bus.write32(0xe000e018, 0); // SYST_CVR
+  m.bus.write32(0xe000e010, 7); // SYST_CSR: processor clock, TICKINT, ENABLE
+}

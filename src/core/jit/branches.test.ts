@@ -6,7 +6,14 @@
  * interpreter (test/helpers/lockstep.ts) under every option set.
  */
 import { describe, expect, it } from 'vitest';
-import { Asm, CFSR, CONFIGS, Pair, sramWord } from '../../../test/helpers/lockstep.js';
+import {
+  Asm,
+  CFSR,
+  CONFIGS,
+  Pair,
+  sramWord,
+  startSysTick,
+} from '../../../test/helpers/lockstep.js';
 import { B_SELF, BX_LR } from '../../../test/helpers/machine.js';
 import { COND, t16 as br16, t32 as br32 } from '../encode/branch.js';
 import { t16 as dp16 } from '../encode/dataProcessing.js';
@@ -92,11 +99,7 @@ describe('calls and returns inside translated blocks', () => {
         {
           code: a.link(),
           handlers: { 15: handler },
-          prepare: (m) => {
-            m.bus.write32(0xe000e014, 29); // SYST_RVR
-            m.bus.write32(0xe000e018, 0); // SYST_CVR
-            m.bus.write32(0xe000e010, 7); // SYST_CSR: processor clock, TICKINT, ENABLE
-          },
+          prepare: (m) => startSysTick(m, 29),
         },
         options,
       );

@@ -20,6 +20,7 @@ import {
   Pair,
   sramWord,
   type Setup,
+  startSysTick,
 } from '../../../test/helpers/lockstep.js';
 import { B_SELF, BX_LR, handlerAddress, NOP } from '../../../test/helpers/machine.js';
 import { Machine } from '../../machine/machine.js';
@@ -639,11 +640,7 @@ describe('JIT exactness on hand-assembled programs', () => {
           // SysTick: adds r7, #1; PendSV: adds r6, #1 (neither register is stacked).
           handlers: { 14: [dp16.addImm8(6, 1), BX_LR], 15: [dp16.addImm8(7, 1), BX_LR] },
           regs: { 6: 0, 7: 0 },
-          prepare: (m) => {
-            m.bus.write32(0xe000e014, 37); // SYST_RVR
-            m.bus.write32(0xe000e018, 0); // SYST_CVR
-            m.bus.write32(0xe000e010, 7); // SYST_CSR: processor clock, TICKINT, ENABLE
-          },
+          prepare: (m) => startSysTick(m, 37),
         },
         options,
       );
