@@ -243,7 +243,8 @@ function base(cpu: Cpu, n: number): number {
 /** VLDR: `imm` = signed offset, `imm2` = 2 for a D register (rd = first S register). */
 export function vldr(cpu: Cpu, i: Insn): void {
   fpCheck(cpu);
-  const addr = (base(cpu, i.rn) + i.imm) >>> 0;
+  const b = base(cpu, i.rn);
+  const addr = (b + i.imm) >>> 0;
   const w0 = cpu.memA32(addr);
   if (i.imm2 === 2) {
     const w1 = cpu.memA32((addr + 4) >>> 0);
@@ -254,7 +255,8 @@ export function vldr(cpu: Cpu, i: Insn): void {
 
 export function vstr(cpu: Cpu, i: Insn): void {
   fpCheck(cpu);
-  const addr = (base(cpu, i.rn) + i.imm) >>> 0;
+  const b = base(cpu, i.rn);
+  const addr = (b + i.imm) >>> 0;
   cpu.writeA32(addr, cpu.s[i.rd]!);
   if (i.imm2 === 2) cpu.writeA32((addr + 4) >>> 0, cpu.s[i.rd + 1]!);
 }
