@@ -294,4 +294,22 @@ export function vstm(cpu: Cpu, i: Insn): void {
  * The names this module's semantics use that are not exported, for the block translator, which
  * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
  */
-export const jitScope = { CpuFault, CFSR_NOCP, EXC_USAGEFAULT, FPHalfToSingle, FPSingleToHalf, FPToFixed, FixedToFP, FPSCR_MASK, FPAdd, FPCompare, FPDiv, FPMul, FPMulAdd, FPNeg, FPSqrt, fpr, base };
+export const jitScope = {
+  CpuFault,
+  CFSR_NOCP,
+  EXC_USAGEFAULT,
+  FPHalfToSingle,
+  FPSingleToHalf,
+  FPToFixed,
+  FixedToFP,
+  FPSCR_MASK,
+  FPAdd,
+  FPCompare,
+  FPDiv,
+  FPMul,
+  FPMulAdd,
+  FPNeg,
+  FPSqrt,
+  fpr,
+  base,
+};

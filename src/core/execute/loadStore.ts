@@ -264,4 +264,13 @@ export function preload(): void {}
  * The names this module's semantics use that are not exported, for the block translator, which
  * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
  */
-export const jitScope = { inItNotLast, unpredictableAtRuntime, checkPcLoad, loadHigh, writeBack, idxAddress, regAddress, litAddress };
+export const jitScope = {
+  inItNotLast,
+  unpredictableAtRuntime,
+  checkPcLoad,
+  loadHigh,
+  writeBack,
+  idxAddress,
+  regAddress,
+  litAddress,
+};

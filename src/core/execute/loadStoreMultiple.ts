@@ -163,4 +163,13 @@ export function clrex(cpu: Cpu): void {
  * The names this module's semantics use that are not exported, for the block translator, which
  * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
  */
-export const jitScope = { CpuFault, CFSR_UNALIGNED, EXC_USAGEFAULT, inItNotLast, unpredictableAtRuntime, storeList, loadList, monitorPass };
+export const jitScope = {
+  CpuFault,
+  CFSR_UNALIGNED,
+  EXC_USAGEFAULT,
+  inItNotLast,
+  unpredictableAtRuntime,
+  storeList,
+  loadList,
+  monitorPass,
+};

@@ -340,4 +340,28 @@ export function pkhtb(cpu: Cpu, i: Insn): void {
  * The names this module's semantics use that are not exported, for the block translator, which
  * inlines them resolving each name in this module (src/core/jit/inline.ts, semantics.ts).
  */
-export const jitScope = { sLo, sHi, uLo, uHi, pack16, sat16, usat16, finishS16, finishQ16, finishSH16, finishU16, finishUQ16, finishUH16, sLane8, uLane8, s8, q8, sh8, u8, uq8, uh8, sat32, SEL_MASK };
+export const jitScope = {
+  sLo,
+  sHi,
+  uLo,
+  uHi,
+  pack16,
+  sat16,
+  usat16,
+  finishS16,
+  finishQ16,
+  finishSH16,
+  finishU16,
+  finishUQ16,
+  finishUH16,
+  sLane8,
+  uLane8,
+  s8,
+  q8,
+  sh8,
+  u8,
+  uq8,
+  uh8,
+  sat32,
+  SEL_MASK,
+};

@@ -186,7 +186,11 @@ export class Fsmc extends Peripheral {
     }
     const n = index - 4;
     const space =
-      inBank < 0x08000000 ? this.pmem[n]! : n === 2 && inBank >= 0x0c000000 ? this.pio4 : this.patt[n]!;
+      inBank < 0x08000000
+        ? this.pmem[n]!
+        : n === 2 && inBank >= 0x0c000000
+          ? this.pio4
+          : this.patt[n]!;
     return nandAccessCycles({ pcr: this.pcr[n]!.value, space: space.value }, size);
   }
 
@@ -290,7 +294,8 @@ export class FsmcBanks extends Peripheral {
   /** Stalls the core for the access's bus time (./timing.ts), turnaround included. */
   private busTime(index: number, inBank: number, write: boolean, size: AccessSize): void {
     let cycles = this.fsmc.accessCycles(index, inBank, write, size);
-    const chained = write && this.lastWrite && this.lastIndex === index && this.fsmc.writesChain(index);
+    const chained =
+      write && this.lastWrite && this.lastIndex === index && this.fsmc.writesChain(index);
     if (this.turnaround > 0 && !chained) cycles += this.turnaround;
     this.turnaround = this.fsmc.turnaroundAfter(index, write);
     this.lastIndex = index;
