@@ -5,9 +5,10 @@
  */
 import { expect } from 'vitest';
 import { Machine } from '../../src/machine/machine.js';
-import { t32 as dp32 } from '../../src/core/encode/dataProcessing.js';
+import { COND, t16 as br16 } from '../../src/core/encode/branch.js';
+import { t16 as dp16, t32 as dp32 } from '../../src/core/encode/dataProcessing.js';
 import type { JitOptions } from '../../src/core/jit/jit.js';
-import { BX_LR, CODE, handlerAddress, NOP, place, STACK_TOP, VECTORS } from './machine.js';
+import { B_SELF, BX_LR, CODE, handlerAddress, NOP, place, STACK_TOP, VECTORS } from './machine.js';
 
 export type Code = number | readonly number[];
 
@@ -198,4 +199,52 @@ export function startSysTick(m: Machine, reload: number): void {
   m.bus.write32(0xe000e014, reload); // SYST_RVR
   m.bus.write32(0xe000e018, 0); // SYST_CVR
   m.bus.write32(0xe000e010, 7); // SYST_CSR: processor clock, TICKINT, ENABLE
+}
+
+/**
+ * A counting loop with an ITETE block whose third instruction (CMP) changes the flags the
+ * fourth one's condition reads; the loop closes with `it ne; b loop`.
+ */
+export function itLoop(iterations = 100): { asm: Asm; expected: (m: Machine) => void } {
+  const a = new Asm();
+  a.emit(dp16.movImm(0, 0), dp16.movImm(1, 0), dp16.movImm(2, 0), dp16.movImm(4, 0));
+  a.label('loop');
+  a.emit(dp16.addImm8(0, 1)); // adds r0, #1
+  a.label('lsls');
+  a.emit(dp16.lslImm(3, 0, 31)); // lsls r3, r0, #31: Z = !(r0 & 1)
+  a.emit(br16.it(COND.ne, 'ete')); // itete ne
+  a.label('addne');
+  a.emit(dp16.addReg(1, 1, 0)); // addne r1, r1, r0
+  a.label('subeq');
+  a.emit(dp16.subReg(2, 2, 0)); // subeq r2, r2, r0
+  a.label('cmpne');
+  a.emit(dp16.cmpImm(0, 51)); // cmpne r0, #51
+  a.emit(dp16.addReg(4, 4, 0)); // addeq r4, r4, r0 (flags from the cmp when it ran)
+  a.emit(dp16.cmpImm(0, iterations)); // cmp r0, #N
+  a.emit(br16.it(COND.ne));
+  a.branch('loop', (o) => br16.b(o)); // bne loop (B T2 as the IT block's last)
+  a.label('end');
+  a.emit(B_SELF);
+  const expected = (m: Machine) => {
+    let r1 = 0;
+    let r2 = 0;
+    let r4 = 0;
+    for (let r0 = 1; r0 <= iterations; r0++) {
+      if (r0 & 1) {
+        r1 += r0;
+        if (r0 === 51) r4 += r0; // cmp r0, #51 set Z
+      } else {
+        r2 -= r0;
+        r4 += r0;
+      }
+    }
+    expect([m.cpu.r[0], m.cpu.r[1], m.cpu.r[2], m.cpu.r[4]]).toEqual([
+      iterations,
+      r1,
+      r2 >>> 0,
+      r4,
+    ]);
+    expect(m.cpu.pc).toBe(a.at('end'));
+  };
+  return { asm: a, expected };
 }
