@@ -157,59 +157,53 @@ describe('self-modifying code', () => {
   }
 
   it('an address rewritten over and over stops being translated', () => {
+    // The invalidations are bounded by the retranslation limits per block start near the
+    // rewritten halfword (8 for a superblock that follows a call, then plain blocks; 16 for a
+    // block's own start), not by the iterations: twice the iterations, the same count.
+    //  - other block: superblocks that follow the call into the function, the function's block;
+    //  - same block: the loop, the rest of it from the rewritten instruction, the first block.
     const n = 120;
-    const p = new Pair(selfModifying('other block', n), { hotEntries: 1 });
-    p.both((m) => m.run(20000), 'run');
-    expect(p.jit.cpu.r[2]).toBe((n * (n + 1)) / 2);
-    // The rewritten function's block was translated and dropped a few times, not 250 times.
-    expect(p.stats.invalidated).toBeGreaterThan(0);
-    // Bounded by the retranslation limits per block start near the rewritten halfword, not by
-    // the iterations: superblocks that follow the call into the function (8 each, then plain
-    // blocks that end at the BL), the function's own block (16). Twice the iterations, the
-    // same count.
-    expect(p.stats.invalidated).toBeLessThanOrEqual(64);
-    const longer = new Pair(selfModifying('other block', 2 * n), { hotEntries: 1 });
-    longer.both((m) => m.run(40000), 'run');
-    expect(longer.stats.invalidated).toBe(p.stats.invalidated);
-    // The loop itself stays translated.
-    expect(p.stats.translatedInstructions).toBeGreaterThan(n * 4);
-
-    const same = new Pair(selfModifying('same block', n), { hotEntries: 1 });
-    same.both((m) => m.run(20000), 'run');
-    expect(same.jit.cpu.r[2]).toBe((n * (n + 1)) / 2);
-    expect(same.stats.invalidated).toBeGreaterThan(0);
-    // The loop, the rest of it from the rewritten instruction, the first block from CODE (16
-    // each at most); twice the iterations, the same count.
-    expect(same.stats.invalidated).toBeLessThanOrEqual(48);
-    const sameLonger = new Pair(selfModifying('same block', 2 * n), { hotEntries: 1 });
-    sameLonger.both((m) => m.run(40000), 'run');
-    expect(sameLonger.stats.invalidated).toBe(same.stats.invalidated);
-  });
-});
-
-it('a loop across a 64 KB page boundary, its 32-bit instruction straddling it, rewritten', () => {
-  // At 0x2000fffe an ADDW whose second halfword (imm8 = r0) is in the next page; each
-  // iteration rewrites that halfword first. The stack moves out of the way.
-  const base = 0x2000fff0;
-  const a = new Asm(base);
-  a.label('loop');
-  a.emit(dp16.addImm8(0, 1), dp16.movImm(6, 3), dp16.lslImm(6, 6, 8), dp16.orr(6, 0));
-  a.emit(ls16.strhImm(6, 5, 0), NOP, NOP); // strh r6, [r5] (r5 = 0x20010000)
-  expect(a.here).toBe(0x2000fffe);
-  a.emit(dp32.addw(3, 3, 0), dp16.addImm8(4, 1), dp16.cmpImm(0, 60));
-  a.branch('loop', (o) => br16.bCond(COND.ne, o));
-  a.emit(B_SELF);
-  const setup: Setup = { code: a.link(), base, regs: { 5: 0x20010000, 13: 0x20003000 } };
-  for (const options of CONFIGS) {
-    const p = new Pair(setup, options);
-    p.both((m) => m.run(3000), 'run');
-    expect([p.ref.cpu.r[3], p.ref.cpu.r[4]]).toEqual([(60 * 61) / 2, 60]);
-    const q = new Pair(setup, options);
-    q.both((m) => m.run(200), 'warm-up');
-    for (let i = 0; i < 100; i++) q.both((m) => m.cpu.step(), `step ${i}`);
-    for (let i = 0; i < 100; i++) {
-      q.both((m) => m.cpu.executeBatch(Infinity, m.clock.cycles + 1 + (i % 9)), `batch ${i}`);
+    for (const [where, bound] of [
+      ['other block', 64],
+      ['same block', 48],
+    ] as const) {
+      const p = new Pair(selfModifying(where, n), { hotEntries: 1 });
+      p.both((m) => m.run(20000), `${where}: run`);
+      expect(p.jit.cpu.r[2]).toBe((n * (n + 1)) / 2);
+      expect(p.stats.invalidated, where).toBeGreaterThan(0);
+      expect(p.stats.invalidated, where).toBeLessThanOrEqual(bound);
+      const longer = new Pair(selfModifying(where, 2 * n), { hotEntries: 1 });
+      longer.both((m) => m.run(40000), `${where}: longer run`);
+      expect(longer.stats.invalidated, where).toBe(p.stats.invalidated);
+      // The loop itself stays translated.
+      if (where === 'other block') expect(p.stats.translatedInstructions).toBeGreaterThan(n * 4);
     }
-    q.expectSameMemory();
-  }
+  });
+
+  it('a loop across a 64 KB page boundary, its 32-bit instruction straddling it, rewritten', () => {
+    // At 0x2000fffe an ADDW whose second halfword (imm8 = r0) is in the next page; each
+    // iteration rewrites that halfword first. The stack moves out of the way.
+    const base = 0x2000fff0;
+    const a = new Asm(base);
+    a.label('loop');
+    a.emit(dp16.addImm8(0, 1), dp16.movImm(6, 3), dp16.lslImm(6, 6, 8), dp16.orr(6, 0));
+    a.emit(ls16.strhImm(6, 5, 0), NOP, NOP); // strh r6, [r5] (r5 = 0x20010000)
+    expect(a.here).toBe(0x2000fffe);
+    a.emit(dp32.addw(3, 3, 0), dp16.addImm8(4, 1), dp16.cmpImm(0, 60));
+    a.branch('loop', (o) => br16.bCond(COND.ne, o));
+    a.emit(B_SELF);
+    const setup: Setup = { code: a.link(), base, regs: { 5: 0x20010000, 13: 0x20003000 } };
+    for (const options of CONFIGS) {
+      const p = new Pair(setup, options);
+      p.both((m) => m.run(3000), 'run');
+      expect([p.ref.cpu.r[3], p.ref.cpu.r[4]]).toEqual([(60 * 61) / 2, 60]);
+      const q = new Pair(setup, options);
+      q.both((m) => m.run(200), 'warm-up');
+      for (let i = 0; i < 100; i++) q.both((m) => m.cpu.step(), `step ${i}`);
+      for (let i = 0; i < 100; i++) {
+        q.both((m) => m.cpu.executeBatch(Infinity, m.clock.cycles + 1 + (i % 9)), `batch ${i}`);
+      }
+      q.expectSameMemory();
+    }
+  });
 });

@@ -235,19 +235,22 @@ export function blockSource(block: Block, inline = true): BlockSource {
         body = `{ ${text} }`;
       } else body = `{ const I$ = i${k}; ${inner} }`;
     }
-    // A sync point stores the locals whether or not its condition passes.
+    // Code run on the core: the locals stored before it (the catch must then leave the core
+    // alone: L$ = 0), reloaded after it. A sync point stores them whether or not its
+    // condition passes.
+    const resume = `L$ = 1; ${reload}`;
     let before = '';
     if (caching && l === null) {
       before = store(dirty);
-      body = `L$ = 0; ${body} L$ = 1; ${reload}`;
+      body = `L$ = 0; ${body} ${resume}`;
       dirty.clear();
     }
     for (const s of l?.written ?? []) if (s[0] !== 'A') dirty.add(s);
     if (l !== null && l.synced) {
-      // A slow path on the core inside the instruction: the same store and reload (its own
-      // writes before it included, as `dirty` now has them).
-      const sync = `L$ = 0; ${store(dirty)}`;
-      body = body.replace(/\bSYNC\$/g, () => sync).replace(/\bRELOAD\$/g, () => `${reload} L$ = 1`);
+      // A slow path on the core inside the instruction (its own writes before it included, as
+      // `dirty` now has them).
+      const leave = `L$ = 0; ${store(dirty)}`;
+      body = body.replace(/\bSYNC\$/g, () => leave).replace(/\bRELOAD\$/g, () => resume);
     }
     const test = caching ? conditionOnLocals(it >>> 4) : `cond(cpu, ${it >>> 4})`;
     const run = before + (it === 0 ? body : `if (${test}) { ${body} }`);

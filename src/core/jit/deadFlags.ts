@@ -7,7 +7,7 @@
  * compiler would drop them too, but a block runs unoptimized until it is compiled), and with them
  * the ALU's carry and overflow scratch (AC, AV) when nothing else in the instruction reads them.
  */
-import { isAssignment, tokenize, type Token } from './tokens.js';
+import { atStatement, expressionEnd, isAssignment, tokenize, type Token } from './tokens.js';
 
 const FLAG_SLOTS = ['FN', 'FZ', 'FC', 'FV'];
 const SCRATCH_SLOTS = ['AC', 'AV'];
@@ -17,24 +17,20 @@ function solid(text: string): Token[] | null {
   return t === null ? null : t.filter((x) => x.kind !== 'space');
 }
 
-/** True when the statement-level token `k` is a plain assignment's target (`X = ...`). */
+/**
+ * True when token `k` is a plain assignment's target (`X = ...`) at the start of a statement that
+ * no `if` or `else` governs directly (after `;` or a brace; braces are tracked by the caller).
+ */
 function statementAssignment(t: Token[], k: number): boolean {
   const p = t[k - 1]?.text;
-  const atStatement = p === undefined || p === ';' || p === '{' || p === '}';
-  return atStatement && t[k + 1]?.text === '=';
+  const unconditional = p === undefined || p === ';' || p === '{' || p === '}';
+  return unconditional && t[k + 1]?.text === '=';
 }
 
-/** The index of the `;` ending the expression from `k` (depth 0), or -1. */
+/** The index of the `;` ending the assignment's value that starts at `k`, or -1. */
 function statementEnd(t: Token[], k: number): number {
-  let depth = 0;
-  for (; k < t.length; k++) {
-    const x = t[k]!.text;
-    if (x === '(' || x === '[' || x === '{') depth++;
-    else if (x === ')' || x === ']' || x === '}') {
-      if (--depth < 0) return -1;
-    } else if (x === ';' && depth === 0) return k;
-  }
-  return -1;
+  const end = expressionEnd(t, k, t.length);
+  return t[end]?.text === ';' ? end : -1;
 }
 
 /** True when tokens [from, to) compute a value without side effects (no call, no assignment). */
@@ -125,10 +121,8 @@ export function withoutDeadWrites(text: string, dead: ReadonlySet<string>): stri
     for (let k = 0; k < t!.length; k++) {
       const x = t![k]!;
       if (slots.includes(x.text) && t![k - 1]?.text !== '.') {
-        const p = t![k - 1]?.text;
         const end = t![k + 1]?.text === '=' ? statementEnd(t!, k + 2) : -1;
-        const statement = p === undefined || [';', '{', '}', ')', 'else'].includes(p);
-        if (statement && end >= 0 && pure(t!, k + 2, end)) {
+        if (atStatement(t!, k) && end >= 0 && pure(t!, k + 2, end)) {
           k = end - 1; // keeps the ';' (an empty statement where a statement is required)
           changed = true;
           continue;

@@ -17,7 +17,15 @@
  * - a fault thrown inside the block writes every local back before the interpreter's fault
  *   path sees the core, so the state it stacks is the state the interpreter would have.
  */
-import { argumentRanges, closing, isAssignment, tokenize, type Token } from './tokens.js';
+import {
+  argumentRanges,
+  atStatement,
+  closing,
+  expressionEnd,
+  isAssignment,
+  tokenize,
+  type Token,
+} from './tokens.js';
 
 /** Core members whose use reads or writes no R0-R14 and no N, Z, C, V. */
 const SAFE_MEMBERS = new Set([
@@ -164,18 +172,6 @@ export interface Localized {
 }
 
 /**
- * True when token `k` starts a statement: after `;`, a brace, `)` (an `if`'s condition), `else`
- * or a label's colon (not a conditional expression's). Tokens are without spaces.
- */
-function atStatement(t: Token[], k: number): boolean {
-  const p = t[k - 1]?.text;
-  if (p === undefined || p === ';' || p === '{' || p === '}' || p === ')' || p === 'else') {
-    return true;
-  }
-  return p === ':' && t[k - 2]?.kind === 'id' && (k < 3 || atStatement(t, k - 2));
-}
-
-/**
  * `text` (an instruction's inlined code) with the core's registers and flags as locals, or null
  * when it must run on the core itself (see the file comment). `pcValue` is what R15 reads as;
  * `aluAlias` the name the text gives alu.ts's scratch object (or null).
@@ -262,26 +258,6 @@ interface Ctx {
   /** Memory accesses put in line so far (each has its own temporaries M$a<n>, M$v<n>, M$p<n>). */
   accesses: number;
   synced: boolean;
-}
-
-/** The end (exclusive) of the expression starting at `k`: an assignment's right-hand side. */
-function expressionEnd(t: Token[], k: number, to: number): number {
-  let depth = 0;
-  let ternary = 0;
-  for (; k < to; k++) {
-    const x = t[k]!.kind === 'punct' ? t[k]!.text : '';
-    if (x === '(' || x === '[' || x === '{') depth++;
-    else if (x === ')' || x === ']' || x === '}') {
-      if (depth === 0) return k;
-      depth--;
-    } else if (depth === 0 && (x === ';' || x === ',')) return k;
-    else if (depth === 0 && x === '?') ternary++;
-    else if (depth === 0 && x === ':') {
-      if (ternary === 0) return k;
-      ternary--;
-    }
-  }
-  return to;
 }
 
 function rewrite(ctx: Ctx, from: number, to: number): string | null {

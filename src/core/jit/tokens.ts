@@ -239,3 +239,35 @@ export function splitArgs(t: Token[], open: number, close: number): string[] {
   );
   return args.length === 1 && args[0] === '' ? [] : args;
 }
+
+/**
+ * True when token `k` starts a statement: after `;`, a brace, `)` (an `if`'s condition), `else`
+ * or a label's colon (not a conditional expression's). Tokens are without spaces.
+ */
+export function atStatement(t: Token[], k: number): boolean {
+  const p = t[k - 1]?.text;
+  if (p === undefined || p === ';' || p === '{' || p === '}' || p === ')' || p === 'else') {
+    return true;
+  }
+  return p === ':' && t[k - 2]?.kind === 'id' && (k < 3 || atStatement(t, k - 2));
+}
+
+/** The end (exclusive) of the expression starting at `k`: an assignment's right-hand side. */
+export function expressionEnd(t: Token[], k: number, to: number): number {
+  let depth = 0;
+  let ternary = 0;
+  for (; k < to; k++) {
+    const x = t[k]!.kind === 'punct' ? t[k]!.text : '';
+    if (x === '(' || x === '[' || x === '{') depth++;
+    else if (x === ')' || x === ']' || x === '}') {
+      if (depth === 0) return k;
+      depth--;
+    } else if (depth === 0 && (x === ';' || x === ',')) return k;
+    else if (depth === 0 && x === '?') ternary++;
+    else if (depth === 0 && x === ':') {
+      if (ternary === 0) return k;
+      ternary--;
+    }
+  }
+  return to;
+}
