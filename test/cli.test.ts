@@ -183,6 +183,10 @@ describe('f4emu run', () => {
       'x\\r',
       '--expect',
       'never printed',
+      // The wall-clock limit must come first: the default 10 virtual seconds of the idle
+      // echo loop (SysTick interrupts, WFI) pass in about a wall second on this machine.
+      '--expect-timeout',
+      '1000',
       '--timeout',
       '1',
     );
