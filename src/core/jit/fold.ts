@@ -147,6 +147,13 @@ function evaluate(t: Tok[], from: number, to: number): Value {
     }
     k++;
     if (/^[0-9]/.test(x)) return { known: true, value: Number(x), pure: true };
+    if (x === 'Math' && t[k] === '.' && t[k + 1] === 'clz32' && t[k + 2] === '(') {
+      const c = closeOf(t, k + 2);
+      if (c < 0 || c >= to) fail();
+      const v = evaluate(t, k + 3, c);
+      k = c + 1;
+      return v.known ? { known: true, value: Math.clz32(v.value as number), pure: v.pure } : v;
+    }
     if (x === 'true' || x === 'false') return { known: true, value: x === 'true', pure: true };
     if (!/^[A-Za-z_$][\w$]*$/.test(x)) fail();
     // A name and its member accesses, indexes, calls: unknown.
@@ -229,10 +236,67 @@ function foldList(t: Tok[], from: number, to: number): Tok[] {
   while (k < to) {
     const end = stmtEnd(t, k);
     const stmt = foldStatement(t, k, end);
+    const constant = constantDeclared(stmt);
+    if (constant !== null) {
+      const rest = substituted(t.slice(end, to), constant.name, constant.literal);
+      if (rest !== null) {
+        // The rest of the list sees the constant's value (so its conditions fold), and the
+        // declaration (of a pure value) goes.
+        out.push(...foldList(rest, 0, rest.length));
+        break;
+      }
+    }
     out.push(...stmt);
     const folded = stmt.length > 0 ? stmt : [';'];
     if (alwaysJumps(folded, 0, folded.length)) break; // the rest is unreachable
     k = end;
+  }
+  return out;
+}
+
+const NAME = /^[A-Za-z_$][\w$]*$/;
+const ASSIGNMENT = /^([-+*/%&|^]|<<|>>>?|\*\*|&&|\|\||\?\?)?=$/;
+
+/** `const NAME = EXPR ;` with EXPR a known integer or boolean: the name and its literal. */
+function constantDeclared(stmt: Tok[]): { name: string; literal: Tok[] } | null {
+  if (stmt[0] !== 'const' || !NAME.test(stmt[1] ?? '') || stmt[2] !== '=') return null;
+  if (stmt[stmt.length - 1] !== ';') return null;
+  const v = tryEvaluate(stmt, 3, stmt.length - 1);
+  if (!v.known || !v.pure) return null;
+  return literalOf(stmt[1]!, v.value);
+}
+
+function literalOf(name: string, value: unknown): { name: string; literal: Tok[] } | null {
+  if (typeof value === 'boolean') return { name, literal: [String(value)] };
+  if (typeof value !== 'number' || !Number.isInteger(value) || Object.is(value, -0)) return null;
+  return { name, literal: value < 0 ? ['(', '-', String(-value), ')'] : [String(value)] };
+}
+
+/**
+ * `t` with the uses of the constant `name` replaced by its literal; null where `name` may mean
+ * something else somewhere in `t` (declared again, assigned, a label or property key, a closure).
+ */
+function substituted(t: Tok[], name: string, literal: Tok[]): Tok[] | null {
+  const out: Tok[] = [];
+  for (let j = 0; j < t.length; j++) {
+    const x = t[j]!;
+    if (x === 'function' || x === '=>' || x === 'class') return null;
+    if (x !== name) {
+      out.push(x);
+      continue;
+    }
+    const before = t[j - 1];
+    const after = t[j + 1];
+    if (before === '.') {
+      out.push(x); // a property of the same name
+      continue;
+    }
+    if (before === 'let' || before === 'const' || before === 'var' || before === ',') return null;
+    if (after !== undefined && (ASSIGNMENT.test(after) || after === '++' || after === '--'))
+      return null;
+    if (before === '++' || before === '--' || (after === ':' && before !== '?')) return null;
+    if (before === '{' && after === '}') return null;
+    out.push(...literal);
   }
   return out;
 }
@@ -254,10 +318,87 @@ function foldStatement(t: Tok[], k: number, end: number): Tok[] {
     return [...t.slice(k, c + 1), ...thenPart, ...elsePart];
   }
   if (x === 'switch') return foldSwitch(t, k, end);
+  if (x === 'for') {
+    const unrolled = unroll(t, k, end);
+    if (unrolled !== null) return ['{', ...foldList(unrolled, 0, unrolled.length), '}'];
+    return t.slice(k, end);
+  }
   if (/^[A-Za-z_$][\w$]*$/.test(x) && t[k + 1] === ':' && t[k + 2] === '{') {
     return [x, ':', ...foldStatement(t, k + 2, end)];
   }
   return t.slice(k, end);
+}
+
+/** Iterations a loop may have to be unrolled. */
+const MAX_UNROLL = 16;
+
+/**
+ * `for (let V = INIT; COND; UPDATE) BODY` whose iterations are known from constants (LDM/STM
+ * walking a decoded register list): `{ const V = value; BODY }` for each, so the registers the
+ * body indexes become constants. Null when the loop is anything else: a body that breaks,
+ * continues, assigns V or makes a closure, an iteration count past MAX_UNROLL.
+ */
+function unroll(t: Tok[], k: number, end: number): Tok[] | null {
+  const close = closeOf(t, k + 1);
+  if (t[k + 1] !== '(' || t[k + 2] !== 'let' || !NAME.test(t[k + 3] ?? '') || t[k + 4] !== '=')
+    return null;
+  const v = t[k + 3]!;
+  const semis: number[] = [];
+  let depth = 0;
+  for (let j = k + 2; j < close; j++) {
+    const y = t[j]!;
+    if (y === '(' || y === '[' || y === '{') depth++;
+    else if (y === ')' || y === ']' || y === '}') depth--;
+    else if (y === ';' && depth === 0) semis.push(j);
+  }
+  if (semis.length !== 2) return null;
+  const [s1, s2] = semis as [number, number];
+  const init = tryEvaluate(t, k + 5, s1);
+  if (!init.known || !init.pure || typeof init.value !== 'number') return null;
+  const cond = t.slice(s1 + 1, s2);
+  const update = t.slice(s2 + 1, close);
+  const body = t.slice(close + 1, end);
+  if (body.some((y) => y === 'break' || y === 'continue')) return null;
+  if (substituted(body, v, ['0']) === null) return null; // assigns V, or a closure
+  // UPDATE: `V op= EXPR`, `V = EXPR`, `V++`, `++V`, `V--`, `--V`.
+  let step: (value: number) => number;
+  if (update.length === 2 && update.includes(v) && (update.includes('++') || update.includes('--')))
+    step = update.includes('++') ? (x) => x + 1 : (x) => x - 1;
+  else if (update[0] === v && ASSIGNMENT.test(update[1] ?? '')) {
+    const op = update[1]!.slice(0, -1);
+    const rhs = update.slice(2);
+    step = (x) => {
+      const r = evaluateWith(rhs, v, x);
+      if (typeof r !== 'number') fail();
+      return op === '' ? r : (apply(op, x, r) as number);
+    };
+  } else return null;
+  const out: Tok[] = [];
+  let value = init.value;
+  try {
+    for (let n = 0; ; n++) {
+      const go = evaluateWith(cond, v, value);
+      if (go === undefined) return null;
+      if (!go) break;
+      if (n === MAX_UNROLL) return null;
+      out.push('{', 'const', v, '=', ...literalOf(v, value)!.literal, ';', ...body, '}');
+      value = step(value);
+      if (!Number.isInteger(value)) return null;
+    }
+  } catch (e) {
+    if (e instanceof Fail) return null;
+    throw e;
+  }
+  return out;
+}
+
+/** The value of `expr` with `name` = `value`, or undefined when it is not known. */
+function evaluateWith(expr: Tok[], name: string, value: number): unknown {
+  const lit = literalOf(name, value);
+  const e = lit === null ? null : substituted(expr, name, lit.literal);
+  if (e === null) return undefined;
+  const r = tryEvaluate(e, 0, e.length);
+  return r.known && r.pure ? r.value : undefined;
 }
 
 /** A branch of an if that folded away entirely still needs a statement. */

@@ -189,6 +189,10 @@ function rewrite(source: Token[], ctx: Context): string | null {
       else if (ctx.returnTo !== null && returnDepth < 0) {
         out += `{ ${ctx.returnTo} = `;
         returnDepth = 0;
+      } else if (ctx.depth === 0 && returnDepth < 0) {
+        // An exec function's value is never used (`(cpu, i) => helper(cpu, i, 1)`).
+        out += '{ ';
+        returnDepth = 0;
       } else return null;
       continue;
     }
@@ -319,13 +323,14 @@ export function inlineExec(
   const module = scope.moduleOf(exec);
   if (module < 0) return null;
   const parsed = parse(exec);
-  if (parsed === null || parsed.params.length !== 2) return null;
+  // (cpu, i), or fewer for semantics that need neither (the memory hints' NOP).
+  if (parsed === null || parsed.params.length > 2) return null;
   const ctx: Context = {
     insn,
     scope,
     label,
-    cpuName: parsed.params[0]!,
-    iName: parsed.params[1]!,
+    cpuName: parsed.params[0] ?? '',
+    iName: parsed.params[1] ?? '',
     args: new Map(),
     module,
     usesInsn: false,

@@ -242,10 +242,11 @@ describe('JIT exactness on hand-assembled programs', () => {
     }
   });
 
-  it('an LDM that faults after loading its first register leaves it loaded (a sync point)', () => {
-    // LDM is run on the core (a sync point: its indices are computed), with R1 changed in a
-    // local just before it. Its first load lands, its second faults: the core keeps the first
-    // (as the interpreter's loadList does) and R1's new value, not the locals' older copies.
+  it('an LDM that faults after loading its first register leaves it loaded', () => {
+    // The LDM runs on locals (fold.ts unrolls its register list), with R1 changed in a local
+    // just before it. Its first load lands in R2's local, its second faults: the block's catch
+    // stores both, so the core has the first load (as the interpreter's loadList leaves it) and
+    // R1's new value.
     const a = new Asm();
     a.emit(dp16.movImm(0, 0), dp16.movImm(1, 0));
     a.emit(...mov32(5, 0x20001000), ...mov32(7, 0x2001fffc)); // the last word of SRAM

@@ -123,34 +123,49 @@ export function parse(fn: object): Parsed | null {
     const skip = (): void => {
       while (t[k]?.kind === 'space') k++;
     };
+    /** `( a , b )` at k: the names, with k after the ')'; null for anything else. */
+    const paramList = (): string[] | null => {
+      if (t[k]?.text !== '(') return null;
+      k++;
+      const params: string[] = [];
+      for (;;) {
+        skip();
+        const tok = t[k];
+        if (tok?.text === ')') break;
+        if (tok?.kind !== 'id') return null;
+        params.push(tok.text);
+        k++;
+        skip();
+        if (t[k]?.text === ',') k++;
+      }
+      k++;
+      skip();
+      return params;
+    };
+    const last = t.length - 1 - [...t].reverse().findIndex((x) => x.kind !== 'space');
     skip();
     if (t[k]?.text === 'function') {
       k++;
       skip();
       if (t[k]?.kind === 'id') k++;
       skip();
-      if (t[k]?.text === '(') {
-        k++;
-        const params: string[] = [];
-        let ok = true;
-        for (;;) {
-          skip();
-          const tok = t[k];
-          if (tok?.text === ')') break;
-          if (tok?.kind !== 'id') {
-            ok = false;
-            break;
-          }
-          params.push(tok.text);
-          k++;
-          skip();
-          if (t[k]?.text === ',') k++;
-        }
+      const params = paramList();
+      if (params !== null && t[k]?.text === '{' && t[last]?.text === '}') {
+        result = { params, body: t.slice(k + 1, last) };
+      }
+    } else {
+      // An arrow function: `(a, b) => { ... }` or `(a, b) => expression`.
+      const params = paramList();
+      if (params !== null && t[k]?.text === '=>') {
         k++;
         skip();
-        const last = t.length - 1 - [...t].reverse().findIndex((x) => x.kind !== 'space');
-        if (ok && t[k]?.text === '{' && t[last]?.text === '}') {
+        if (t[k]?.text === '{' && t[last]?.text === '}') {
           result = { params, body: t.slice(k + 1, last) };
+        } else if (k <= last) {
+          const expr = t.slice(k, last + 1);
+          const space: Token = { kind: 'space', text: ' ' };
+          const body: Token[] = [{ kind: 'id', text: 'return' }, space, ...expr];
+          result = { params, body: [...body, { kind: 'punct', text: ';' }] };
         }
       }
     }
