@@ -157,6 +157,11 @@ export function blockSource(block: Block, inline = true): BlockSource {
   const store = (set: Iterable<string>): string =>
     [...set].map((s) => `${slotLoad(s)} = ${s};`).join(' ');
   const reload = slotList.map((s) => `${s} = ${slotLoad(s)};`).join(' ');
+  // The cycle count: the local CY where the registers are locals (locals.ts), stored at every
+  // exit and before code run on the core, reloaded after it.
+  const cy = caching ? 'CY' : 'clock.cycles';
+  const exit = (set: Iterable<string>): string =>
+    store(set) + (caching ? ' clock.cycles = CY;' : '');
   // runAfter[k]: static cycles of the register-only instructions after k up to the boundary
   // before the next checked instruction (or before the last instruction).
   const runAfter = (k: number): number => {
@@ -180,7 +185,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
   const flagExpr = (f: string): string =>
     slots.has(`F${f.toUpperCase()}`) ? `F${f.toUpperCase()}` : `cpu.${f}`;
   const wait = loops
-    ? waitLoopCode(block, texts, pure, entryRoom(block, pure), regExpr, flagExpr)
+    ? waitLoopCode(block, texts, pure, entryRoom(block, pure), regExpr, flagExpr, cy)
     : null;
   const lines: string[] = ["'use strict';"];
   for (let k = 0; k < n; k++) lines.push(`const e${k} = E[${k}], i${k} = I[${k}];`);
@@ -194,6 +199,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
   if (caching) {
     lines.push(`  let ${slotList.map((s) => `${s} = ${slotLoad(s)}`).join(', ')};`);
     lines.push('  let AC = 0, AV = 0, AS = false' + (hasSync ? ', L$ = 1;' : ';'));
+    lines.push('  let CY = clock.cycles, C$ = 1, T$;');
     lines.push('  try {');
   }
   // Locals that may differ from the core: stored at every exit (a loop carries its writes).
@@ -238,18 +244,18 @@ export function blockSource(block: Block, inline = true): BlockSource {
     // Code run on the core: the locals stored before it (the catch must then leave the core
     // alone: L$ = 0), reloaded after it. A sync point stores them whether or not its
     // condition passes.
-    const resume = `L$ = 1; ${reload}`;
+    const resume = `L$ = 1; C$ = 1; CY = clock.cycles; ${reload}`;
     let before = '';
     if (caching && l === null) {
-      before = store(dirty);
-      body = `L$ = 0; ${body} ${resume}`;
+      before = exit(dirty);
+      body = `L$ = 0; C$ = 0; ${body} ${resume}`;
       dirty.clear();
     }
     for (const s of l?.written ?? []) if (s[0] !== 'A') dirty.add(s);
     if (l !== null && l.synced) {
       // A slow path on the core inside the instruction (its own writes before it included, as
       // `dirty` now has them).
-      const leave = `L$ = 0; ${store(dirty)}`;
+      const leave = `L$ = 0; C$ = 0; ${exit(dirty)}`;
       body = body.replace(/\bSYNC\$/g, () => leave).replace(/\bRELOAD\$/g, () => resume);
     }
     const test = caching ? conditionOnLocals(it >>> 4) : `cond(cpu, ${it >>> 4})`;
@@ -260,13 +266,13 @@ export function blockSource(block: Block, inline = true): BlockSource {
       pending += insn.cycles;
       if (k === n - 1) {
         lines.push(
-          `  clock.cycles += ${pending}; cpu.pc = ${hex(next)}; cpu.instructions += ${n}; ` +
-            (loops ? '' : store(dirty)),
+          `  ${cy} += ${pending}; cpu.pc = ${hex(next)}; cpu.instructions += ${n}; ` +
+            (loops ? '' : exit(dirty)),
         );
       }
       continue;
     }
-    if (pending !== 0) lines.push(`  clock.cycles += ${pending};`);
+    if (pending !== 0) lines.push(`  ${cy} += ${pending};`);
     pending = 0;
     // The PC for a fault's return address; R15 where it is read; nextPc where it may change.
     const flow = branches[k]!;
@@ -279,17 +285,17 @@ export function blockSource(block: Block, inline = true): BlockSource {
     const after = flow ? 'cpu.nextPc' : hex(next);
     if (k === n - 1) {
       lines.push(
-        `  cpu.pc = ${after}; cpu.instructions += ${n}; clock.cycles += ${insn.cycles}; ` +
-          (loops ? '' : store(dirty)),
+        `  cpu.pc = ${after}; cpu.instructions += ${n}; ${cy} += ${insn.cycles}; ` +
+          (loops ? '' : exit(dirty)),
       );
     } else {
       const room = runAfter(k);
-      lines.push(`  clock.cycles += ${insn.cycles};`);
+      lines.push(`  ${cy} += ${insn.cycles};`);
       lines.push(
         `  if (${flow ? `cpu.nextPc !== ${hex(follow)} || ` : ''}cpu.attention !== 0 || ` +
-          `clock.cycles${room === 0 ? '' : ` + ${room}`} >= cycleLimit) {`,
+          `${cy}${room === 0 ? '' : ` + ${room}`} >= cycleLimit) {`,
       );
-      lines.push(`    cpu.pc = ${after}; cpu.instructions += ${k + 1}; ${store(dirty)} return;`);
+      lines.push(`    cpu.pc = ${after}; cpu.instructions += ${k + 1}; ${exit(dirty)} return;`);
       lines.push('  }');
     }
   }
@@ -297,15 +303,16 @@ export function blockSource(block: Block, inline = true): BlockSource {
   if (loops) {
     lines.push(
       `  if (cpu.pc !== ${hex(block.start)} || cpu.attention !== 0 || cpu.it !== 0 || ` +
-        `clock.cycles${entryCycles === 0 ? '' : ` + ${entryCycles}`} >= cycleLimit || ` +
-        `cpu.instructions + ${n} > limits.instructions) { ${store(dirty)} return; }`,
+        `${cy}${entryCycles === 0 ? '' : ` + ${entryCycles}`} >= cycleLimit || ` +
+        `cpu.instructions + ${n} > limits.instructions) { ${exit(dirty)} return; }`,
     );
     if (wait !== null) lines.push(wait.tail);
     lines.push('  }');
   }
   if (caching) {
     lines.push(
-      `  } catch (e$) { ${hasSync ? 'if (L$ === 1) ' : ''}{ ${store(slotList)} } throw e$; }`,
+      `  } catch (e$) { ${hasSync ? 'if (L$ === 1) ' : ''}{ ${store(slotList)} } ` +
+        'if (C$ === 1) clock.cycles = CY; throw e$; }',
     );
   }
   lines.push('};');

@@ -93,13 +93,16 @@ describe('registers and flags as locals', () => {
     const load = localize('cpu.r[3] = cpu.memU32(cpu.r[2]);', 0, null)!;
     const store = localize('cpu.writeU16(cpu.r[2], cpu.r[3]);', 0, null)!;
     expect([load.accesses, store.accesses]).toEqual([1, 1]);
+    // As in a block: the clock's cycle count in the local CY (stored back at the end).
     const run = (text: string) =>
-      new Function('cpu', 'bus', 'R2', 'R3', `let M$a0, M$v0, M$p0; ${text}; return R3;`) as (
-        c: unknown,
-        b: unknown,
-        r2: number,
-        r3: number,
-      ) => number;
+      new Function(
+        'cpu',
+        'bus',
+        'R2',
+        'R3',
+        'const clock = cpu.clock; let CY = clock.cycles, C$ = 1, T$, M$a0, M$v0, M$p0; ' +
+          `${text}; clock.cycles = CY; return R3;`,
+      ) as (c: unknown, b: unknown, r2: number, r3: number) => number;
     const doLoad = run(load.text);
     const doStore = run(store.text);
     m.bus.write32(0x20000100, 0xcafef00d);
@@ -121,6 +124,22 @@ describe('registers and flags as locals', () => {
     m.bus.write32(0xe000ed14, m.bus.read32(0xe000ed14) | 8); // CCR.UNALIGN_TRP
     expect(() => doStore(m.cpu, m.bus, 0x20000101, 1)).toThrow(CpuFault);
     expect(() => m.cpu.writeU16(0x20000101, 1)).toThrow(CpuFault);
+    // A device read in the slow path sees the block's cycle count (its local CY), not the
+    // field's older value, and CY takes back what the clock has after it: DWT's CYCCNT.
+    m.bus.write32(0xe000edfc, 1 << 24); // DEMCR.TRCENA
+    m.bus.write32(0xe0001000, 1); // DWT_CTRL.CYCCNTENA
+    const timed = new Function(
+      'cpu',
+      'bus',
+      'CY0',
+      'const clock = cpu.clock; let CY = CY0, C$ = 1, T$, M$a0, M$v0, M$p0;' +
+        `let R2 = 0xe0001004, R3 = 0; ${load.text}; return [R3, CY, clock.cycles];`,
+    ) as (c: unknown, b: unknown, cy: number) => [number, number, number];
+    const base = m.cpu.clock.cycles;
+    const [before] = timed(m.cpu, m.bus, base + 1000);
+    const [after, cy, field] = timed(m.cpu, m.bus, base + 5000);
+    expect((after - before) >>> 0).toBe(4000);
+    expect([cy, field]).toEqual([base + 5000, base + 5000]);
   });
 
   it('conditions on the flag locals agree with ConditionPassed for every flag value', () => {

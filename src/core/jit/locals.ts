@@ -15,7 +15,12 @@
  *   instruction a synchronisation point: the block writes its locals back before it, runs its
  *   code unchanged on `cpu`, and reloads them after it (see codegen.ts);
  * - a fault thrown inside the block writes every local back before the interpreter's fault
- *   path sees the core, so the state it stacks is the state the interpreter would have.
+ *   path sees the core, so the state it stacks is the state the interpreter would have;
+ * - the clock's cycle count is a local too, `CY`: a double field store costs the engine far more
+ *   than a local. A call that may read or advance the clock (a memory access that is not in line
+ *   reaches devices, whose registers are computed from the time and whose wait states stall the
+ *   core; the lazy FP context check stacks to memory) stores `CY` before it and reloads it after
+ *   (onClock), with `C$` = 0 meanwhile: a fault thrown inside it leaves the clock as it is.
  */
 import {
   argumentRanges,
@@ -27,11 +32,16 @@ import {
   type Token,
 } from './tokens.js';
 
+/** `call` with the clock's local stored before it and reloaded after it (see above). */
+function onClock(call: string): string {
+  return `( clock . cycles = CY , C$ = 0 , T$ = ${call} , C$ = 1 , CY = clock . cycles , T$ )`;
+}
+
 /** Core members whose use reads or writes no R0-R14 and no N, Z, C, V. */
 const SAFE_MEMBERS = new Set([
   ...['memU32', 'memU16', 'memU8', 'memA32', 'memA16'],
   ...['writeU32', 'writeU16', 'writeU8', 'writeA32', 'writeA16'],
-  ...['s', 'q', 'ge', 'fpscr', 'it', 't', 'pc', 'nextPc', 'clock', 'exclusiveAddr'],
+  ...['s', 'q', 'ge', 'fpscr', 'it', 't', 'pc', 'nextPc', 'exclusiveAddr'],
   ...['setUnprivilegedAccess', 'unprivilegedAccess', 'branchWritePC', 'aluWritePC'],
   ...['blxWritePC', 'privileged', 'control', 'requestAttention', 'ipsr'],
 ]);
@@ -91,7 +101,7 @@ function memoryAccess(
     // Bus.coreRead<size>: the page's typed array when the core's table has one.
     const text =
       `( ${a} = ( ${args[0]} ) , ( ${p} = bus . ${table} [ ${a} >>> 16 ] ) !== null && ` +
-      `${p} !== undefined && ${aligned} ? ${p} [ ${index} ] : cpu . ${method} ( ${a} ) )`;
+      `${p} !== undefined && ${aligned} ? ${p} [ ${index} ] : ${onClock(`cpu . ${method} ( ${a} )`)} )`;
     return { text, end: close };
   }
   // A store in line only as a statement of its own (its value is never used).
@@ -103,7 +113,7 @@ function memoryAccess(
     `if ( bus . coreWritable [ ${p} ] === 1 && ${aligned} ) { ` +
     `bus . ${table} [ ${p} ] [ ${index} ] = ${v} ; ` +
     `if ( bus . codePages [ ${p} ] === 1 ) bus . onCodeWrite ( ${a} >>> 0 , ${size} ) ; } ` +
-    `else cpu . ${method} ( ${a} , ${v} ) ; }`;
+    `else ${onClock(`cpu . ${method} ( ${a} , ${v} )`)} ; }`;
   return { text, end: close };
 }
 
@@ -359,6 +369,19 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
         k = access.end;
         continue;
       }
+      // Not in line: a call, which may reach a device.
+      const close = t[k + 3]?.text === '(' ? closing(t, k + 3) : -1;
+      const args = close < 0 || close >= to ? null : rewrite(ctx, k + 4, close);
+      if (args === null) return null;
+      out.push(onClock(`cpu . ${member} ( ${args} )`));
+      k = close;
+      continue;
+    }
+    if (member === 'clock') {
+      if (t[k + 3]?.text !== '.' || t[k + 4]?.text !== 'cycles') return null;
+      out.push('CY');
+      k += 4;
+      continue;
     }
     if (member === 'branchWritePC' && atStatement(t, k)) {
       // BranchWritePC (cpu.ts) in line, as a statement: nextPc = address with bit 0 clear.
@@ -389,6 +412,13 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
     }
     if (member === 'exc') {
       if (t[k + 3]?.text !== '.' || !SAFE_EXC_MEMBERS.has(t[k + 4]?.text ?? '')) return null;
+      if (t[k + 4]!.text === 'fpContextCheck') {
+        // Lazy FP state preservation stacks to memory.
+        if (t[k + 5]?.text !== '(' || t[k + 6]?.text !== ')') return null;
+        out.push(onClock('cpu . exc . fpContextCheck ( )'));
+        k += 6;
+        continue;
+      }
       out.push('cpu');
       continue;
     }

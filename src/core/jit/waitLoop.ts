@@ -42,6 +42,8 @@ export function waitLoopCode(
   entryCycles: number,
   reg: (k: number) => string = (k) => `r[${k}]`,
   flag: (f: string) => string = (f) => `cpu.${f}`,
+  /** Where the block keeps the cycle count (`clock.cycles`, or its local). */
+  cycles = 'clock.cycles',
 ): { head: string; tail: string } | null {
   const n = block.insns.length;
   const last: Insn = block.insns[n - 1]!;
@@ -61,7 +63,7 @@ export function waitLoopCode(
     `(${flag('n')} + 2 * ${flag('z')} + 4 * ${flag('c')} + 8 * ${flag('v')} + ` +
     `16 * cpu.q + 32 * cpu.ge)`;
   const head =
-    `  const w$d = cpu.bus.deviceAccesses, w$c = clock.cycles, w$i = cpu.instructions, ` +
+    `  const w$d = cpu.bus.deviceAccesses, w$c = ${cycles}, w$i = cpu.instructions, ` +
     `w$f = ${flags}` +
     list.map((r) => `, w$${r} = ${reg(r)}`).join('') +
     ';';
@@ -70,11 +72,11 @@ export function waitLoopCode(
   // instruction budget; the loop runs on from there (Infinity: nothing to jump to).
   const tail =
     `  if (cpu.bus.deviceAccesses === w$d && ${flags} === w$f${same}) {\n` +
-    `    const dc = clock.cycles - w$c, dn = cpu.instructions - w$i;\n` +
-    `    const k = Math.min(Math.ceil((cycleLimit - clock.cycles) / dc) - 1, ` +
+    `    const dc = ${cycles} - w$c, dn = cpu.instructions - w$i;\n` +
+    `    const k = Math.min(Math.ceil((cycleLimit - ${cycles}) / dc) - 1, ` +
     `Math.floor((limits.instructions - cpu.instructions) / dn));\n` +
     `    if (k > 0 && k !== Infinity && dc > 0 && dn > 0 && dc >= ${entryCycles}) {\n` +
-    `      clock.cycles += k * dc; cpu.instructions += k * dn;\n` +
+    `      ${cycles} += k * dc; cpu.instructions += k * dn;\n` +
     `      cpu.jit.stats.fastForwarded += k * dn;\n` +
     `    }\n` +
     `  }`;
