@@ -197,7 +197,7 @@ describe('sync points', () => {
     }
     expect(notInlined).toEqual(['BKPT T1']);
     expect(onCore.sort()).toEqual(
-      ['CPS T1', 'QADD T1', 'QDADD T1', 'QDSUB T1', 'QSUB T1', 'SEV T1', 'SEV T2', 'SVC T1']
+      ['QADD T1', 'QDADD T1', 'QDSUB T1', 'QSUB T1', 'SEV T1', 'SEV T2', 'SVC T1']
         .concat(['WFE T1', 'WFE T2', 'WFI T1', 'WFI T2'])
         .sort(),
     );

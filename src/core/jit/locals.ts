@@ -44,11 +44,14 @@ const SAFE_MEMBERS = new Set([
   ...['s', 'q', 'ge', 'fpscr', 'it', 't', 'pc', 'nextPc', 'exclusiveAddr'],
   ...['setUnprivilegedAccess', 'unprivilegedAccess', 'branchWritePC', 'aluWritePC'],
   ...['blxWritePC', 'privileged', 'control', 'requestAttention', 'ipsr'],
+  ...['primask', 'basepri', 'faultmask'],
 ]);
 /** Core methods for BXWritePC (BX, and LoadWritePC for a load of the PC). */
 const BX_WRITES = new Set(['bxWritePC', 'loadWritePC']);
-/** Members of `cpu.exc` the same holds for (the FP checks, the unaligned trap). */
-const SAFE_EXC_MEMBERS = new Set(['scb', 'fpContextCheck', 'unalignTrap', 'divideByZeroTrap']);
+/** Members of `cpu.exc` the same holds for (the FP checks, the traps, NVIC pending state). */
+const SAFE_EXC_MEMBERS = new Set([
+  ...['scb', 'fpContextCheck', 'unalignTrap', 'divideByZeroTrap', 'nvic'],
+]);
 
 /**
  * The core's memory methods whose bus fast path goes in line (Bus.coreRead32...): a RAM or flash
