@@ -64,7 +64,8 @@ export class Board {
   ) {
     for (const led of description.leds) {
       gpios[led.port]!.onOutputChange((pin) => {
-        if (pin !== led.pin) return;
+        // NuttX's board LEDs change at every interrupt: no work when nobody listens.
+        if (pin !== led.pin || this.ledListeners.length === 0) return;
         const on = this.gpio(led.port).pinLevel(pin);
         const state = { ...led, on, brightness: on ? 1 : 0 };
         for (const l of this.ledListeners) l(state);
