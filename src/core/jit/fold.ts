@@ -6,9 +6,11 @@
  * one line of them). Only what is certain is folded: a condition with an unknown part is kept
  * unless that part cannot have an effect and does not change the result.
  */
-import { tokenize } from './tokens.js';
+import { isAssignmentText, tokenize } from './tokens.js';
 
 type Tok = string;
+
+const NAME = /^[A-Za-z_$][\w$]*$/;
 
 /** Index of the token closing the bracket at `open` ('(' '[' '{'), or -1. */
 function closeOf(t: Tok[], open: number): number {
@@ -66,7 +68,7 @@ function scanStatement(t: Tok[], k: number): number {
     return closeOf(t, c + 1) + 1 || fail();
   }
   if (x === 'do' || x === 'try' || x === 'function' || x === 'class') fail();
-  if (/^[A-Za-z_$][\w$]*$/.test(x) && t[k + 1] === ':') return stmtEnd(t, k + 2);
+  if (NAME.test(x) && t[k + 1] === ':') return stmtEnd(t, k + 2);
   let depth = 0;
   for (let j = k; j < t.length; j++) {
     const y = t[j]!;
@@ -155,7 +157,7 @@ function evaluate(t: Tok[], from: number, to: number): Value {
       return v.known ? { known: true, value: Math.clz32(v.value as number), pure: v.pure } : v;
     }
     if (x === 'true' || x === 'false') return { known: true, value: x === 'true', pure: true };
-    if (!/^[A-Za-z_$][\w$]*$/.test(x)) fail();
+    if (!NAME.test(x)) fail();
     // A name and its member accesses, indexes, calls: unknown.
     let pure = true;
     for (;;) {
@@ -254,9 +256,6 @@ function foldList(t: Tok[], from: number, to: number): Tok[] {
   return out;
 }
 
-const NAME = /^[A-Za-z_$][\w$]*$/;
-const ASSIGNMENT = /^([-+*/%&|^]|<<|>>>?|\*\*|&&|\|\||\?\?)?=$/;
-
 /** `const NAME = EXPR ;` with EXPR a known integer or boolean: the name and its literal. */
 function constantDeclared(stmt: Tok[]): { name: string; literal: Tok[] } | null {
   if (stmt[0] !== 'const' || !NAME.test(stmt[1] ?? '') || stmt[2] !== '=') return null;
@@ -292,8 +291,7 @@ function substituted(t: Tok[], name: string, literal: Tok[]): Tok[] | null {
       continue;
     }
     if (before === 'let' || before === 'const' || before === 'var' || before === ',') return null;
-    if (after !== undefined && (ASSIGNMENT.test(after) || after === '++' || after === '--'))
-      return null;
+    if (after !== undefined && isAssignmentText(after)) return null;
     if (before === '++' || before === '--' || (after === ':' && before !== '?')) return null;
     if (before === '{' && after === '}') return null;
     out.push(...literal);
@@ -323,7 +321,7 @@ function foldStatement(t: Tok[], k: number, end: number): Tok[] {
     if (unrolled !== null) return ['{', ...foldList(unrolled, 0, unrolled.length), '}'];
     return t.slice(k, end);
   }
-  if (/^[A-Za-z_$][\w$]*$/.test(x) && t[k + 1] === ':' && t[k + 2] === '{') {
+  if (NAME.test(x) && t[k + 1] === ':' && t[k + 2] === '{') {
     return [x, ':', ...foldStatement(t, k + 2, end)];
   }
   return t.slice(k, end);
@@ -364,7 +362,7 @@ function unroll(t: Tok[], k: number, end: number): Tok[] | null {
   let step: (value: number) => number;
   if (update.length === 2 && update.includes(v) && (update.includes('++') || update.includes('--')))
     step = update.includes('++') ? (x) => x + 1 : (x) => x - 1;
-  else if (update[0] === v && ASSIGNMENT.test(update[1] ?? '')) {
+  else if (update[0] === v && update.length > 2 && isAssignmentText(update[1]!)) {
     const op = update[1]!.slice(0, -1);
     const rhs = update.slice(2);
     step = (x) => {

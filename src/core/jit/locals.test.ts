@@ -183,7 +183,9 @@ describe('sync points', () => {
   it('every encoding runs on locals in a block except the few that must run on the core', () => {
     // A sync point costs a store of the block's locals and a reload of all of them. LDM, STM,
     // PUSH and POP (their register-list loops unrolled by fold.ts), the parallel arithmetic
-    // (arrow functions) and the memory hints (no parameters) used to be among them.
+    // (arrow functions) and the memory hints (no parameters) used to be among them. This pins
+    // which instructions run on locals (a matter of speed); that they run exactly as on the core
+    // is what the both-ways, lockstep and Unicorn differential runs through blocks check.
     const notInlined: string[] = [];
     const onCore: string[] = [];
     for (const e of allEncodings()) {

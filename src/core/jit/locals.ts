@@ -50,7 +50,11 @@ const SAFE_MEMBERS = new Set([
 const BX_WRITES = new Set(['bxWritePC', 'loadWritePC']);
 /** Members of `cpu.exc` the same holds for (the FP checks, the traps, NVIC pending state). */
 const SAFE_EXC_MEMBERS = new Set([
-  ...['scb', 'fpContextCheck', 'unalignTrap', 'divideByZeroTrap', 'nvic'],
+  'scb',
+  'fpContextCheck',
+  'unalignTrap',
+  'divideByZeroTrap',
+  'nvic',
 ]);
 
 /**

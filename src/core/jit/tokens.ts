@@ -185,18 +185,22 @@ export function prev(t: Token[], k: number): number {
   return j;
 }
 
+/** True for an assignment operator (=, +=, >>>=...) or ++/--, as text. */
+export function isAssignmentText(op: string): boolean {
+  return (
+    op === '=' ||
+    op === '++' ||
+    op === '--' ||
+    /^[^=!<>]+=$/.test(op) ||
+    op === '>>>=' ||
+    op === '<<=' ||
+    op === '>>='
+  );
+}
+
 /** True for an assignment operator (=, +=, >>>=...) or ++/--. */
 export function isAssignment(tok: Token | undefined): boolean {
-  if (tok === undefined || tok.kind !== 'punct') return false;
-  return (
-    tok.text === '=' ||
-    tok.text === '++' ||
-    tok.text === '--' ||
-    /^[^=!<>]+=$/.test(tok.text) ||
-    tok.text === '>>>=' ||
-    tok.text === '<<=' ||
-    tok.text === '>>='
-  );
+  return tok !== undefined && tok.kind === 'punct' && isAssignmentText(tok.text);
 }
 
 /** True when `name` is assigned anywhere in `body` (a parameter that cannot be a constant). */
