@@ -220,7 +220,8 @@ export function blockSource(block: Block, inline = true): BlockSource {
     const inner = l !== null ? l.text : texts[k];
     if (inner !== null && inner !== undefined) {
       // Temporaries shared between instructions (hoist.ts); the Insn by its factory name.
-      const hoisted = l !== null ? prepared[k]!.hoistedLocal : prepared[k]!.hoisted;
+      const p = prepared[k]!;
+      const hoisted = l !== null ? p.hoistedLocal : (p.hoisted ??= hoistTemporaries(texts[k]!));
       if (hoisted !== null) {
         temporaries = Math.max(temporaries, hoisted.count);
         let text = hoisted.text.includes('I$')
@@ -326,8 +327,11 @@ export function blockSource(block: Block, inline = true): BlockSource {
 /** An instruction's code as blocks use it: on locals (or not), with shared temporaries. */
 interface Prepared {
   loc: Localized | null;
-  /** hoistTemporaries of the inlined text, and of its version on locals. */
-  hoisted: { text: string; count: number } | null;
+  /**
+   * hoistTemporaries of the inlined text (made when first needed: only blocks without
+   * locals use it), and of its version on locals.
+   */
+  hoisted?: { text: string; count: number } | null;
   hoistedLocal: { text: string; count: number } | null;
   /** Slots its code on locals overwrites before reading them (deadFlags.ts), once asked. */
   overwrites?: Set<string>;
@@ -352,7 +356,6 @@ function prepare(insn: Insn, it: number, text: string | null, aluAlias: string |
     const loc = text === null ? null : localize(text, (insn.addr + 4) >>> 0, aluAlias);
     p = {
       loc,
-      hoisted: text === null ? null : hoistTemporaries(text),
       hoistedLocal: loc === null ? null : hoistTemporaries(loc.text),
     };
     perIt.set(key, p);
