@@ -7,7 +7,11 @@
  * leaves it out), QEMU seconds and the f4emu/QEMU time ratio, and the medians.
  *
  *   npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --no-net]
- *                 [-- --no-interp] [-- --timeout S]
+ *                 [-- --no-interp] [-- --runs N] [-- --timeout S]
+ *
+ * --runs N runs each workload N times (f4emu, --no-jit and QEMU in turn, so a drift in the
+ * machine's speed touches all three alike) and reports the medians, with the range of f4emu's
+ * seconds: on a noisy machine one run can be 10-15% off.
  *
  * Then the network figures (./benchNet.ts, unless --no-net or --only): the board demo's web
  * server through --net hostfwd, requests per second and MB/s.
@@ -28,6 +32,7 @@ interface Options {
   qemu: boolean;
   net: boolean;
   interp: boolean;
+  runs: number;
   timeoutSeconds: number;
 }
 
@@ -39,12 +44,14 @@ interface Workload {
   /** MIPS with --no-jit (the interpreter alone), unless --no-interp. */
   interpMips: number | null;
   qemuSeconds: number | null;
+  /** Every run's figures (one each without --runs). */
+  samples: { seconds: number[]; mips: number[]; interpMips: number[]; qemuSeconds: number[] };
 }
 
 class BenchError extends Error {}
 
 const USAGE =
-  'usage: npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --no-net] [-- --no-interp] [-- --timeout S]';
+  'usage: npm run bench [-- --json] [-- --only NAME[,NAME...]] [-- --no-qemu] [-- --no-net] [-- --no-interp] [-- --runs N] [-- --timeout S]';
 
 const QEMU = 'qemu-system-arm';
 const QEMU_ARGS = [
@@ -77,6 +84,7 @@ function parseArgs(args: string[]): Options {
     qemu: true,
     net: true,
     interp: true,
+    runs: 1,
     timeoutSeconds: 600,
   };
   for (let i = 0; i < args.length; i++) {
@@ -107,6 +115,14 @@ function parseArgs(args: string[]): Options {
       case '--no-net':
         o.net = false;
         break;
+      case '--runs': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 100)
+          throw new BenchError(`--runs needs a whole number from 1 to 100, got '${v}'`);
+        o.runs = n;
+        break;
+      }
       case '--timeout': {
         const v = value();
         const n = Number(v);
@@ -171,6 +187,19 @@ function runF4emu(
   return { ...r, stats };
 }
 
+/** Another run of the same workload must print the same and retire as many instructions. */
+function sameRun(
+  name: string,
+  what: string,
+  a: Run & { stats: RegExpExecArray },
+  b: typeof a,
+): void {
+  if (b.stdout !== a.stdout) throw new BenchError(`${name}: ${what}: output differs`);
+  if (b.stats[1] !== a.stats[1]) {
+    throw new BenchError(`${name}: ${what} ran ${b.stats[1]} instructions, not ${a.stats[1]}`);
+  }
+}
+
 function qemuAvailable(): boolean {
   const r = spawnSync(QEMU, ['--version'], { encoding: 'utf8' });
   return !r.error && r.status === 0;
@@ -218,52 +247,63 @@ async function main(): Promise<number> {
   const workloads: Workload[] = [];
   for (const name of names) {
     const elf = path.join(dir, `${name}.elf`);
-    process.stderr.write(`bench: ${name}...\n`);
-    const f4 = runF4emu(root, name, elf, o);
-    const expectedFile = path.join(dir, `${name}.expected`);
-    if (fs.existsSync(expectedFile) && fs.readFileSync(expectedFile, 'utf8') !== f4.stdout) {
-      throw new BenchError(
-        `${name}: f4emu output differs from ${path.relative(root, expectedFile)}`,
-      );
-    }
-    // The interpreter alone, beside the block translator (the default).
-    let interpMips: number | null = null;
-    if (o.interp) {
-      const i = runF4emu(root, name, elf, o, ['--no-jit']);
-      if (i.stdout !== f4.stdout) throw new BenchError(`${name}: --no-jit output differs`);
-      if (i.stats[1] !== f4.stats[1]) {
-        throw new BenchError(
-          `${name}: --no-jit ran ${i.stats[1]} instructions, not ${f4.stats[1]}`,
-        );
+    const samples: Workload['samples'] = { seconds: [], mips: [], interpMips: [], qemuSeconds: [] };
+    let first: ReturnType<typeof runF4emu> | null = null;
+    for (let k = 1; k <= o.runs; k++) {
+      process.stderr.write(`bench: ${name}${o.runs > 1 ? ` (run ${k} of ${o.runs})` : ''}...\n`);
+      const f4 = runF4emu(root, name, elf, o);
+      if (first === null) {
+        first = f4;
+        const expectedFile = path.join(dir, `${name}.expected`);
+        if (fs.existsSync(expectedFile) && fs.readFileSync(expectedFile, 'utf8') !== f4.stdout) {
+          throw new BenchError(
+            `${name}: f4emu output differs from ${path.relative(root, expectedFile)}`,
+          );
+        }
+      } else sameRun(name, 'a second f4emu run', first, f4);
+      samples.seconds.push(Number(f4.stats[3]));
+      samples.mips.push(Number(f4.stats[4]));
+      // The interpreter alone, beside the block translator (the default).
+      if (o.interp) {
+        const i = runF4emu(root, name, elf, o, ['--no-jit']);
+        sameRun(name, '--no-jit', first, i);
+        samples.interpMips.push(Number(i.stats[4]));
       }
-      interpMips = Number(i.stats[4]);
-    }
-    let qemuSeconds: number | null = null;
-    if (withQemu) {
-      const q = run(QEMU, [...QEMU_ARGS, '-kernel', elf], o.timeoutSeconds);
-      if (q.status !== 0) {
-        throw new BenchError(`${name}: QEMU exited with status ${q.status}: ${lastLine(q.stderr)}`);
+      if (withQemu) {
+        const q = run(QEMU, [...QEMU_ARGS, '-kernel', elf], o.timeoutSeconds);
+        if (q.status !== 0) {
+          throw new BenchError(
+            `${name}: QEMU exited with status ${q.status}: ${lastLine(q.stderr)}`,
+          );
+        }
+        if (q.stdout !== first.stdout) {
+          throw new BenchError(`${name}: f4emu and QEMU outputs differ`);
+        }
+        samples.qemuSeconds.push(Math.round(q.seconds * 1000) / 1000);
       }
-      if (q.stdout !== f4.stdout) throw new BenchError(`${name}: f4emu and QEMU outputs differ`);
-      qemuSeconds = Math.round(q.seconds * 1000) / 1000;
     }
     workloads.push({
       name,
-      instructions: Number(f4.stats[1]),
-      seconds: Number(f4.stats[3]),
-      mips: Number(f4.stats[4]),
-      interpMips,
-      qemuSeconds,
+      instructions: Number(first!.stats[1]),
+      seconds: median(samples.seconds),
+      mips: median(samples.mips),
+      interpMips: o.interp ? median(samples.interpMips) : null,
+      qemuSeconds: withQemu ? median(samples.qemuSeconds) : null,
+      samples,
     });
   }
 
   const medianMips = median(workloads.map((w) => w.mips));
-  const rows = [['name', 'instructions', 'f4emu s', 'MIPS', '--no-jit MIPS', 'qemu s', 'ratio']];
+  const spread = o.runs > 1;
+  const rows = [['name', 'instructions', 'f4emu s', ...(spread ? ['range'] : [])]];
+  rows[0]!.push('MIPS', '--no-jit MIPS', 'qemu s', 'ratio');
   for (const w of workloads) {
+    const s = w.samples.seconds;
     rows.push([
       w.name,
       String(w.instructions),
       w.seconds.toFixed(3),
+      ...(spread ? [`${Math.min(...s).toFixed(3)}-${Math.max(...s).toFixed(3)}`] : []),
       w.mips.toFixed(1),
       w.interpMips === null ? '-' : w.interpMips.toFixed(1),
       w.qemuSeconds === null ? '-' : w.qemuSeconds.toFixed(3),
@@ -275,7 +315,9 @@ async function main(): Promise<number> {
     w.qemuSeconds === null ? [] : [w.seconds / w.qemuSeconds],
   );
   process.stdout.write(
-    `${table(rows)}\n\nmedian MIPS: ${medianMips.toFixed(1)}` +
+    `${table(rows)}\n\n` +
+      (spread ? `(medians of ${o.runs} runs each)\n` : '') +
+      `median MIPS: ${medianMips.toFixed(1)}` +
       (interp.length ? ` (--no-jit: ${median(interp).toFixed(1)})` : '') +
       (ratios.length ? `, median f4emu/QEMU time: ${median(ratios).toFixed(1)}x` : '') +
       '\n',
