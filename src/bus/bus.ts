@@ -25,6 +25,13 @@ export interface MmioDevice {
   readonly name: string;
   read(offset: number, size: AccessSize): number;
   write(offset: number, value: number, size: AccessSize): void;
+  /**
+   * True when a read at `offset` changes nothing (or nothing a second read would not change
+   * the same way) and its value changes only through a write, another bus master or an alarm on
+   * the clock, never with the mere passing of time: a loop polling it may be fast-forwarded to
+   * the batch's end (src/core/jit/waitLoop.ts). Absent: false.
+   */
+  readIsStable?(offset: number, size: AccessSize): boolean;
 }
 
 /** Thrown (never an Error: no stack capture on the hot path) for an access nothing answers. */
@@ -117,7 +124,10 @@ export class Bus {
   private readonly watch = new WatchList();
   /** Non-zero when a watchpoint covers an address no memory answers (a device register). */
   private deviceWatchCount = 0;
-  /** Accesses that reached a device (the block translator's wait loops check none did). */
+  /**
+   * Accesses that reached a device, but for reads it says are stable (MmioDevice.readIsStable):
+   * the block translator's wait loops check none did.
+   */
   deviceAccesses = 0;
   /** True while the core fetches instructions (not data accesses: no watchpoint match). */
   watchSuppressed = false;
@@ -524,9 +534,11 @@ export class Bus {
     if (bb >= 0) return (this.read8(bb) >>> ((addr >>> 2) & 7)) & 1;
     const dev = this.findDevice(addr);
     if (dev) {
-      this.deviceAccesses++;
       const v = dev.dev.read(addr - dev.base, size) >>> 0;
-      if (this.deviceWatchCount !== 0) this.matchWatch(addr, size, false, v);
+      if (this.deviceWatchCount !== 0) {
+        this.deviceAccesses++;
+        this.matchWatch(addr, size, false, v);
+      } else if (dev.dev.readIsStable?.(addr - dev.base, size) !== true) this.deviceAccesses++;
       return v;
     }
     throw new BusError(addr, false, 'no memory or device at this address');

@@ -72,6 +72,10 @@ class RamDevice implements MmioDevice {
   write(offset: number, value: number, size: AccessSize): void {
     for (let i = 0; i < size; i++) this.bytes[offset + i] = (value >>> (8 * i)) & 0xff;
   }
+  /** Memory: only a write changes it. */
+  readIsStable(): boolean {
+    return true;
+  }
 }
 
 export class Machine {

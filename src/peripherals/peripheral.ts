@@ -106,6 +106,11 @@ export abstract class Peripheral implements MmioDevice {
     return this.regs.read(offset, size);
   }
 
+  /** The registers' answer (RegisterBlock.readIsStable), unless a subclass reads its own way. */
+  readIsStable(offset: number, _size: AccessSize): boolean {
+    return this.read === Peripheral.prototype.read && this.regs.readIsStable(offset);
+  }
+
   write(offset: number, value: number, size: AccessSize): void {
     this.regs.write(offset, value, size);
   }

@@ -34,6 +34,12 @@ export interface RegisterSpec {
   /** Computes the value a read returns (after field semantics); the stored value is unchanged. */
   onRead?: (value: number) => number;
   /**
+   * With onRead: it only notes what was read (as USART SR does for its clearing sequence), so
+   * reading again with nothing in between returns the same and leaves the same state. Then a
+   * read is stable (RegisterBlock.readIsStable) as it is for a register without onRead.
+   */
+  readIdempotent?: boolean;
+  /**
    * Called after a write with the new and the previous stored value, the raw written value and
    * the bytes the access wrote (a byte or half-word store leaves the others alone; `written`
    * carries ones there, so rc_w0 flags in them stay set).
@@ -159,6 +165,19 @@ export class RegisterBlock implements MmioDevice {
 
   register(offset: number): Register | undefined {
     return this.byOffset.get(offset);
+  }
+
+  /**
+   * MmioDevice.readIsStable: a declared register whose read clears nothing (no rc_r bits) and
+   * computes nothing (no onRead, or an idempotent one). Its stored value changes only through
+   * writes and the model's own code, which runs on writes, alarms and other masters' accesses;
+   * a value computed from the time at each read (a timer's CNT) has an onRead. Offsets no
+   * register answers are not stable: each such access is logged for the diagnostics.
+   */
+  readIsStable(offset: number): boolean {
+    const reg = this.byOffset.get(offset & ~3);
+    if (reg === undefined || reg.masks.rc_r !== 0) return false;
+    return reg.spec.onRead === undefined || reg.spec.readIdempotent === true;
   }
 
   reset(): void {

@@ -1,15 +1,19 @@
 /**
  * Wait loops: a block that loops on itself, reading memory and computing with registers only
- * (`while (!flag);`, `while (*p != x);`), polls state that nothing but an alarm or an interrupt
- * can change: within a batch no other master runs, and an interrupt is only taken between
- * batches. So once an iteration leaves the registers and flags as it found them, having touched
- * no device (Bus.deviceAccesses), every further iteration until the batch's limit would too.
- * The block then adds the cycles and instructions of the whole iterations that fit before the
- * limit, exactly as if it had spun, and runs the last ones for real so it stops where the
- * interpreter stops.
+ * (`while (!flag);`, `while (*p != x);`, `while (!(TIM6->SR & UIF));`), polls state that
+ * nothing but an alarm or an interrupt can change: within a batch no other master runs, an
+ * interrupt is only taken between batches, and a batch ends at the next alarm. So once an
+ * iteration leaves the registers and flags as it found them, having touched no device
+ * (Bus.deviceAccesses) but through stable reads, every further iteration until the batch's
+ * limit would too. The block then adds the cycles and instructions of the whole iterations
+ * that fit before the limit, exactly as if it had spun, and runs the last ones for real so it
+ * stops where the interpreter stops.
  *
- * A loop that reads a device register is not fast-forwarded: a read may have side effects or
- * depend on the time (a timer's CNT is computed from the clock when read).
+ * A device read is stable when the device says so (MmioDevice.readIsStable): a declared
+ * peripheral register whose read clears nothing and whose value the model changes only on
+ * writes and alarms (a timer's SR, a USART's SR). A loop reading any other device register is
+ * not fast-forwarded: the read may have side effects or depend on the time (a timer's CNT,
+ * SysTick's CVR and COUNTFLAG, DWT's CYCCNT are computed from the clock when read).
  */
 import * as loadStore from '../execute/loadStore.js';
 import type { Insn } from '../insn.js';
@@ -68,13 +72,15 @@ export function waitLoopCode(
     list.map((r) => `, w$${r} = ${reg(r)}`).join('') +
     ';';
   const same = list.map((r) => ` && ${reg(r)} === w$${r}`).join('');
-  // Whole iterations j = 1..k that end before the limit (C + j*dc < cycleLimit) and within the
-  // instruction budget; the loop runs on from there (Infinity: nothing to jump to).
+  // Whole iterations j = 1..k after each of which the loop would go on: the clock still leaves
+  // room for the block's entry (C + j*dc + entryCycles < cycleLimit) and the budget for another
+  // iteration (I + j*dn + n <= the instruction limit), as the check before this requires. The
+  // loop then runs its next iteration at once, for real (Infinity: nothing to jump to).
   const tail =
     `  if (cpu.bus.deviceAccesses === w$d && ${flags} === w$f${same}) {\n` +
     `    const dc = ${cycles} - w$c, dn = cpu.instructions - w$i;\n` +
-    `    const k = Math.min(Math.ceil((cycleLimit - ${cycles}) / dc) - 1, ` +
-    `Math.floor((limits.instructions - cpu.instructions) / dn));\n` +
+    `    const k = Math.min(Math.ceil((cycleLimit - ${cycles} - ${entryCycles}) / dc) - 1, ` +
+    `Math.floor((limits.instructions - cpu.instructions - ${n}) / dn));\n` +
     `    if (k > 0 && k !== Infinity && dc > 0 && dn > 0 && dc >= ${entryCycles}) {\n` +
     `      ${cycles} += k * dc; cpu.instructions += k * dn;\n` +
     `      cpu.jit.stats.fastForwarded += k * dn;\n` +

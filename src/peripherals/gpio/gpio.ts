@@ -15,6 +15,7 @@
  * announced to the pin listeners (EXTI) and, for pins in output mode, to the output listeners
  * (the board's LEDs).
  */
+import type { AccessSize } from '../../bus/bus.js';
 import { Peripheral, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
 
@@ -26,6 +27,7 @@ const RESET: Record<string, { moder?: number; ospeedr?: number; pupdr?: number }
   GPIOB: { moder: 0x00000280, ospeedr: 0x000000c0, pupdr: 0x00000100 },
 };
 
+const IDR_OFFSET = 0x10;
 const MODE_INPUT = 0;
 const MODE_OUTPUT = 1;
 const MODE_ANALOG = 3;
@@ -102,9 +104,11 @@ export class Gpio extends Peripheral {
     });
     this.idr = r.define({
       name: 'IDR',
-      offset: 0x10,
+      offset: IDR_OFFSET,
       fields: [{ name: 'IDR', bits: [15, 0], access: 'ro' }],
       onRead: () => this.readIdr(),
+      // The pins' levels change only through writes and the host (see readIsStable).
+      readIdempotent: true,
     });
     this.odr = r.define({
       name: 'ODR',
@@ -213,6 +217,16 @@ export class Gpio extends Peripheral {
   }
 
   /** IDR: the pin levels, analog pins reading 0 (a polled register: no work beyond a mask). */
+  /**
+   * IDR reads the pins, which only writes (here or to a block wired to them) and the host's
+   * events change, unless an alternate function drives one: a timer's output level is computed
+   * from the time.
+   */
+  override readIsStable(offset: number, size: AccessSize): boolean {
+    if ((offset & ~3) === IDR_OFFSET && this.afDriven !== 0) return false;
+    return super.readIsStable(offset, size);
+  }
+
   private readIdr(): number {
     let levels = this.levels;
     if (this.afDriven !== 0) {

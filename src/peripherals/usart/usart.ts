@@ -123,6 +123,8 @@ export class Usart extends Peripheral {
         this.srSeen = v & SEQUENCE_FLAGS;
         return v;
       },
+      // Reading SR again notes the same flags: a loop polling TXE or TC is a wait loop.
+      readIdempotent: true,
       onWrite: () => {
         this.updateIrq();
         this.kickRx();
