@@ -183,8 +183,11 @@ describe('f4emu run', () => {
       'x\\r',
       '--expect',
       'never printed',
-      // The wall-clock limit must come first: the default 10 virtual seconds of the idle
-      // echo loop (SysTick interrupts, WFI) pass in about a wall second on this machine.
+      // The wall-clock limit must come first: virtual time follows the wall clock here. Flat
+      // out, the echo loop's wait for input (polling USART SR, a wait loop the translator
+      // skips to the next alarm) covers even 1000 virtual seconds in under a wall second.
+      '--speed',
+      'realtime',
       '--expect-timeout',
       '1000',
       '--timeout',
