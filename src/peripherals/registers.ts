@@ -34,9 +34,11 @@ export interface RegisterSpec {
   /** Computes the value a read returns (after field semantics); the stored value is unchanged. */
   onRead?: (value: number) => number;
   /**
-   * With onRead: it only notes what was read (as USART SR does for its clearing sequence), so
-   * reading again with nothing in between returns the same and leaves the same state. Then a
-   * read is stable (RegisterBlock.readIsStable) as it is for a register without onRead.
+   * With onRead: it computes its value from state only writes and alarms change, and at most
+   * notes what was read (as USART SR does for its clearing sequence) without changing any
+   * register's value, so reading again with nothing in between returns the same and leaves the
+   * same state. (SPI SR, whose read after a DR read clears OVR, is not.) Then a read is stable
+   * (RegisterBlock.readIsStable) as it is for a register without onRead.
    */
   readIdempotent?: boolean;
   /**
