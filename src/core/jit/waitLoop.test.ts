@@ -1,9 +1,10 @@
 /**
  * Wait loops that poll a device register (waitLoop.ts): a loop on a stable register (a timer's
- * SR, a USART's SR) is fast-forwarded to the alarm that changes it, and lands exactly where the
- * interpreter, spinning, lands; a loop that reads a register computed from the time (a timer's
- * CNT) is never fast-forwarded. Each program runs on the interpreter and on the translator in
- * lockstep (test/helpers/lockstep.ts) under every translator setting.
+ * SR, a USART's SR, GPIO IDR) is fast-forwarded to the alarm or host event that changes it,
+ * and lands exactly where the interpreter, spinning, lands; a loop that reads a register
+ * computed from the time (a timer's CNT) is never fast-forwarded; and a skipped loop stops at
+ * instruction budgets and alarms exactly. Each program runs on the interpreter and on the
+ * translator in lockstep (test/helpers/lockstep.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { Asm, CONFIGS, mov32, Pair, type Setup } from '../../../test/helpers/lockstep.js';
