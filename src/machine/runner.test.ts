@@ -109,7 +109,10 @@ describe('Runner script steps', () => {
 describe('Runner input and sleep', () => {
   it('delivers input queued from the host to the console', async () => {
     const m = bootPrebuilt('console-echo.elf', { semihosting: new ConsoleOnlyHost(() => {}) });
-    const runner = new Runner(m, { host: nodeRunnerHost });
+    // Paced as on a terminal: flat out, the echo loop's wait for input (polling USART SR, a
+    // wait loop the translator skips) would use up the step's 10 virtual seconds before the
+    // host's timer fires.
+    const runner = new Runner(m, { host: nodeRunnerHost, speed: 'realtime' });
     runner.push({ expect: 'echo ready\r\n> ' });
     expect(await runner.run()).toEqual({ kind: 'script-done' });
     // Input from the host's event loop reaches the console at a slice boundary.
