@@ -6,12 +6,12 @@
  * iteration leaves the registers and flags as it found them, having touched no device
  * (Bus.deviceAccesses) but through stable reads, every further iteration until the batch's
  * limit would too. The block then adds the cycles and instructions of the whole iterations
- * that fit before the limit, exactly as if it had spun, and runs the last ones for real so it
+ * after which it would go on, exactly as if it had spun, and runs the rest for real so it
  * stops where the interpreter stops.
  *
  * A device read is stable when the device says so (MmioDevice.readIsStable): a declared
  * peripheral register whose read clears nothing and whose value the model changes only on
- * writes and alarms (a timer's SR, a USART's SR). A loop reading any other device register is
+ * writes and alarms (a timer's SR, a USART's SR, GPIO IDR). A loop reading any other device register is
  * not fast-forwarded: the read may have side effects or depend on the time (a timer's CNT,
  * SysTick's CVR and COUNTFLAG, DWT's CYCCNT are computed from the clock when read).
  */
@@ -81,7 +81,7 @@ export function waitLoopCode(
     `    const dc = ${cycles} - w$c, dn = cpu.instructions - w$i;\n` +
     `    const k = Math.min(Math.ceil((cycleLimit - ${cycles} - ${entryCycles}) / dc) - 1, ` +
     `Math.floor((limits.instructions - cpu.instructions - ${n}) / dn));\n` +
-    `    if (k > 0 && k !== Infinity && dc > 0 && dn > 0 && dc >= ${entryCycles}) {\n` +
+    `    if (k > 0 && k !== Infinity && dc > 0 && dn > 0) {\n` +
     `      ${cycles} += k * dc; cpu.instructions += k * dn;\n` +
     `      cpu.jit.stats.fastForwarded += k * dn;\n` +
     `    }\n` +

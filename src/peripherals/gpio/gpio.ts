@@ -216,7 +216,6 @@ export class Gpio extends Peripheral {
     this.update(outputsBefore);
   }
 
-  /** IDR: the pin levels, analog pins reading 0 (a polled register: no work beyond a mask). */
   /**
    * IDR reads the pins, which only writes (here or to a block wired to them) and the host's
    * events change, unless an alternate function drives one: a timer's output level is computed
@@ -227,6 +226,7 @@ export class Gpio extends Peripheral {
     return super.readIsStable(offset, size);
   }
 
+  /** IDR: the pin levels, analog pins reading 0 (a polled register: no work beyond a mask). */
   private readIdr(): number {
     let levels = this.levels;
     if (this.afDriven !== 0) {
