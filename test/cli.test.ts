@@ -1,6 +1,7 @@
 /** The f4emu command as a user meets it: the demo, exit codes, and one-line errors. */
 import { describe, expect, it } from 'vitest';
-import { ROOT, f4emu as run } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, ROOT, f4emu as run } from './helpers/cli.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -246,6 +247,47 @@ describe('f4emu run', () => {
     expect(lines[0]).toMatch(/^0x[0-9a-f]{8} <Reset_Handler>: /);
     expect(lines.length).toBe(3);
   });
+});
+
+describe('log output through a pipe', () => {
+  it('keeps every line when the reader lags (stderr is a non-blocking pipe)', async () => {
+    const args = [
+      'run',
+      path.join(ROOT, 'firmware/prebuilt/console-echo.elf'),
+      '--semihosting',
+      '--log',
+      'mmio=USART2',
+      '--expect',
+      'never printed',
+      '--expect-timeout',
+      '0.01',
+      '--timeout',
+      '20',
+    ];
+    // The same run with the log in a file: how many lines there are.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'f4emu-log-')), 'log.txt');
+    expect(f4emu(...args, '--log-file', file).code).toBe(5);
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('mmio:'));
+    expect(lines.length).toBeGreaterThan(5000); // far more than a pipe holds
+    // Through a pipe nobody reads for a second, shared with stdout as `2>&1 | less` does (the
+    // console's output makes Node set it non-blocking): the writes must wait, not fail.
+    const child = spawn('sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.pause();
+    await new Promise((r) => setTimeout(r, 1000));
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stdout.resume();
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(5);
+    // (The console's own output, `echo ready` and the prompt, may land between log lines.)
+    const logged = err.split('\n').filter((l) => l.includes('mmio:'));
+    expect(logged.map((l) => l.slice(l.indexOf('[')))).toEqual(lines);
+  }, 30_000);
 });
 
 describe('--jit / --no-jit on the command line', () => {

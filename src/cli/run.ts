@@ -25,7 +25,7 @@ import {
   type TerminalOptions,
 } from '../host/console.js';
 import { BoardStatusLine } from '../host/boardStatus.js';
-import { openOutputFile, OutputFileError } from '../host/outputFile.js';
+import { openOutputFile, OutputFileError, writeAllSync } from '../host/outputFile.js';
 import { nodeRunnerHost } from '../host/runnerHost.js';
 import type { AttachedNetwork } from '../machine/network.js';
 import { describeAddress } from '../diagnostics/faultReport.js';
@@ -62,7 +62,7 @@ class LineSink {
   }
   flush(): void {
     if (this.chunks.length === 0) return;
-    fs.writeSync(this.fd, this.chunks.join(''));
+    writeAllSync(this.fd, this.chunks.join(''));
     this.chunks = [];
     this.size = 0;
   }
@@ -104,7 +104,7 @@ export async function run(o: RunOptions, io: RunIo = {}): Promise<number> {
   const semihostingConsole = {
     write: (fd: 1 | 2, data: Uint8Array) => {
       if (terminal) terminal.semihosting.write(fd, data);
-      else fs.writeSync(fd, data);
+      else writeAllSync(fd, data);
       if (watchConsole && fd === 1) for (const b of data) watchConsole(b);
     },
     read: (max: number) => terminal?.semihosting.read(max) ?? new Uint8Array(0),

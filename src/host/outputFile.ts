@@ -105,3 +105,24 @@ export function openOutputFile(
     return fd;
   }
 }
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `data` to `fd` before returning. Node leaves a pipe on stdin/stdout/stderr
+ * non-blocking: there fs.writeSync throws EAGAIN while the reader lags and the pipe is full
+ * (`f4emu run ... --trace 2>&1 | less`), so this waits a millisecond and goes on, and it goes on
+ * after a short write too.
+ */
+export function writeAllSync(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    } catch (e) {
+      if (errnoCode(e) !== 'EAGAIN') throw e;
+      Atomics.wait(PAUSE, 0, 0, 1);
+    }
+  }
+}
