@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Machine } from '../machine/machine.js';
 import { B_SELF, CODE, NOP, machineWithVectors, movs, place } from '../../test/helpers/machine.js';
 
+const SRAM = 0x20000000;
+
 describe('STM32F407 memory map', () => {
   it('aliases flash at 0 and keeps it read-only to plain stores (one warning)', () => {
     const warnings: string[] = [];
@@ -33,6 +35,60 @@ describe('STM32F407 memory map', () => {
     expect(m.bus.read8(0x2000fffe)).toBe(0xd4);
     expect(m.bus.read8(0x20010001)).toBe(0xa1);
     expect(m.bus.read32(0x2000fffe)).toBe(0xa1b2c3d4);
+  });
+
+  it("the core's unaligned accesses: bytes in a page, the slow path across pages, watchpoints, flash and code", () => {
+    const m = new Machine({ warn: () => {} });
+    const bus = m.bus;
+    bus.coreWrite32(0x20000101, 0xa1b2c3d4);
+    bus.coreWrite16(0x20000107, 0xe5f6);
+    expect(
+      [0x100, 0x101, 0x102, 0x103, 0x104, 0x107, 0x108].map((o) => bus.read8(SRAM + o)),
+    ).toEqual([0, 0xd4, 0xc3, 0xb2, 0xa1, 0xf6, 0xe5]);
+    expect(bus.coreRead32(0x20000101)).toBe(0xa1b2c3d4);
+    expect(bus.coreRead32(0x20000103)).toBe(0x00a1b2); // [0x103..0x106]
+    expect(bus.coreRead16(0x20000107)).toBe(0xe5f6);
+    expect(bus.coreRead16(0x20000103)).toBe(0xa1b2);
+    // The page's last bytes: inside it, then across the boundary (the shared slow path).
+    bus.coreWrite32(0x2000fffc + 1, 0x11223344);
+    expect(bus.coreRead32(0x2000fffd)).toBe(0x11223344);
+    expect(bus.read8(0x20010000)).toBe(0x11);
+    bus.coreWrite16(0x2000ffff, 0x5566);
+    expect(bus.coreRead16(0x2000ffff)).toBe(0x5566);
+    expect(bus.read8(0x20010000)).toBe(0x55);
+    // Flash is read unaligned, never written by a store.
+    bus.poke8(0x08000101, 0x78);
+    bus.poke8(0x08000102, 0x56);
+    expect(bus.coreRead16(0x08000101)).toBe(0x5678);
+    bus.coreWrite16(0x08000101, 0);
+    expect(bus.coreRead16(0x08000101)).toBe(0x5678);
+    // A watched page is off the fast path: the unaligned access is seen.
+    const hits: string[] = [];
+    bus.setWatchpoints(
+      [
+        {
+          address: 0x20000104,
+          length: 4,
+          kind: 'access',
+          onHit: (a, n, w) => hits.push(`${a.toString(16)} ${n} ${w}`),
+        },
+      ],
+      'dwt',
+    );
+    expect(bus.coreRead32(0x20000103)).toBe(0x00a1b2);
+    bus.coreWrite16(0x20000105, 0);
+    expect(hits).toEqual(['20000103 4 false', '20000105 2 true']);
+    bus.setWatchpoints([], 'dwt');
+    // An unaligned store into code the translator or decode cache holds is a code write.
+    const writes: string[] = [];
+    const old = bus.onCodeWrite;
+    bus.onCodeWrite = (a, n) => {
+      writes.push(`${a.toString(16)} ${n}`);
+      old(a, n);
+    };
+    bus.codePages[0x2000] = 1;
+    bus.coreWrite32(0x20000201, 0);
+    expect(writes).toEqual(['20000201 4']);
   });
 
   it('bit-band aliases address single bits of SRAM', () => {

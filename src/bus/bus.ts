@@ -358,8 +358,19 @@ export class Bus {
     this.coreSlowWrite(addr >>> 0, value, 1);
   }
 
-  /** The core's slow path: its policy's check, then the shared path (which may copy the page in). */
+  /**
+   * The core's slow path. An unaligned access inside one page the core's table maps (memory it
+   * may read, or write) is its little-endian bytes, as slowRead assembles them (memcpy's
+   * unaligned words); else its policy's check, then the shared path (which may copy the page in).
+   */
   private coreSlowRead(addr: number, size: AccessSize): number {
+    const p = this.corePage8[addr >>> PAGE_SHIFT];
+    const o = addr & PAGE_MASK;
+    if (p !== null && p !== undefined && o <= PAGE_MASK + 1 - size) {
+      if (size === 1) return p[o]!;
+      const half = p[o]! | (p[o + 1]! << 8);
+      return size === 2 ? half : (half | (p[o + 2]! << 16) | (p[o + 3]! << 24)) >>> 0;
+    }
     const r = this.coreRestriction;
     if (r === null) return this.slowRead(addr, size);
     r.policy.check(addr, size, false);
@@ -368,6 +379,19 @@ export class Bus {
   }
 
   private coreSlowWrite(addr: number, value: number, size: AccessSize): void {
+    const page = addr >>> PAGE_SHIFT;
+    const o = addr & PAGE_MASK;
+    if (this.coreWritable[page] === 1 && o <= PAGE_MASK + 1 - size) {
+      const p = this.corePage8[page]!;
+      p[o] = value;
+      if (size !== 1) p[o + 1] = value >>> 8;
+      if (size === 4) {
+        p[o + 2] = value >>> 16;
+        p[o + 3] = value >>> 24;
+      }
+      if (this.codePages[page] === 1) this.onCodeWrite(addr, size);
+      return;
+    }
     const r = this.coreRestriction;
     if (r === null) {
       this.slowWrite(addr, value, size);
