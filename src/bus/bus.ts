@@ -32,6 +32,13 @@ export interface MmioDevice {
    * the batch's end (src/core/jit/waitLoop.ts). Absent: false.
    */
   readIsStable?(offset: number, size: AccessSize): boolean;
+  /**
+   * For a read that is not stable: the clock cycle before which reads at `offset` return what
+   * this one did and change nothing (a counter computed from the time: its next tick), or
+   * Infinity; absent or undefined: no such time. A loop polling it may be fast-forwarded up to
+   * that cycle.
+   */
+  readStableUntil?(offset: number, size: AccessSize): number | undefined;
 }
 
 /** Thrown (never an Error: no stack capture on the hot path) for an access nothing answers. */
@@ -129,6 +136,11 @@ export class Bus {
    * the block translator's wait loops check none did.
    */
   deviceAccesses = 0;
+  /**
+   * The earliest MmioDevice.readStableUntil of the device reads since it was last set to
+   * Infinity (by a wait loop's iteration: they count as stable until then).
+   */
+  stableUntil = Infinity;
   /** True while the core fetches instructions (not data accesses: no watchpoint match). */
   watchSuppressed = false;
   /** Called after a watched access completed, with the matched address inside the watchpoint. */
@@ -562,7 +574,11 @@ export class Bus {
       if (this.deviceWatchCount !== 0) {
         this.deviceAccesses++;
         this.matchWatch(addr, size, false, v);
-      } else if (dev.dev.readIsStable?.(addr - dev.base, size) !== true) this.deviceAccesses++;
+      } else if (dev.dev.readIsStable?.(addr - dev.base, size) !== true) {
+        const until = dev.dev.readStableUntil?.(addr - dev.base, size);
+        if (until === undefined) this.deviceAccesses++;
+        else if (until < this.stableUntil) this.stableUntil = until;
+      }
       return v;
     }
     throw new BusError(addr, false, 'no memory or device at this address');

@@ -2,13 +2,13 @@
  * Wait loops that poll a device register (waitLoop.ts): a loop on a stable register (a timer's
  * SR, a USART's SR, GPIO IDR) is fast-forwarded to the alarm or host event that changes it,
  * and lands exactly where the interpreter, spinning, lands; a loop that reads a register
- * computed from the time (a timer's CNT) is never fast-forwarded; and a skipped loop stops at
- * instruction budgets and alarms exactly. Each program runs on the interpreter and on the
+ * computed from the time (a timer's CNT) is fast-forwarded no further than the register's next
+ * change; and a skipped loop stops at instruction budgets and alarms exactly. Each program runs on the interpreter and on the
  * translator in lockstep (test/helpers/lockstep.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { Asm, CONFIGS, mov32, Pair, type Setup } from '../../../test/helpers/lockstep.js';
-import { B_SELF, BX_LR } from '../../../test/helpers/machine.js';
+import { B_SELF, BX_LR, machineWithVectors } from '../../../test/helpers/machine.js';
 import { Machine } from '../../machine/machine.js';
 import { socBlock } from '../../machine/soc/stm32f407Map.js';
 import { Peripheral } from '../../peripherals/peripheral.js';
@@ -124,9 +124,10 @@ describe('wait loops on device registers', () => {
     }
   });
 
-  it('a loop that also reads TIM6 CNT (computed from the time) spins', () => {
-    // while (flag == 0) (void)TIM6->CNT; the flag (at r4) set by each SysTick, the timer stopped
-    // so CNT reads the same each time: only the kind of register rules the loop out.
+  it('a loop that also reads TIM6 CNT is fast-forwarded within each tick of the counter', () => {
+    // while (flag == 0) (void)TIM6->CNT; the flag (at r4) set by each SysTick. CNT reads the
+    // same until the counter's next tick: stopped, for ever; with PSC = 999, for 1000 cycles
+    // (skips of about 250 iterations of 4 instructions); counting every cycle, never.
     const program = () => {
       const a = new Asm();
       a.emit(...mov32(5, TIM6), ...mov32(4, 0x20001000), dp16.movImm(6, 0), dp16.movImm(7, 0));
@@ -138,21 +139,129 @@ describe('wait loops on device registers', () => {
       a.emit(B_SELF);
       return a;
     };
+    const skippedWith = (psc: number | null) =>
+      runBothWays(
+        () => ({
+          code: program().link(),
+          handlers: { 15: [dp16.movImm(3, 1), ls16.strImm(3, 4, 0), BX_LR] },
+          prepare: (m) => {
+            m.bus.write32(RCC_APB1ENR, 1 << 4);
+            if (psc !== null) {
+              m.bus.write32(TIM6 + 0x28, psc); // PSC
+              m.bus.write32(TIM6 + 0x2c, 0xffff); // ARR
+              m.bus.write32(TIM6 + 0x14, 1); // EGR.UG: PSC in force
+              m.bus.write32(TIM6, 1); // CR1.CEN
+            }
+            m.bus.write32(0xe000e014, 4999); // SYST_RVR: a tick every 5000 cycles
+            m.bus.write32(0xe000e018, 0);
+            m.bus.write32(0xe000e010, 7);
+          },
+        }),
+        200000,
+      );
+    const stopped = skippedWith(null);
+    const slow = skippedWith(999);
+    const everyCycle = skippedWith(0);
+    expect(stopped.some((n) => n > 5000)).toBe(true);
+    for (let k = 0; k < stopped.length; k++) {
+      // Each tick costs real iterations: fewer skipped than stopped, still most of them.
+      if (stopped[k] === 0) {
+        expect(slow[k]).toBe(0); // blocks of 3: the loop of 4 is no one block
+      } else {
+        expect(slow[k]).toBeGreaterThan(stopped[k]! * 0.9);
+        expect(slow[k]).toBeLessThan(stopped[k]!);
+      }
+      expect(everyCycle[k]).toBe(0);
+    }
+  });
+
+  it('a loop polling TIM2 CNT until it reaches a value lands exactly where spinning does', () => {
+    // Three rounds of while (TIM2->CNT < r4); r4 += 37, the counter ticking every 300 cycles.
+    const a = new Asm();
+    a.emit(...mov32(5, 0x40000000), dp16.movImm(4, 40), dp16.movImm(6, 0));
+    a.label('wait');
+    a.emit(ls16.ldrImm(2, 5, TIM_CNT), dp16.cmp(2, 4));
+    a.branch('wait', (o) => br16.bCond(COND.cc, o));
+    a.emit(dp16.addImm8(4, 37), dp16.addImm8(6, 1), dp16.cmpImm(6, 3));
+    a.branch('wait', (o) => br16.bCond(COND.ne, o));
+    a.emit(B_SELF);
     const skipped = runBothWays(
       () => ({
-        code: program().link(),
-        handlers: { 15: [dp16.movImm(3, 1), ls16.strImm(3, 4, 0), BX_LR] },
+        code: a.link(),
         prepare: (m) => {
-          m.bus.write32(RCC_APB1ENR, 1 << 4);
-          m.bus.write32(0xe000e014, 4999); // SYST_RVR: a tick every 5000 cycles
-          m.bus.write32(0xe000e018, 0);
-          m.bus.write32(0xe000e010, 7);
+          m.bus.write32(RCC_APB1ENR, 1); // TIM2EN
+          m.bus.write32(0x40000028, 299); // PSC
+          m.bus.write32(0x4000002c, 0xffffffff); // ARR
+          m.bus.write32(0x40000014, 1); // EGR.UG
+          m.bus.write32(0x40000000, 1); // CR1.CEN
         },
       }),
       200000,
     );
     expect(skipped.length).toBeGreaterThan(0);
-    for (const n of skipped) expect(n).toBe(0);
+    for (const n of skipped) expect(n).toBeGreaterThan(10000);
+  });
+
+  it("a loop polling SysTick's COUNTFLAG is fast-forwarded to each reload, exactly", () => {
+    // while (!(SysTick->CTRL & COUNTFLAG)); three times: the read that sees it clears it.
+    const skipped = runBothWays(
+      () => ({
+        code: pollThreeTimes(0xe000e010, 0, 16, []).link(),
+        prepare: (m) => {
+          m.bus.write32(0xe000e014, 2999); // SYST_RVR
+          m.bus.write32(0xe000e018, 0);
+          m.bus.write32(0xe000e010, 5); // ENABLE, processor clock, no interrupt
+        },
+      }),
+      100000,
+    );
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const n of skipped) expect(n).toBeGreaterThan(1000);
+  });
+});
+
+describe('SysTick COUNTFLAG read by a loop that goes on while it is set', () => {
+  it('CSR is stable but for a read that cleared COUNTFLAG; CVR never is', () => {
+    const m = machineWithVectors([B_SELF]);
+    m.bus.write32(0xe000e014, 99); // SYST_RVR
+    m.bus.write32(0xe000e010, 5); // ENABLE, processor clock
+    expect(m.bus.read32(0xe000e010)).toBe(5);
+    expect(m.scb.readIsStable(0x10)).toBe(true);
+    m.run(200); // past a wrap
+    expect(m.bus.read32(0xe000e010)).toBe(0x10005);
+    expect(m.scb.readIsStable(0x10)).toBe(false);
+    expect(m.bus.read32(0xe000e010)).toBe(5);
+    expect(m.scb.readIsStable(0x10)).toBe(true);
+    expect(m.scb.readIsStable(0x14)).toBe(true); // RVR
+    expect(m.scb.readIsStable(0x18)).toBe(false); // CVR
+  });
+
+  it('a loop that goes on while COUNTFLAG is set lands where spinning does', () => {
+    // while (SysTick->CTRL & COUNTFLAG) r6++; with the counter wrapping about once per
+    // iteration, most reads see the flag set by the alarm before them and clear it.
+    for (const reload of [3, 4, 5, 6, 7, 9]) {
+      const a = new Asm();
+      a.emit(...mov32(5, 0xe000e010), dp16.movImm(6, 0));
+      a.label('wait');
+      a.emit(ls16.ldrImm(2, 5, 0), dp16.lslImm(2, 2, 15), dp16.addImm8(6, 1));
+      a.branch('wait', (o) => br16.bCond(COND.mi, o));
+      a.emit(B_SELF);
+      const code = a.link();
+      for (const options of CONFIGS) {
+        const p = new Pair(
+          {
+            code,
+            prepare: (m) => {
+              m.bus.write32(0xe000e014, reload); // SYST_RVR
+              m.bus.write32(0xe000e018, 0);
+              m.bus.write32(0xe000e010, 5); // ENABLE, processor clock
+            },
+          },
+          options,
+        );
+        for (let k = 0; k < 40; k++) p.both((m) => m.run(997), `reload ${reload}, run ${k}`);
+      }
+    }
   });
 });
 

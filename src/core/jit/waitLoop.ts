@@ -11,9 +11,12 @@
  *
  * A device read is stable when the device says so (MmioDevice.readIsStable): a declared
  * peripheral register whose read clears nothing and whose value the model changes only on
- * writes and alarms (a timer's SR, a USART's SR, GPIO IDR). A loop reading any other device register is
- * not fast-forwarded: the read may have side effects or depend on the time (a timer's CNT,
- * SysTick's CVR and COUNTFLAG, DWT's CYCCNT are computed from the clock when read).
+ * writes and alarms (a timer's SR, a USART's SR, GPIO IDR, SysTick's CSR while the read did not
+ * clear COUNTFLAG). A register computed from the clock may say until when it reads the same
+ * (MmioDevice.readStableUntil: a timer's CNT, until its next tick): the loop is then
+ * fast-forwarded no further than that, and spins through the tick. A loop reading any other
+ * device register is not fast-forwarded: the read may have side effects or change with every
+ * cycle (SysTick's CVR, DWT's CYCCNT).
  */
 import * as loadStore from '../execute/loadStore.js';
 import type { Insn } from '../insn.js';
@@ -70,17 +73,20 @@ export function waitLoopCode(
     `  const w$d = cpu.bus.deviceAccesses, w$c = ${cycles}, w$i = cpu.instructions, ` +
     `w$f = ${flags}` +
     list.map((r) => `, w$${r} = ${reg(r)}`).join('') +
-    ';';
+    '; cpu.bus.stableUntil = Infinity;';
   const same = list.map((r) => ` && ${reg(r)} === w$${r}`).join('');
   // Whole iterations j = 1..k after each of which the loop would go on: the clock still leaves
   // room for the block's entry (C + j*dc + entryCycles < cycleLimit) and the budget for another
   // iteration (I + j*dn + n <= the instruction limit), as the check before this requires. The
-  // loop then runs its next iteration at once, for real (Infinity: nothing to jump to).
+  // loop then runs its next iteration at once, for real (Infinity: nothing to jump to). The
+  // iteration's reads of registers computed from the time return the same before
+  // bus.stableUntil: iteration j reads before C + j*dc, so C + k*dc <= stableUntil.
   const tail =
     `  if (cpu.bus.deviceAccesses === w$d && ${flags} === w$f${same}) {\n` +
     `    const dc = ${cycles} - w$c, dn = cpu.instructions - w$i;\n` +
     `    const k = Math.min(Math.ceil((cycleLimit - ${cycles} - ${entryCycles}) / dc) - 1, ` +
-    `Math.floor((limits.instructions - cpu.instructions - ${n}) / dn));\n` +
+    `Math.floor((limits.instructions - cpu.instructions - ${n}) / dn), ` +
+    `Math.floor((cpu.bus.stableUntil - ${cycles}) / dc));\n` +
     `    if (k > 0 && k !== Infinity && dc > 0 && dn > 0) {\n` +
     `      ${cycles} += k * dc; cpu.instructions += k * dn;\n` +
     `      cpu.jit.stats.fastForwarded += k * dn;\n` +

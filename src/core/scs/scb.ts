@@ -148,6 +148,14 @@ export class Scb implements MmioDevice {
     return size === 4 ? word : (word >>> (8 * (offset & 3))) & (size === 1 ? 0xff : 0xffff);
   }
 
+  /** MmioDevice.readIsStable: SysTick's registers say (its CSR, RVR and CALIB); no other. */
+  readIsStable(offset: number): boolean {
+    const aligned = offset & ~3;
+    return (
+      aligned >= SYST_CSR && aligned <= SYST_CALIB && this.systick.readIsStable(aligned - SYST_CSR)
+    );
+  }
+
   /**
    * A byte or halfword store acts on the bytes it writes only (the Cortex-M3 TRM, DDI 0337E 8.1:
    * the NVIC and system control registers take byte, halfword and word accesses unless stated

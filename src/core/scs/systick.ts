@@ -8,6 +8,8 @@ import type { Alarm, Clock } from '../../clock/clock.js';
 export class SysTick {
   csr = 0;
   rvr = 0;
+  /** True when the last read of CSR cleared COUNTFLAG (see readIsStable). */
+  readCleared = false;
   /** Counter value while disabled. */
   private frozen = 0;
   /** Cycle at which the counter next reaches zero (when enabled). */
@@ -70,6 +72,7 @@ export class SysTick {
       case 0x0: {
         const v = this.csr;
         this.csr &= ~(1 << 16); // COUNTFLAG clears on read
+        this.readCleared = (v & (1 << 16)) !== 0;
         return v;
       }
       case 0x4:
@@ -82,6 +85,15 @@ export class SysTick {
       default:
         return 0;
     }
+  }
+
+  /**
+   * MmioDevice.readIsStable for the read just made: CSR (COUNTFLAG is set only by the alarm at
+   * zero) unless that read cleared COUNTFLAG, RVR and CALIB; never CVR, which counts with the
+   * clock.
+   */
+  readIsStable(offset: number): boolean {
+    return offset === 0 ? !this.readCleared : offset === 4 || offset === 0xc;
   }
 
   write(offset: number, value: number): void {

@@ -240,6 +240,17 @@ export class Timer extends Peripheral {
     return this.advance(this.count0, t);
   }
 
+  /**
+   * MmioDevice.readStableUntil: CNT reads the same until the counter's next tick (a cycle early,
+   * against rounding of non-integer tick lengths); stopped, until something writes.
+   */
+  readStableUntil(offset: number): number | undefined {
+    if ((offset & ~3) !== this.cnt.spec.offset) return undefined;
+    if (!this.running) return Infinity;
+    const t = Math.max(0, this.ticksSinceBase());
+    return Math.ceil(this.baseCycle + (t + 1 - 1e-9) * this.cyclesPerTick) - 1;
+  }
+
   /** The counter `t` ticks after holding `c` (t never exceeds the ticks to the next update). */
   private advance(c: number, t: number): number {
     const arr = this.arrActive;
