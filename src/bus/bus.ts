@@ -25,13 +25,7 @@ import {
 export { RestrictedPages, type AccessPolicy } from './restricted.js';
 export type { ReadRedirect, WatchKind, Watchpoint } from './watch.js';
 
-export {
-  BusError,
-  MemoryRegion,
-  type AccessSize,
-  type MemoryRegionOptions,
-  type MmioDevice,
-} from './device.js';
+export * from './device.js';
 
 interface DeviceRange {
   base: number;
