@@ -386,6 +386,25 @@ describe('MPU faults', () => {
     expect(m.bus.read32(MMFAR) >>> 0).toBe(DATA + 0x400);
   });
 
+  it('unaligned accesses inside a page the MPU frees whole read and write its bytes', () => {
+    // ldr r0, [r1]; str r2, [r1, #4]; ldr r3, [r1, #4], unprivileged: the first access checks
+    // the page and copies it into the core's restricted table, the next two take it from there.
+    const m = protectedMachine([t16.ldrImm(0, 1, 0), t16.strImm(2, 1, 4), t16.ldrImm(3, 1, 4)]);
+    place(m, CODE + 6, [B_SELF]);
+    m.bus.write32(0x20001000, 0x44332211);
+    m.bus.write32(0x20001004, 0x88776655);
+    m.cpu.r[1] = 0x20001001;
+    m.cpu.r[2] = 0xa1b2c3d4;
+    unprivileged(m);
+    for (let k = 0; k < 3; k++) m.cpu.step();
+    expect(m.cpu.ipsr).toBe(0); // no fault taken
+    expect(m.cpu.pc).toBe(CODE + 6);
+    expect(m.cpu.r[0]! >>> 0).toBe(0x55443322);
+    expect(m.cpu.r[3]! >>> 0).toBe(0xa1b2c3d4);
+    expect(m.bus.read32(0x20001004) >>> 0).toBe(0xb2c3d455);
+    expect(m.bus.read32(0x20001008) >>> 0).toBe(0xa1);
+  });
+
   it('a fetch from an XN region is IACCVIOL, without MMFAR, at the target', () => {
     const m = protectedMachine([b16.bx(1), B_SELF]);
     region(m, 1, DATA, 10, AP_FULL, { xn: true });
