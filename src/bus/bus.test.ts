@@ -37,7 +37,7 @@ describe('STM32F407 memory map', () => {
     expect(m.bus.read32(0x2000fffe)).toBe(0xa1b2c3d4);
   });
 
-  it("the core's unaligned accesses: bytes in a page, the slow path across pages, watchpoints, flash and code", () => {
+  it("the core's unaligned accesses: bytes in a page and across pages, watchpoints, flash and code", () => {
     const m = new Machine({ warn: () => {} });
     const bus = m.bus;
     bus.coreWrite32(0x20000101, 0xa1b2c3d4);

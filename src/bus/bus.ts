@@ -318,19 +318,8 @@ export class Bus {
     this.coreSlowWrite(addr >>> 0, value, 1);
   }
 
-  /**
-   * The core's slow path. An unaligned access inside one page the core's table maps (memory it
-   * may read, or write) is its little-endian bytes, as slowRead assembles them (memcpy's
-   * unaligned words); else its policy's check, then the shared path (which may copy the page in).
-   */
+  /** The core's slow path: its policy's check, then the shared path (which may copy the page in). */
   private coreSlowRead(addr: number, size: AccessSize): number {
-    const p = this.corePage8[addr >>> PAGE_SHIFT];
-    const o = addr & PAGE_MASK;
-    if (p !== null && p !== undefined && o <= PAGE_MASK + 1 - size) {
-      if (size === 1) return p[o]!;
-      const half = p[o]! | (p[o + 1]! << 8);
-      return size === 2 ? half : (half | (p[o + 2]! << 16) | (p[o + 3]! << 24)) >>> 0;
-    }
     const r = this.coreRestriction;
     if (r === null) return this.slowRead(addr, size);
     r.policy.check(addr, size, false);
@@ -339,19 +328,6 @@ export class Bus {
   }
 
   private coreSlowWrite(addr: number, value: number, size: AccessSize): void {
-    const page = addr >>> PAGE_SHIFT;
-    const o = addr & PAGE_MASK;
-    if (this.coreWritable[page] === 1 && o <= PAGE_MASK + 1 - size) {
-      const p = this.corePage8[page]!;
-      p[o] = value;
-      if (size !== 1) p[o + 1] = value >>> 8;
-      if (size === 4) {
-        p[o + 2] = value >>> 16;
-        p[o + 3] = value >>> 24;
-      }
-      if (this.codePages[page] === 1) this.onCodeWrite(addr, size);
-      return;
-    }
     const r = this.coreRestriction;
     if (r === null) {
       this.slowWrite(addr, value, size);
@@ -509,7 +485,14 @@ export class Bus {
     }
     const p = this.page8[addr >>> PAGE_SHIFT];
     if (p) {
-      // Unaligned access inside memory: assemble little-endian bytes (may cross a page).
+      // Unaligned access inside memory: its little-endian bytes (memcpy's unaligned words), one
+      // by one where it crosses into the next page.
+      const o = addr & PAGE_MASK;
+      if (o <= PAGE_MASK + 1 - size) {
+        if (size === 1) return p[o]!;
+        const half = p[o]! | (p[o + 1]! << 8);
+        return size === 2 ? half : (half | (p[o + 2]! << 16) | (p[o + 3]! << 24)) >>> 0;
+      }
       let v = 0;
       for (let i = size - 1; i >= 0; i--) v = (v << 8) | this.read8((addr + i) >>> 0);
       return v >>> 0;
@@ -550,7 +533,13 @@ export class Bus {
         );
         return;
       }
-      for (let i = 0; i < size; i++) this.write8((addr + i) >>> 0, (value >>> (8 * i)) & 0xff);
+      const o = addr & PAGE_MASK;
+      if (o > PAGE_MASK + 1 - size) {
+        for (let i = 0; i < size; i++) this.write8((addr + i) >>> 0, (value >>> (8 * i)) & 0xff);
+        return;
+      }
+      for (let i = 0; i < size; i++) p[o + i] = value >>> (8 * i);
+      if (this.codePages[page] === 1) this.onCodeWrite(addr, size);
       return;
     }
     const bb = bitBandByte(addr);

@@ -191,9 +191,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
   for (let k = 0; k < n; k++) lines.push(`const e${k} = E[${k}], i${k} = I[${k}];`);
   lines.push('const B = BINDINGS;');
   [...bindings.keys()].forEach((alias, k) => lines.push(`const ${alias} = B[${k}];`));
-  // In parentheses: the engine compiles it with the factory (a lazy inner function is
-  // pre-parsed, then parsed again when first called).
-  lines.push(`return (function block_${block.start.toString(16)}(cpu, limits) {`);
+  lines.push(`return function block_${block.start.toString(16)}(cpu, limits) {`);
   lines.push('  const r = cpu.r, clock = cpu.clock, cycleLimit = limits.cycles, bus = cpu.bus;');
   const accesses = Math.max(0, ...loc.map((l) => l?.accesses ?? 0));
   for (let j = 0; j < accesses; j++) lines.push(`  let M$a${j}, M$v${j}, M$p${j};`);
@@ -318,7 +316,7 @@ export function blockSource(block: Block, inline = true): BlockSource {
         'if (C$ === 1) clock.cycles = CY; throw e$; }',
     );
   }
-  lines.push('});');
+  lines.push('};');
   if (temporaries > 0) {
     const names = Array.from({ length: temporaries }, (_, j) => `V$${j}`);
     lines.splice(temporariesAt, 0, `  let ${names.join(', ')};`);

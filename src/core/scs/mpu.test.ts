@@ -387,8 +387,8 @@ describe('MPU faults', () => {
   });
 
   it('unaligned accesses inside a page the MPU frees whole read and write its bytes', () => {
-    // ldr r0, [r1]; str r2, [r1, #4]; ldr r3, [r1, #4], unprivileged: the first access checks
-    // the page and copies it into the core's restricted table, the next two take it from there.
+    // ldr r0, [r1]; str r2, [r1, #4]; ldr r3, [r1, #4], unprivileged: each is checked by the
+    // MPU, then reads or writes the page's bytes on the bus's slow path.
     const m = protectedMachine([t16.ldrImm(0, 1, 0), t16.strImm(2, 1, 4), t16.ldrImm(3, 1, 4)]);
     place(m, CODE + 6, [B_SELF]);
     m.bus.write32(0x20001000, 0x44332211);
