@@ -29,6 +29,11 @@ const client = new BoardClient(worker);
 const store = new FlashStore();
 let speed: Speed = 'realtime';
 let firmwareName = '';
+/**
+ * True from an erase until the board on erased flash has booted: the flash the board being
+ * replaced still sends (300 ms after it last programmed it) would undo the erase.
+ */
+let erasing = false;
 
 // ---- the board ----
 const board = createBoardView(document, {
@@ -84,6 +89,7 @@ client.on((e) => {
       board.setPowered(e.stats.state !== 'stopped');
       break;
     case 'booted':
+      erasing = false;
       term.reset();
       message(null);
       $('firmware').textContent =
@@ -99,7 +105,7 @@ client.on((e) => {
       term.write(`\r\n\x1b[2m[f4emu: stopped: ${e.reason.split('\n')[0]}]\x1b[0m\r\n`);
       break;
     case 'flash':
-      void store.saveFlash(e.bytes);
+      if (!erasing) void store.saveFlash(e.bytes);
       break;
     case 'serial': {
       let pre = serialText.get(e.port);
@@ -206,9 +212,14 @@ $('demo').addEventListener('click', () => void loadDemo());
 $('erase').addEventListener('click', () => void eraseFlash());
 
 async function eraseFlash(): Promise<void> {
-  await store.erase();
-  message('flash erased: the demo boots on erased flash', 'info');
-  await loadDemo();
+  erasing = true;
+  try {
+    await store.erase();
+    message('flash erased: the demo boots on erased flash', 'info');
+    await loadDemo();
+  } finally {
+    erasing = false;
+  }
 }
 
 const drop = $('drop');
