@@ -153,6 +153,36 @@ const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 const HI = 1 - LO;
 
 /**
+ * The common case of fpRoundDouble, small enough for the engine to inline into its callers (so
+ * `x` and `err` stay unboxed): round to nearest (FPSCR.RMode 0, checked by the caller) of
+ * x + err, where x is a double and err the exact residual of a two-sum (|err| at most half an
+ * ulp of x; 0 when x is exact), into the binary32 normal range. Writes fpr.r and sets fpr.f,
+ * and returns true; false (fpr untouched) leaves the case to fpRoundDouble:
+ * - |x| at or below 2^-126, where the exact value may be tiny (UFC) or the result denormal;
+ * - |x| above the largest finite binary32, where it may overflow;
+ * - err nonzero and x exactly halfway between two binary32 values: the residual's sign, not
+ *   ties-to-even, decides there. Anywhere else rounding x equals rounding x + err, since no
+ *   halfway point (itself a double) lies strictly between x and the exact value of which x is
+ *   the nearest double.
+ */
+export function roundNearestFast(x: number, err: number): boolean {
+  const ax = x < 0 ? -x : x;
+  if (!(ax > MIN_NORMAL && ax <= MAX_FINITE)) return false;
+  if (err !== 0) {
+    f64[0] = x;
+    // The 29 fraction bits a binary32 drops are 1000...0: a halfway point.
+    if ((u64[LO]! & 0x1fffffff) === 0x10000000) return false;
+    f32[0] = x;
+    fpr.f = FPSCR_IXC;
+  } else {
+    f32[0] = x;
+    fpr.f = f32[0]! !== x ? FPSCR_IXC : 0;
+  }
+  fpr.r = u32[0]!;
+  return true;
+}
+
+/**
  * FPRound of a nonzero finite double `x` plus a residual of sign `t` (|residual| below half an
  * ulp of x, as an exact two-sum gives) to binary32.
  */

@@ -20,6 +20,7 @@ import {
   fpRound,
   fpRoundDouble,
   fpr,
+  roundNearestFast,
 } from './round.js';
 
 export { fpr } from './round.js';
@@ -110,8 +111,36 @@ function roundSum(x: number, y: number, fpscr: number): void {
   fpRoundDouble(s, err > 0 ? 1 : err < 0 ? -1 : 0, fpscr);
 }
 
+/**
+ * The fast paths below take operands that are normal numbers (or zeros where said) under round to
+ * nearest: no NaN, infinity or denormal to unpack, so FZ, DN and IDC play no part, and the
+ * exactly known result goes to roundNearestFast. Whatever that declines goes the full way.
+ */
+const RMODE_BITS = 0x00c00000;
+
+/** A normal number: exponent field 1..254. */
+function isNormal(bits: number): boolean {
+  return (((bits >>> 23) & 0xff) - 1) >>> 0 < 254;
+}
+/** A normal number or ±0. */
+function isNormalOrZero(bits: number): boolean {
+  return (bits & 0x7fffffff) === 0 || (((bits >>> 23) & 0xff) - 1) >>> 0 < 254;
+}
+
 /** FPAdd(a, b); with `subtract`, FPSub(a, b). */
 export function FPAdd(a: number, b: number, fpscr: number, subtract = false): void {
+  if ((fpscr & RMODE_BITS) === 0 && isNormalOrZero(a) && isNormalOrZero(b)) {
+    const x = toDouble(a);
+    const y = subtract ? -toDouble(b) : toDouble(b);
+    const s = x + y;
+    const bb = s - x;
+    if (roundNearestFast(s, x - (s - bb) + (y - bb))) return;
+  }
+  FPAddFull(a, b, fpscr, subtract);
+}
+
+/** FPAdd the full way: FPUnpack, FPProcessNaNs, infinities, zeros, one FPRound. */
+export function FPAddFull(a: number, b: number, fpscr: number, subtract: boolean): void {
   fpr.f = 0;
   const t1 = fpType(a, fpscr);
   const t2 = fpType(b, fpscr);
@@ -134,6 +163,15 @@ export function FPSub(a: number, b: number, fpscr: number): void {
 
 /** FPMul(a, b). */
 export function FPMul(a: number, b: number, fpscr: number): void {
+  // The product of two binary32 significands (48 bits) is exact in a double.
+  if ((fpscr & RMODE_BITS) === 0 && isNormal(a) && isNormal(b)) {
+    if (roundNearestFast(toDouble(a) * toDouble(b), 0)) return;
+  }
+  FPMulFull(a, b, fpscr);
+}
+
+/** FPMul the full way (the reference its fast path must agree with, as for FPAdd, FPMulAdd). */
+export function FPMulFull(a: number, b: number, fpscr: number): void {
   fpr.f = 0;
   const t1 = fpType(a, fpscr);
   const t2 = fpType(b, fpscr);
@@ -147,6 +185,18 @@ export function FPMul(a: number, b: number, fpscr: number): void {
 
 /** FPMulAdd(addend, op1, op2) = addend + op1 * op2 with a single rounding (VFMA and friends). */
 export function FPMulAdd(addend: number, op1: number, op2: number, fpscr: number): void {
+  if ((fpscr & RMODE_BITS) === 0 && isNormal(op1) && isNormal(op2) && isNormalOrZero(addend)) {
+    const x = toDouble(addend);
+    const p = toDouble(op1) * toDouble(op2); // exact
+    const s = x + p;
+    const bb = s - x;
+    if (roundNearestFast(s, x - (s - bb) + (p - bb))) return;
+  }
+  FPMulAddFull(addend, op1, op2, fpscr);
+}
+
+/** FPMulAdd the full way. */
+export function FPMulAddFull(addend: number, op1: number, op2: number, fpscr: number): void {
   fpr.f = 0;
   const tA = fpType(addend, fpscr);
   const t1 = fpType(op1, fpscr);
