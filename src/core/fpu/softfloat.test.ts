@@ -8,15 +8,7 @@
  * just below the smallest normal that rounds up to it (UFC).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  FPAdd,
-  FPAddFull,
-  FPMul,
-  FPMulAdd,
-  FPMulAddFull,
-  FPMulFull,
-  fpr,
-} from './softfloat.js';
+import { FPAdd, FPAddFull, FPMul, FPMulAdd, FPMulAddFull, FPMulFull, fpr } from './softfloat.js';
 
 const IXC = 1 << 4;
 const UFC = 1 << 3;
