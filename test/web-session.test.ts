@@ -146,6 +146,23 @@ describe('the page worker’s board session', () => {
     expect(h.events.find((e) => e.type === 'booted')).toMatchObject({ restoredFlash: true });
   });
 
+  it("tags the flash with its board's load, and drops a replaced board's pending save", async () => {
+    h = new Harness();
+    h.load(DEMO, 'demo.elf', { token: 1 });
+    // The demo has just programmed its boot counter: the save is due 300 ms later. A program
+    // that never programs the flash replaces it first: the demo's save must not come.
+    await h.until(() => h.console().includes('boot #1 '));
+    expect(h.events.some((e) => e.type === 'flash')).toBe(false);
+    h.load(SVC, 'svc.elf', { token: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(h.events.filter((e) => e.type === 'flash')).toEqual([]);
+    h.load(DEMO, 'demo.elf', { token: 3 });
+    const flash = await h.until(() => h.events.find((e) => e.type === 'flash'));
+    expect(flash).toMatchObject({ token: 3 });
+    const booted = h.events.flatMap((e) => (e.type === 'booted' ? [e.token] : []));
+    expect(booted).toEqual([1, 2, 3]);
+  });
+
   it('runs a semihosting test program to its exit and says so', async () => {
     h = new Harness();
     h.load(SVC, 'svc.elf');

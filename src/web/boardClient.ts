@@ -94,6 +94,7 @@ export class BoardClient {
       forwards?: number[];
       paused?: boolean;
       more?: PageImage[];
+      token?: number;
     },
   ): void {
     this.send({
@@ -106,6 +107,7 @@ export class BoardClient {
       forwards: options.forwards ?? [80, 8080],
       speed: options.speed,
       paused: options.paused,
+      token: options.token,
     });
   }
 

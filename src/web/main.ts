@@ -13,6 +13,7 @@ import type { Speed } from '../machine/runner.js';
 import { createApi, type F4emuApi } from './api.js';
 import { BoardClient } from './boardClient.js';
 import { createBoardView } from './boardView.js';
+import { FlashKeeper } from './flashKeeper.js';
 import { FlashStore } from './flashStore.js';
 import type { PageImage, RunStats } from './protocol.js';
 
@@ -29,11 +30,8 @@ const client = new BoardClient(worker);
 const store = new FlashStore();
 let speed: Speed = 'realtime';
 let firmwareName = '';
-/**
- * True from an erase until the board on erased flash has booted: the flash the board being
- * replaced still sends (300 ms after it last programmed it) would undo the erase.
- */
-let erasing = false;
+/** Which board's flash is kept: the running one's, none from before the last erase. */
+const keeper = new FlashKeeper();
 
 // ---- the board ----
 const board = createBoardView(document, {
@@ -89,7 +87,7 @@ client.on((e) => {
       board.setPowered(e.stats.state !== 'stopped');
       break;
     case 'booted':
-      erasing = false;
+      keeper.booted(e.token);
       term.reset();
       message(null);
       $('firmware').textContent =
@@ -105,7 +103,7 @@ client.on((e) => {
       term.write(`\r\n\x1b[2m[f4emu: stopped: ${e.reason.split('\n')[0]}]\x1b[0m\r\n`);
       break;
     case 'flash':
-      if (!erasing) void store.saveFlash(e.bytes);
+      if (keeper.keeps(e.token)) void store.saveFlash(e.bytes);
       break;
     case 'serial': {
       let pre = serialText.get(e.port);
@@ -145,7 +143,8 @@ async function load(images: PageImage[], keep = true): Promise<void> {
     });
   });
   const copy = (f: PageImage) => ({ ...f, bytes: f.bytes.slice() });
-  client.load(first.bytes.slice(), first.name, { flash, speed, more: more.map(copy) });
+  const token = keeper.nextToken();
+  client.load(first.bytes.slice(), first.name, { flash, speed, more: more.map(copy), token });
   await booted;
   if (keep) await store.saveFirmware({ name: first.name, bytes: first.bytes, more });
 }
@@ -212,14 +211,10 @@ $('demo').addEventListener('click', () => void loadDemo());
 $('erase').addEventListener('click', () => void eraseFlash());
 
 async function eraseFlash(): Promise<void> {
-  erasing = true;
-  try {
-    await store.erase();
-    message('flash erased: the demo boots on erased flash', 'info');
-    await loadDemo();
-  } finally {
-    erasing = false;
-  }
+  keeper.erased();
+  await store.erase();
+  message('flash erased: the demo boots on erased flash', 'info');
+  await loadDemo();
 }
 
 const drop = $('drop');

@@ -27,6 +27,8 @@ export type PageCommand =
       forwards: number[];
       speed: Speed;
       paused?: boolean;
+      /** The page's number for this load: the board's 'booted' and 'flash' events carry it. */
+      token?: number;
     }
   /** Stops the running firmware and forgets it (the worker idles). */
   | { type: 'unload' }
@@ -72,6 +74,8 @@ export type WorkerEvent =
       /** Bytes written to flash by the image. */
       flashBytes: number;
       restoredFlash: boolean;
+      /** The load's token (0 when it gave none). */
+      token: number;
     }
   /** The image could not be loaded or booted: the loader's own message. */
   | { type: 'error'; message: string }
@@ -82,8 +86,8 @@ export type WorkerEvent =
   | { type: 'stats'; stats: RunStats }
   /** The firmware stopped (exit, lockup, breakpoint...): why, in words. */
   | { type: 'stopped'; reason: string; exitCode: number | null }
-  /** The flash changed: its whole contents, for the page to keep. */
-  | { type: 'flash'; bytes: Uint8Array }
+  /** The flash changed: its whole contents, for the page to keep; `token`: the board's load. */
+  | { type: 'flash'; bytes: Uint8Array; token: number }
   | {
       type: 'http';
       id: number;

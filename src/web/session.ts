@@ -56,6 +56,8 @@ interface Running {
   network: AttachedNetwork | null;
   sockets: MemorySockets;
   closeInput: () => void;
+  /** The page's token for the load that booted it (0: none). */
+  token: number;
 }
 
 export class BoardSession {
@@ -200,6 +202,7 @@ export class BoardSession {
       symbols: image.symbols.size,
       flashBytes: written,
       restoredFlash: cmd.flash !== null,
+      token: cmd.token ?? 0,
     });
     const control = new PageControl((reason) => this.stopped(reason));
     const runner = new Runner(machine, {
@@ -251,6 +254,7 @@ export class BoardSession {
       network,
       sockets,
       closeInput,
+      token: cmd.token ?? 0,
     };
     this.ledsDirty = true;
     this.scheduleFlush();
@@ -269,6 +273,9 @@ export class BoardSession {
     if (c === null) return;
     this.flushNow();
     c.runner.quit('reloaded');
+    // Its pending flash save goes with it: the page keeps only the running board's flash.
+    this.flashTimer?.();
+    this.flashTimer = null;
     c.closeInput();
     c.network?.close();
     this.current = null;
@@ -363,10 +370,12 @@ export class BoardSession {
 
   private scheduleFlashSave(): void {
     this.flashTimer?.();
+    const mine = this.current;
     this.flashTimer = this.host.setTimer(FLASH_SAVE_MS, () => {
       this.flashTimer = null;
+      if (mine === null || this.current !== mine) return;
       const bytes = this.flashContents();
-      if (bytes) this.emit({ type: 'flash', bytes }, [bytes.buffer]);
+      if (bytes) this.emit({ type: 'flash', bytes, token: mine.token }, [bytes.buffer]);
     });
   }
 
