@@ -11,8 +11,9 @@
  * (CCxS = 00) set CCxIF when the counter reaches CCRx (in centre-aligned mode counting down for
  * CMS=01, up for 10, both for 11); channels in PWM mode with neither CCxIE nor CCxDE set are
  * skipped, so a free-running PWM costs no alarms. Output levels and duty cycles come from
- * ./pwm.ts on demand (`outputLevel`, `outputDuty`). CCRx takes effect when written (OCxPE
- * preload is not modelled); input capture and slave/trigger modes are not modelled.
+ * ./timerChannels.ts and ./pwm.ts on demand (`outputLevel`, `outputDuty`). CCRx takes effect when
+ * written (OCxPE preload is not modelled); input capture and slave/trigger modes are not
+ * modelled.
  *
  * DMA requests (./timerDma.ts wires them to the streams of RM0090 tables 42/43): UDE at update
  * events (not UG when URS=1), CCxDE at compare matches and CCxG (or at update events when
@@ -26,8 +27,8 @@
  * by anything on the board, so BKE never sees a break; LOCK is stored, not enforced), the
  * complementary outputs OCxN with dead-time (DTG, tDTS from CKD), the idle levels OISx when MOE
  * is clear and OSSI set, CCPC preloading of CCxE/CCxNE/OCxM transferred at a COM event (COMG;
- * CCUS's TRGI edge is not modelled, there being no trigger input), and four interrupt lines (BRK,
- * UP, TRG_COM, CC).
+ * CCUS's TRGI edge is not modelled, there being no trigger input; ./timerChannels.ts keeps the
+ * values in force), and four interrupt lines (BRK, UP, TRG_COM, CC).
  */
 import type { Alarm } from '../../clock/clock.js';
 import { TimerDmaRequests, type TimerDmaRequest } from './dmaRequests.js';
@@ -39,11 +40,7 @@ import {
   BG,
   BIF,
   CCDS,
-  CCER_PRELOADED,
-  CCMR_PRELOADED,
-  CCPC,
   CEN,
-  CKD_SHIFT,
   CMS,
   CMS_SHIFT,
   COMG,
@@ -61,8 +58,9 @@ import {
   type TimerSpec,
 } from './timerKinds.js';
 import { defineTimerRegisters, type TimerRegisters } from './timerRegisters.js';
-import { channelWindow, type ChannelOutputs } from './outputs.js';
+import type { ChannelOutputs } from './outputs.js';
 import { levelAt, phaseOf, duty, type CountMode } from './pwm.js';
+import { ChannelsInForce, compareChannelMask } from './timerChannels.js';
 
 export type { TimerSpec } from './timerKinds.js';
 
@@ -98,9 +96,8 @@ export class Timer extends Peripheral {
   /** TIM1/TIM8: the active (preloaded) RCR value and the repetition down-counter. */
   private rcrActive = 0;
   private repetition = 0;
-  /** CCPC: the CCER and CCMR1/2 values in force (their preloaded bits moved at COM events). */
-  private ccerActive = 0;
-  private readonly ccmrActive = [0, 0];
+  /** CCER and CCMR1/2 in force (CCPC preloading) and the channels' outputs. */
+  private readonly channels: ChannelsInForce;
   private readonly dma: TimerDmaRequests;
 
   constructor(block: BlockPlacement, ctx: PeripheralContext) {
@@ -117,7 +114,7 @@ export class Timer extends Peripheral {
     );
     this.r = defineTimerRegisters(this.regs, spec, {
       cr1Written: (v, old) => this.cr1Written(v, old),
-      cr2Written: () => this.syncPreloads(),
+      cr2Written: () => this.channels.syncPreloads(),
       smcrWritten: (v) => {
         if (v & 0x4007)
           this.ctx.warn(`f4emu: ${this.name}: slave/external clock modes are not modelled`);
@@ -130,10 +127,10 @@ export class Timer extends Peripheral {
       srWritten: () => this.updateIrq(),
       egrWritten: (v) => this.eventGenerated(v),
       ccmrWritten: () => {
-        this.syncPreloads();
+        this.channels.syncPreloads();
         this.rescheduleCompare();
       },
-      ccerWritten: () => this.syncPreloads(),
+      ccerWritten: () => this.channels.syncPreloads(),
       readCounter: () => this.counter(),
       setCounter: (v) => this.setCounter(v),
       arrWritten: (v) => {
@@ -149,6 +146,7 @@ export class Timer extends Peripheral {
         this.dma.dmarAccess((offset) => this.regs.write(offset, v & mask, 4)),
     });
     const r = this.r;
+    this.channels = new ChannelsInForce(r);
     this.cr1 = r.cr1;
     this.dier = r.dier;
     this.sr = r.sr;
@@ -174,8 +172,7 @@ export class Timer extends Peripheral {
     this.count0 = 0;
     this.baseCycle = this.ctx.clock.cycles;
     this.running = false;
-    this.ccerActive = 0;
-    this.ccmrActive.fill(0);
+    this.channels.reset();
     this.dma.reset();
     this.computeTick();
   }
@@ -397,58 +394,13 @@ export class Timer extends Peripheral {
    * force; COMIF is set and COMDE requests the DMA.
    */
   private commutation(): void {
-    this.ccerActive = this.r.ccer?.value ?? 0;
-    this.ccmrActive[0] = this.r.ccmr[0]?.value ?? 0;
-    this.ccmrActive[1] = this.r.ccmr[1]?.value ?? 0;
+    this.channels.commutation();
     this.sr.value = (this.sr.value | COMIF) >>> 0;
     this.updateIrq();
     this.dma.raise(COMIF);
   }
 
-  /** Without CCPC, CCER and CCMRx act when written: the values in force follow them. */
-  private syncPreloads(): void {
-    if (this.preloading()) return;
-    this.ccerActive = this.r.ccer?.value ?? 0;
-    this.ccmrActive[0] = this.r.ccmr[0]?.value ?? 0;
-    this.ccmrActive[1] = this.r.ccmr[1]?.value ?? 0;
-  }
-
-  private preloading(): boolean {
-    return this.r.rcr !== undefined && (this.r.cr2.value & CCPC) !== 0;
-  }
-
-  /** CCER as it acts on the outputs (CCPC: CCxE/CCxNE of channels 1-3 from the last COM). */
-  private ccerInForce(): number {
-    const ccer = this.r.ccer?.value ?? 0;
-    if (!this.preloading()) return ccer;
-    return ((ccer & ~CCER_PRELOADED) | (this.ccerActive & CCER_PRELOADED)) >>> 0;
-  }
-
-  /** CCMR1/CCMR2 as they act (CCPC: OC1M-OC3M from the last COM). */
-  private ccmrInForce(index: number): number {
-    const ccmr = this.r.ccmr[index]?.value ?? 0;
-    if (!this.preloading()) return ccmr;
-    const m = CCMR_PRELOADED[index]!;
-    return ((ccmr & ~m) | (this.ccmrActive[index]! & m)) >>> 0;
-  }
-
   // ---- output compare -----------------------------------------------------------------------
-
-  /** Output-compare channels that set CCxIF on a match (bit ch-1 per channel). */
-  private compareChannelMask(): number {
-    if (this.r.ccmr.length === 0) return 0;
-    const dier = this.dier.value;
-    let mask = 0;
-    for (let ch = 0; ch < 4; ch++) {
-      const mode = (this.r.ccmr[ch >> 1]!.value >>> (8 * (ch & 1))) & 0xff;
-      if ((mode & 3) !== 0) continue; // input capture
-      const pwm = ((mode >>> 4) & 7) >= 6;
-      const wanted = (dier >>> (ch + 1)) & 1 || (dier >>> (ch + 9)) & 1;
-      if (pwm && !wanted) continue;
-      mask |= 1 << ch;
-    }
-    return mask;
-  }
 
   /** Schedules the next compare match within the current counter period. */
   private rescheduleCompare(): void {
@@ -469,7 +421,7 @@ export class Timer extends Peripheral {
    * update event reaches (0, or ARR in centre-aligned mode) is `matchAt`'s.
    */
   private ticksToCompare(now: number): number {
-    const mask = this.compareChannelMask();
+    const mask = compareChannelMask(this.r.ccmr, this.dier.value);
     const down = this.countingDown();
     const center = this.centerAligned() && now <= this.arrActive;
     const top = now > this.arrActive ? this.max : this.arrActive;
@@ -504,7 +456,7 @@ export class Timer extends Peripheral {
 
   /** Channels whose CCR equals `count` (reached at an update event, counting down or up) match. */
   private matchAt(count: number, down: boolean): void {
-    const mask = this.compareChannelMask();
+    const mask = compareChannelMask(this.r.ccmr, this.dier.value);
     let channels = 0;
     for (let ch = 0; ch < 4; ch++)
       if (mask & (1 << ch) && this.r.ccr[ch]!.value === count) channels |= 1 << ch;
@@ -528,21 +480,8 @@ export class Timer extends Peripheral {
 
   /** The outputs of channel `ch` (0-3) as the registers in force set them. */
   private channelOutputs(ch: number): ChannelOutputs | null {
-    if (this.r.ccmr.length === 0) return null;
-    const bdtr = this.bdtr?.value ?? 0;
-    return channelWindow({
-      ch,
-      ccmr: this.ccmrInForce(ch >> 1),
-      ccer: this.ccerInForce(),
-      ccr: this.r.ccr[ch]!.value,
-      arr: this.arrActive,
-      mode: this.countMode(),
-      advanced: this.bdtr !== undefined,
-      bdtr,
-      cr2: this.r.cr2.value,
-      ckd: (this.cr1.value >>> CKD_SHIFT) & 3,
-      psc: this.pscActive,
-    });
+    const mode = this.countMode();
+    return this.channels.outputs(ch, this.arrActive, mode, this.cr1.value, this.pscActive);
   }
 
   /** The phase of the counter now, with the fraction of the current tick (./pwm.ts). */
