@@ -1,9 +1,9 @@
 /**
  * The STM32F407's Ethernet MAC (RM0090 section 33) at 0x40028000: MAC configuration, the frame
- * filter, the MII management interface to the PHY, the MMC counters the firmware can read, the
- * PTP registers (stored only) and, at offset 0x1000, the DMA whose descriptor engine is
- * ./ethDma.ts. One interrupt line (ETH, 61) from DMASR's summaries and the MAC's MMC/PMT/time
- * stamp sources.
+ * filter's registers (the filtering is ./macFilter.ts), the MII management interface to the PHY,
+ * the PTP registers (stored only), the MMC counters the firmware can read (./macMmc.ts) and, at
+ * offset 0x1000, the DMA whose descriptor engine is ./ethDma.ts. One interrupt line (ETH, 61)
+ * from DMASR's summaries and the MAC's MMC/PMT/time stamp sources.
  *
  * Host boundary (DESIGN.md): frames are Uint8Arrays without FCS. `onFrame(frame)` reports each
  * frame the MAC transmitted (padded to 60 bytes unless the descriptor disables padding);
@@ -18,15 +18,16 @@
  *
  * Not modelled, with a warning once: pause frames (MACFCR.FCB_BPA, flow control is stored), power
  * down and wake-up frames (MACPMTCSR, MACRWUFFR stored; the ETH_WKUP line never rises), the PTP
- * clock (registers stored), MMC counters other than the six below (they read 0). The RCC's
+ * clock (registers stored), MMC counters other than the six of ./macMmc.ts (they read 0). The RCC's
  * ETHMAC clock enables gate what leaves and arrives (txClock/rxClock), and AHB1RSTR.ETHMACRST
  * calls `reset()` (the wiring in src/machine/soc/stm32f407.ts does both).
  */
 import { irqLine, Peripheral, type BlockPlacement, type PeripheralContext } from '../peripheral.js';
 import type { Register } from '../registers.js';
 import { EthDma } from './ethDma.js';
-import { MACCR_LM, MACCR_TE, RDES0_AFM, RDES0_SAF } from './ethDmaRegisters.js';
-import { hashIndex } from './offload.js';
+import { MACCR_LM, MACCR_TE } from './ethDmaRegisters.js';
+import { filterFrame } from './macFilter.js';
+import { MmcCounters } from './macMmc.js';
 
 /** The MDIO side of a PHY: clause-22 registers 0-31, 16 bits each. */
 export interface MiiPhy {
@@ -50,20 +51,6 @@ const MDC_DIVIDERS = [42, 62, 16, 26, 102];
 /** Largest frame (without FCS) the MAC takes from the network: 1518 with a VLAN tag. */
 export const MAX_RX_FRAME = 1518;
 
-// MACFFR bits.
-const PM = 1 << 0;
-const HU = 1 << 1;
-const HM = 1 << 2;
-const DAIF = 1 << 3;
-const PAM = 1 << 4;
-const BFD = 1 << 5;
-const SAIF = 1 << 8;
-const SAF = 1 << 9;
-const HPF = 1 << 10;
-const RA = 1 << 31;
-// MACAxHR bits.
-const AE = 1 << 31;
-const SA = 1 << 30;
 const MACCR_RE = 1 << 2;
 
 /** Counters of what the MAC did with the frames the host offered, for tests and diagnostics. */
@@ -81,17 +68,6 @@ export interface EthernetMacStats {
   /** Dropped because the receive FIFO was full. */
   rxFifoFull: number;
 }
-
-/** The MMC counters modelled (RM0090 33.8.2), by name and offset. */
-const MMC_COUNTERS = [
-  ['TGFSCCR', 0x14c, 'tx', 14],
-  ['TGFMSCCR', 0x150, 'tx', 15],
-  ['TGFCR', 0x168, 'tx', 21],
-  ['RFCECR', 0x194, 'rx', 5],
-  ['RFAECR', 0x198, 'rx', 6],
-  ['RGUFCR', 0x1c4, 'rx', 17],
-] as const;
-type MmcCounter = (typeof MMC_COUNTERS)[number][0];
 
 export class EthernetMac extends Peripheral {
   readonly maccr: Register;
@@ -124,7 +100,7 @@ export class EthernetMac extends Peripheral {
     rxFifoFull: 0,
   };
 
-  private readonly counters = new Map<MmcCounter, Register>();
+  private readonly mmc: MmcCounters;
   private readonly phys = new Map<number, MiiPhy>();
   private readonly miiAlarm;
   private readonly warned = new Set<string>();
@@ -306,7 +282,14 @@ export class EthernetMac extends Peripheral {
       });
       this.addresses.push([high, low]);
     }
-    [this.mmccr, this.mmcrir, this.mmctir, this.mmcrimr, this.mmctimr] = this.defineMmc();
+    this.mmc = new MmcCounters(r, () => this.updateIrq());
+    ({
+      mmccr: this.mmccr,
+      mmcrir: this.mmcrir,
+      mmctir: this.mmctir,
+      mmcrimr: this.mmcrimr,
+      mmctimr: this.mmctimr,
+    } = this.mmc);
     this.definePtp();
     this.dma = new EthDma({
       ctx,
@@ -354,7 +337,7 @@ export class EthernetMac extends Peripheral {
       this.stats.rxOversize++;
       return false;
     }
-    const bits = this.filter(frame);
+    const bits = filterFrame(this, frame);
     if (bits === null) {
       this.stats.rxFiltered++;
       return false;
@@ -367,7 +350,7 @@ export class EthernetMac extends Peripheral {
       return false;
     }
     this.stats.rxFrames++;
-    if (!(frame[0]! & 1)) this.count('RGUFCR');
+    if (!(frame[0]! & 1)) this.mmc.count('RGUFCR');
     return true;
   }
 
@@ -384,54 +367,6 @@ export class EthernetMac extends Peripheral {
       this.irqLevel = level;
       this.ctx.setIrq(this.irq, level);
     }
-  }
-
-  // ---- filter (RM0090 33.5.3 "MAC frame filtering") ----
-
-  /** RDES0 filter bits (AFM, SAF) of a frame that passes, or null when it is dropped. */
-  private filter(frame: Uint8Array): number | null {
-    const ffr = this.macffr.value;
-    const broadcast = frame.subarray(0, 6).every((b) => b === 0xff);
-    const multicast = (frame[0]! & 1) !== 0;
-    let daPass: boolean;
-    if (broadcast) daPass = !(ffr & BFD);
-    else if (multicast && ffr & PAM) daPass = true;
-    else {
-      const hashed = ffr & (multicast ? HM : HU);
-      const perfect = this.perfectMatch(frame, 0, false) !== !!(ffr & DAIF);
-      if (hashed) daPass = this.hashMatch(frame) || (!!(ffr & HPF) && perfect);
-      else daPass = perfect;
-    }
-    const saMatch = this.perfectMatch(frame, 6, true) !== !!(ffr & SAIF);
-    const saFail = !!(ffr & SAF) && !saMatch;
-    const bits = (daPass ? 0 : RDES0_AFM) | (saFail ? RDES0_SAF : 0);
-    if (ffr & (PM | RA)) return ffr & PM ? 0 : bits;
-    return daPass && !saFail ? bits : null;
-  }
-
-  /** Compares the address at `offset` with MACA0 (destination only) and the enabled MACA1-3. */
-  private perfectMatch(frame: Uint8Array, offset: number, source: boolean): boolean {
-    for (let i = 0; i < 4; i++) {
-      const [high, low] = this.addresses[i]!;
-      const h = high.value;
-      if (i > 0 && (!(h & AE) || !!(h & SA) !== source)) continue;
-      if (i === 0 && source) continue;
-      const mbc = i === 0 ? 0 : (h >>> 24) & 0x3f;
-      let match = true;
-      for (let b = 0; b < 6 && match; b++) {
-        if (mbc & (1 << b)) continue; // MBC masks byte b from the comparison
-        const want = b < 4 ? (low.value >>> (8 * b)) & 0xff : (h >>> (8 * (b - 4))) & 0xff;
-        match = frame[offset + b] === want;
-      }
-      if (match) return true;
-    }
-    return false;
-  }
-
-  private hashMatch(frame: Uint8Array): boolean {
-    const index = hashIndex(frame, 0);
-    const table = index & 32 ? this.machthr.value : this.machtlr.value;
-    return ((table >>> (index & 31)) & 1) !== 0;
   }
 
   // ---- MII management ----
@@ -461,95 +396,7 @@ export class EthernetMac extends Peripheral {
     this.macmiiar.value &= ~1;
   }
 
-  // ---- MMC, PTP ----
-
-  /** MMCCR, MMCRIR, MMCTIR, MMCRIMR, MMCTIMR and the counters. */
-  private defineMmc(): [Register, Register, Register, Register, Register] {
-    const r = this.regs;
-    const mmccr = r.define({
-      name: 'MMCCR',
-      offset: 0x100,
-      fields: [
-        { name: 'CR', bits: 0 },
-        { name: 'CSR', bits: 1 },
-        { name: 'ROR', bits: 2 },
-        { name: 'MCF', bits: 3 },
-        { name: 'MCP', bits: 4 },
-        { name: 'MCFHP', bits: 5 },
-      ],
-      onWrite: (v) => {
-        // CR (reset) and MCP (preset) act once and clear themselves (RM0090 33.8.2).
-        if (v & 0x11) {
-          const preset = v & 0x10 ? (v & 0x20 ? 0xfffffff0 : 0x7ffffff0) : 0;
-          for (const c of this.counters.values()) c.value = preset;
-          mmccr.value &= ~0x11;
-        }
-      },
-    });
-    const irBits = (bits: number[], access: 'rc_r' | 'rw') =>
-      bits.map((b) => ({ name: `B${b}`, bits: b, access }));
-    // Cleared by the read (before onRead runs), so the interrupt line follows at once.
-    const cleared = (v: number) => {
-      this.updateIrq();
-      return v;
-    };
-    const mmcrir = r.define({
-      name: 'MMCRIR',
-      offset: 0x104,
-      fields: irBits([5, 6, 17], 'rc_r'),
-      onRead: cleared,
-    });
-    const mmctir = r.define({
-      name: 'MMCTIR',
-      offset: 0x108,
-      fields: irBits([14, 15, 21], 'rc_r'),
-      onRead: cleared,
-    });
-    const update = () => this.updateIrq();
-    const mmcrimr = r.define({
-      name: 'MMCRIMR',
-      offset: 0x10c,
-      fields: irBits([5, 6, 17], 'rw'),
-      onWrite: update,
-    });
-    const mmctimr = r.define({
-      name: 'MMCTIMR',
-      offset: 0x110,
-      fields: irBits([14, 15, 21], 'rw'),
-      onWrite: update,
-    });
-    for (const [name, offset] of MMC_COUNTERS) {
-      const reg: Register = r.define({
-        name,
-        offset,
-        access: 'ro',
-        // MMCCR.ROR: counters reset when read.
-        onRead: (v) => {
-          if (mmccr.value & 4) reg.value = 0;
-          return v;
-        },
-      });
-      this.counters.set(name, reg);
-    }
-    return [mmccr, mmcrir, mmctir, mmcrimr, mmctimr];
-  }
-
-  /** One event for an MMC counter: half and full raise its interrupt bit (RM0090 33.5.9). */
-  private count(name: MmcCounter): void {
-    const ccr = this.mmccr.value;
-    if (ccr & 8) return; // MCF: frozen
-    const reg = this.counters.get(name)!;
-    const spec = MMC_COUNTERS.find((c) => c[0] === name)!;
-    const v = reg.value;
-    if (v === 0xffffffff) {
-      if (!(ccr & 2)) reg.value = 0; // rolls over unless CSR stops it
-    } else reg.value = v + 1;
-    if (reg.value === 0x80000000 || reg.value === 0xffffffff) {
-      const ir = spec[2] === 'rx' ? this.mmcrir : this.mmctir;
-      ir.value |= 1 << spec[3];
-      this.updateIrq();
-    }
-  }
+  // ---- PTP ----
 
   private definePtp(): void {
     const ptp: [string, number, number][] = [
@@ -595,7 +442,7 @@ export class EthernetMac extends Peripheral {
       return;
     }
     this.stats.txFrames++;
-    this.count('TGFCR');
+    this.mmc.count('TGFCR');
     // Loopback (MACCR.LM): the frame comes back to the receiver instead of leaving.
     if (this.maccr.value & MACCR_LM) this.receiveFrame(frame);
     else this.onFrame(frame);
