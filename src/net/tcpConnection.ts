@@ -4,8 +4,12 @@
  * back-pressure both ways: a full host socket shrinks the window we advertise to the guest, and a
  * closed guest window fills the bounded send queue, which pauses reading from the host socket.
  *
- * The sending half (queue, guest window, retransmission) is TcpSender in tcpSender.ts; this file
- * is the state machine, the receiving half and the host socket's events. Choices:
+ * The sending half (queue, guest window, retransmission) is TcpSender in tcpSender.ts, the
+ * receiving half (receive sequence, acceptability, reassembly, advertised window) TcpReceiver in
+ * tcpReceiver.ts, the idle timer IdleTimer in tcpIdle.ts, and the types shared with the engine
+ * (TcpState, TcpTuning, ConnectionContext, re-exported here) are in tcpContext.ts; this file is
+ * the state machine, what it does with each guest segment, its TIME_WAIT and FIN_WAIT_2 timers and
+ * the host socket's events. Choices:
  * - Out-of-order guest data is kept in a reassembly queue bounded by the window we advertised, and
  *   each such segment is answered with an immediate duplicate ACK (RFC 5681 §4.2).
  * - We ACK every guest segment at once (no delayed ACK): small guest stacks such as NuttX's send one
@@ -14,19 +18,19 @@
  *   stay below 64 KB, which also bounds what the guest can make us hold.
  * - Idle time-out, as a NAT or slirp has one: a connection that hears nothing from the guest and
  *   moves no data either way for `idleEstablishedNs` (ESTABLISHED) or `idleTransitoryNs` (every
- *   other state but TIME_WAIT: handshakes, half-closed, closing) is reset both ways. One timer per
- *   connection, armed lazily: activity only records its time, and a timer that fires before the
- *   deadline re-arms itself, so busy connections pay nothing per segment but a clock read.
+ *   other state but TIME_WAIT: handshakes, half-closed, closing) is reset both ways (the timer
+ *   itself, armed lazily, is IdleTimer in tcpIdle.ts).
  */
 import type { HostConnection } from './hostSockets.js';
-import { ReassemblyQueue } from './tcpBuffers.js';
+import type { ConnectionContext, TcpState } from './tcpContext.js';
+import { IdleTimer } from './tcpIdle.js';
+import { TcpReceiver } from './tcpReceiver.js';
 import {
   ACK,
   buildTcpSegment,
   FIN,
   RST,
   segmentLength,
-  seqAdd,
   seqDiff,
   seqLe,
   seqLt,
@@ -34,60 +38,8 @@ import {
   type TcpSegment,
 } from './tcpSegment.js';
 import { TcpSender } from './tcpSender.js';
-import type { TcpScheduler, TcpStats } from './tcp.js';
 
-export type TcpState =
-  | 'CONNECTING' // guest SYN received, waiting for the host socket to connect
-  | 'SYN_SENT'
-  | 'SYN_RECEIVED'
-  | 'ESTABLISHED'
-  | 'FIN_WAIT_1'
-  | 'FIN_WAIT_2'
-  | 'CLOSE_WAIT'
-  | 'CLOSING'
-  | 'LAST_ACK'
-  | 'TIME_WAIT'
-  | 'CLOSED';
-
-/** Timing and sizes; the engine fills in defaults (see `defaultTcpTuning` in tcp.ts). */
-export interface TcpTuning {
-  initialRtoNs: number;
-  minRtoNs: number;
-  maxRtoNs: number;
-  /** Retransmissions of data or FIN before the connection is reset. */
-  maxRetries: number;
-  /** Retransmissions of our SYN or SYN-ACK before giving up. */
-  synRetries: number;
-  timeWaitNs: number;
-  /** FIN_WAIT_2 after the host socket has gone entirely: how long we wait for the guest's FIN. */
-  finWait2Ns: number;
-  /**
-   * ESTABLISHED with no segment from the guest and no data from the host for this long: reset
-   * both ways (RFC 5382 REQ-5's "established connection idle-timeout").
-   */
-  idleEstablishedNs: number;
-  /**
-   * The same for every other state but TIME_WAIT (RFC 5382 REQ-5's "transitory connection
-   * idle-timeout"): half-closed (FIN_WAIT_1/2, CLOSE_WAIT) and closing connections, and a
-   * guest-opened connection whose host socket never connects.
-   */
-  idleTransitoryNs: number;
-  /** The MSS we announce and the largest segment we send. */
-  mss: number;
-  /** Bytes from the host not yet acknowledged by the guest before the host socket is paused. */
-  sendBufferBytes: number;
-  /** Our receive window: guest bytes in flight to a host socket that is not draining. */
-  receiveWindow: number;
-}
-
-/** What a connection needs from its engine. */
-export interface ConnectionContext {
-  send(srcIp: number, dstIp: number, segment: Uint8Array): void;
-  scheduler: TcpScheduler;
-  tuning: TcpTuning;
-  stats: TcpStats;
-  closed(connection: TcpConnection): void;
-}
+export type { ConnectionContext, TcpState, TcpTuning } from './tcpContext.js';
 
 export class TcpConnection {
   state: TcpState;
@@ -96,21 +48,9 @@ export class TcpConnection {
   private hostPaused = true; // host sockets start paused until the guest side is established
 
   private readonly sender: TcpSender;
+  private readonly rx: TcpReceiver;
+  private readonly idle: IdleTimer;
   private cancelAux: (() => void) | null = null;
-
-  // Idle time-out: the time of the last activity, and the armed timer's due time (-1: none).
-  private lastActivity: number;
-  private cancelIdle: (() => void) | null = null;
-  private idleDue = -1;
-
-  // Receive side.
-  private irs = 0;
-  private rcvNxt = 0;
-  private rcvEdge = 0; // right edge of the window we last advertised (never moved left)
-  private readonly reassembly: ReassemblyQueue;
-  private rcvFinSeq: number | null = null;
-  private hostBacklog = 0; // bytes written to the host socket since it last said it was full
-  private hostBlocked = false;
 
   constructor(
     private readonly ctx: ConnectionContext,
@@ -123,18 +63,17 @@ export class TcpConnection {
     passiveSyn: TcpSegment | null,
   ) {
     this.sender = new TcpSender(ctx, this.senderOwner(), iss);
-    this.reassembly = new ReassemblyQueue(ctx.tuning.receiveWindow);
-    this.lastActivity = ctx.scheduler.nanos();
+    this.rx = new TcpReceiver(ctx, (data) => this.host?.write(data) ?? false);
+    this.idle = new IdleTimer(ctx, this.idleOwner());
     if (passiveSyn) {
       // The guest opened: remember its SYN and wait for the host socket (`hostConnected`).
       this.state = 'CONNECTING';
-      this.irs = passiveSyn.seq;
-      this.rcvNxt = this.rcvEdge = seqAdd(passiveSyn.seq, 1);
+      this.rx.synReceived(passiveSyn.seq, 0);
       this.sender.setPeerMss(passiveSyn.mss);
     } else {
       this.state = 'SYN_SENT';
     }
-    this.armIdle();
+    this.idle.arm();
   }
 
   /** Active open toward the guest for a host client on a forward (RFC 9293 §3.10.1). */
@@ -252,12 +191,11 @@ export class TcpConnection {
   }
 
   private hostDrain(): void {
-    this.hostBlocked = false;
-    this.hostBacklog = 0;
+    this.rx.hostDrained();
     if (!this.isSynchronized()) return;
-    const before = this.rcvEdge;
-    this.updateReceiveWindow();
-    if (this.rcvEdge !== before) this.sendAck(); // window update (RFC 9293 §3.8.6.2.2)
+    const before = this.rx.rcvEdge;
+    this.rx.updateWindow();
+    if (this.rx.rcvEdge !== before) this.sendAck(); // window update (RFC 9293 §3.8.6.2.2)
   }
 
   private pauseHost(): void {
@@ -306,9 +244,7 @@ export class TcpConnection {
     // A bare SYN would be a simultaneous open, which a guest answering a forward never does;
     // it is dropped and our SYN's retransmission settles it.
     if (!(seg.flags & SYN) || !ackOk) return;
-    this.irs = seg.seq;
-    this.rcvNxt = seqAdd(seg.seq, 1);
-    this.rcvEdge = seqAdd(this.rcvNxt, this.ctx.tuning.receiveWindow);
+    this.rx.synReceived(seg.seq, this.ctx.tuning.receiveWindow);
     this.sender.setPeerMss(seg.mss);
     this.enter('ESTABLISHED');
     this.established();
@@ -320,24 +256,14 @@ export class TcpConnection {
   private receiveSynchronized(seg: TcpSegment): void {
     // A retransmitted SYN while our SYN-ACK is unanswered: repeat the SYN-ACK.
     if (this.state === 'SYN_RECEIVED' && seg.flags & SYN && !(seg.flags & ACK)) {
-      if (seg.seq === this.irs) this.emitSyn();
+      if (seg.seq === this.rx.irs) this.emitSyn();
       return;
     }
     let payload = seg.payload;
     let fin = !!(seg.flags & FIN);
-    const wnd = seqDiff(this.rcvEdge, this.rcvNxt);
     const len = segmentLength(seg);
     // 1. Acceptability (RFC 9293 §3.10.7.4, the four cases).
-    const inWindow = (s: number) => seqLe(this.rcvNxt, s) && seqLt(s, this.rcvEdge);
-    const acceptable =
-      len === 0
-        ? wnd === 0
-          ? seg.seq === this.rcvNxt
-          : inWindow(seg.seq)
-        : wnd === 0
-          ? seg.seq === this.rcvNxt // RFC: only its ACK (and RST) are processed; data is trimmed
-          : inWindow(seg.seq) || inWindow(seqAdd(seg.seq, len - 1));
-    if (!acceptable) {
+    if (!this.rx.acceptable(seg, len)) {
       if (!(seg.flags & RST)) {
         if (len > 0) this.ctx.stats.duplicates++;
         if (this.state === 'TIME_WAIT' && fin) this.armTimeWait(); // the guest lost our ACK
@@ -348,7 +274,7 @@ export class TcpConnection {
     // 2. RST: only an exact match resets; anything else in the window gets a challenge ACK
     //    (RFC 5961 §3.2, adopted by RFC 9293 §3.10.7.4).
     if (seg.flags & RST) {
-      if (seg.seq === this.rcvNxt) this.resetByGuest();
+      if (seg.seq === this.rx.rcvNxt) this.resetByGuest();
       else this.sendAck();
       return;
     }
@@ -376,13 +302,13 @@ export class TcpConnection {
     if (this.isClosed()) return;
     // 6. Text. Trim to the window: the front that was already received, the tail beyond it.
     let seq = seg.seq;
-    if (seqLt(seq, this.rcvNxt)) {
-      const skip = seqDiff(this.rcvNxt, seq);
+    if (seqLt(seq, this.rx.rcvNxt)) {
+      const skip = seqDiff(this.rx.rcvNxt, seq);
       payload = payload.subarray(Math.min(skip, payload.length));
-      seq = this.rcvNxt;
+      seq = this.rx.rcvNxt;
       this.ctx.stats.duplicates++;
     }
-    const room = seqDiff(this.rcvEdge, seq);
+    const room = seqDiff(this.rx.rcvEdge, seq);
     if (payload.length > room) {
       payload = payload.subarray(0, Math.max(0, room));
       fin = false;
@@ -400,17 +326,10 @@ export class TcpConnection {
         this.abort();
         return;
       } else {
-        if (fin) this.rcvFinSeq = seqAdd(seq, payload.length);
-        if (seq === this.rcvNxt) {
-          this.deliver(payload);
-          for (const held of this.reassembly.take(this.rcvNxt)) this.deliver(held);
-        } else if (payload.length > 0) {
-          this.ctx.stats.outOfOrder++;
-          if (!this.reassembly.insert(seq, payload)) this.ctx.stats.dropped++;
-        }
+        const finNext = this.rx.text(seq, payload, fin);
         // 7. The FIN, once everything before it has arrived.
-        if (this.rcvFinSeq !== null && this.rcvNxt === this.rcvFinSeq) this.finReceived();
-        this.updateReceiveWindow();
+        if (finNext) this.finReceived();
+        this.rx.updateWindow();
         needAck = true;
       }
     }
@@ -419,37 +338,11 @@ export class TcpConnection {
   }
 
   private finReceived(): void {
-    this.rcvNxt = seqAdd(this.rcvNxt, 1);
-    this.rcvFinSeq = null;
+    this.rx.consumeFin();
     if (!this.hostClosed) this.host?.end(); // half close toward the host (after the data)
     if (this.state === 'ESTABLISHED') this.enter('CLOSE_WAIT');
     else if (this.state === 'FIN_WAIT_1') this.enter('CLOSING');
     else if (this.state === 'FIN_WAIT_2') this.enterTimeWait();
-  }
-
-  private deliver(data: Uint8Array): void {
-    if (data.length === 0) return;
-    this.rcvNxt = seqAdd(this.rcvNxt, data.length);
-    this.ctx.stats.bytesFromGuest += data.length;
-    const accepted = this.host?.write(data) ?? false;
-    // Once the host says it is full, every byte written until its drain counts against the
-    // window we advertise, so what waits in the host socket stays within our receive window.
-    if (!accepted || this.hostBlocked) {
-      this.hostBlocked = true;
-      this.hostBacklog += data.length;
-    }
-  }
-
-  /** The window's right edge moves only right (RFC 9293 §3.8.6.2.2), and only by enough. */
-  private updateReceiveWindow(): void {
-    const space = Math.max(0, this.ctx.tuning.receiveWindow - this.hostBacklog);
-    const edge = seqAdd(this.rcvNxt, space);
-    const growth = seqDiff(edge, this.rcvEdge);
-    const threshold = Math.min(this.ctx.tuning.receiveWindow / 2, this.ctx.tuning.mss);
-    if (growth >= threshold || (growth > 0 && space === this.ctx.tuning.receiveWindow)) {
-      this.rcvEdge = edge;
-    }
-    if (seqLt(this.rcvEdge, this.rcvNxt)) this.rcvEdge = this.rcvNxt;
   }
 
   private resetByGuest(): void {
@@ -477,7 +370,7 @@ export class TcpConnection {
   }
 
   private emitSyn(): void {
-    this.updateReceiveWindow();
+    this.rx.updateWindow();
     const flags = SYN | (this.state === 'SYN_RECEIVED' ? ACK : 0);
     this.emit(this.sender.iss, flags, undefined, this.ctx.tuning.mss);
   }
@@ -494,8 +387,8 @@ export class TcpConnection {
 
   /** Every segment carries our RCV.NXT (when ACK is set) and the window we advertise. */
   private emit(seq: number, flags: number, payload?: Uint8Array, mss?: number): void {
-    const window = Math.max(0, seqDiff(this.rcvEdge, this.rcvNxt));
-    const fields = { srcPort: this.localPort, dstPort: this.guestPort, seq, ack: this.rcvNxt };
+    const window = this.rx.window;
+    const fields = { srcPort: this.localPort, dstPort: this.guestPort, seq, ack: this.rx.rcvNxt };
     const segment = buildTcpSegment(
       this.localIp,
       this.guestIp,
@@ -530,7 +423,7 @@ export class TcpConnection {
   private enterTimeWait(): void {
     this.state = 'TIME_WAIT';
     this.sender.stopTimer();
-    this.stopIdle(); // TIME_WAIT has its own timer
+    this.idle.stop(); // TIME_WAIT has its own timer
     this.armTimeWait();
   }
 
@@ -542,47 +435,25 @@ export class TcpConnection {
     });
   }
 
-  // ---- Idle time-out (virtual time) -----------------------------------------------------------
+  // ---- Idle time-out (virtual time; the timer is IdleTimer in tcpIdle.ts) --------------------
 
   /** Activity: a segment from the guest, data or a FIN from the host. Only notes the time. */
   private touch(): void {
-    this.lastActivity = this.ctx.scheduler.nanos();
+    this.idle.touch();
   }
 
-  private idleLimit(): number {
-    return this.state === 'ESTABLISHED'
-      ? this.ctx.tuning.idleEstablishedNs
-      : this.ctx.tuning.idleTransitoryNs;
+  private idleOwner() {
+    return {
+      limit: () =>
+        this.state === 'ESTABLISHED'
+          ? this.ctx.tuning.idleEstablishedNs
+          : this.ctx.tuning.idleTransitoryNs,
+      watched: () => this.state !== 'CLOSED' && this.state !== 'TIME_WAIT',
+      expired: () => this.idleExpired(),
+    };
   }
 
-  /**
-   * Makes sure the idle timer fires no later than the current deadline. A timer due earlier is
-   * left alone (it re-arms when it fires), so this costs nothing unless the deadline moved in:
-   * on entering a state with a shorter limit.
-   */
-  private armIdle(): void {
-    const due = this.lastActivity + this.idleLimit();
-    if (this.cancelIdle !== null && this.idleDue <= due) return;
-    this.stopIdle();
-    this.idleDue = due;
-    const delay = Math.max(0, due - this.ctx.scheduler.nanos());
-    this.cancelIdle = this.ctx.scheduler.schedule(delay, () => this.idleTimerFired());
-  }
-
-  private stopIdle(): void {
-    this.cancelIdle?.();
-    this.cancelIdle = null;
-    this.idleDue = -1;
-  }
-
-  private idleTimerFired(): void {
-    this.cancelIdle = null;
-    this.idleDue = -1;
-    if (this.state === 'CLOSED' || this.state === 'TIME_WAIT') return;
-    if (this.ctx.scheduler.nanos() < this.lastActivity + this.idleLimit()) {
-      this.armIdle(); // there was activity since it was armed: wait for the new deadline
-      return;
-    }
+  private idleExpired(): void {
     this.ctx.stats.idleTimeouts++;
     if (this.state === 'CONNECTING') {
       // The host socket never connected: refuse the guest's SYN; a late socket is closed by
@@ -603,7 +474,7 @@ export class TcpConnection {
    */
   private enter(state: TcpState): void {
     this.state = state;
-    this.armIdle();
+    this.idle.arm();
   }
 
   private established(): void {
@@ -630,8 +501,8 @@ export class TcpConnection {
     this.sender.stop();
     this.cancelAux?.();
     this.cancelAux = null;
-    this.stopIdle();
-    this.reassembly.clear();
+    this.idle.stop();
+    this.rx.clear();
     if (this.host) {
       // Late events from the host socket must not reach a finished connection.
       this.host.onData = () => {};
