@@ -25,7 +25,12 @@
  * Everything the guest sends is checked before it is trusted; what fails is dropped and
  * counted in `stats.dropped` by reason, never thrown. Frames to the guest go through the
  * scheduler (virtual time): a small latency plus the 100 Mb/s wire time of each frame, in a
- * bounded queue, so the guest's interrupt handler never runs inside its own transmit call.
+ * bounded queue, so the guest's interrupt handler never runs inside its own transmit call
+ * (GuestWire in guestWire.ts).
+ *
+ * This file is the network itself: frames from the guest, ARP, IPv4, ICMP, UDP and DHCP, TCP's
+ * checks, and learning and looking for the guest. Its addressing, options, statistics and drop
+ * reasons are in userNetworkTypes.ts (re-exported here).
  */
 import { internetChecksum, transportChecksum } from './checksum.js';
 import { ARP_REPLY, ARP_REQUEST, buildArpFrame, parseArp } from './arp.js';
@@ -34,7 +39,6 @@ import {
   BROADCAST_MAC,
   ETH_HEADER_LENGTH,
   ETH_MAX_FRAME,
-  ETH_MIN_FRAME,
   ETH_MTU,
   etherTypeOf,
   ETHERTYPE_ARP,
@@ -42,8 +46,8 @@ import {
   isBroadcastMac,
   isGroupMac,
   macEquals,
-  parseMac,
 } from './ethernet.js';
+import { GuestWire } from './guestWire.js';
 import type { HostConnection, HostSockets } from './hostSockets.js';
 import {
   allocateIpv4Frame,
@@ -64,106 +68,39 @@ import {
 } from './ipv4.js';
 import type { ForwardSpec } from './options.js';
 import { defaultGatewayFor, TcpEngine, type TcpEngineOptions } from './tcp.js';
-import { newUdpForwardStats, UdpForwarder, type UdpForwardStats } from './udpForward.js';
-import { newUdpOutboundStats, UdpOutbound, type UdpOutboundStats } from './udpOutbound.js';
+import { UdpForwarder } from './udpForward.js';
+import { UdpOutbound } from './udpOutbound.js';
+import {
+  GATEWAY_MAC,
+  newUserNetworkStats,
+  USER_NET_DNS,
+  USER_NET_GATEWAY,
+  USER_NET_GUEST,
+  USER_NET_MASK,
+  type DropReason,
+  type NetScheduler,
+  type TapDirection,
+  type TcpSegmentReceiver,
+  type UserModeNetworkOptions,
+  type UserNetworkStats,
+} from './userNetworkTypes.js';
 
-/** Virtual time from the machine's clock (the CLI builds it); delays are relative. */
-export interface NetScheduler {
-  nanos(): number;
-  /** Runs `fn` `ns` nanoseconds from now; returns a function that cancels it. */
-  schedule(ns: number, fn: () => void): () => void;
-}
-
-/**
- * The part of the TCP engine (src/net/tcp.ts) the network calls; tests may give a fake of this
- * shape through `createTcp`.
- */
-export interface TcpSegmentReceiver {
-  /** A checksum-verified TCP segment from the guest (a copy the engine may keep). */
-  receive(srcIp: number, dstIp: number, segment: Uint8Array): void;
-  /** Starts the listeners of the TCP forwards. */
-  addForwards?(forwards: ForwardSpec[]): Promise<void>;
-  close?(): void;
-}
-
-export const USER_NET_ADDRESS = 0x0a000200; // 10.0.2.0
-export const USER_NET_MASK = 0xffffff00; // /24
-export const USER_NET_GATEWAY = 0x0a000202; // 10.0.2.2
-export const USER_NET_DNS = 0x0a000203; // 10.0.2.3
-export const USER_NET_GUEST = 0x0a00020f; // 10.0.2.15
-/** Locally administered (bit 1 of the first octet), as slirp's 52:55:0a:00:02:02. */
-export const GATEWAY_MAC: Uint8Array = parseMac('52:55:0a:00:02:02')!;
-
-export type DropReason =
-  /**
-   * Shorter than an Ethernet header. Frames of 14-59 bytes are accepted: the STM32 MAC pads to
-   * 60 unless the driver sets TDES0.DP, and refusing them would only hide a MAC-model detail.
-   */
-  | 'runt'
-  /** Longer than 1518 bytes (1500-byte payload + header + 802.1Q tag or FCS). */
-  | 'oversized'
-  /** A truncated or inconsistent header (Ethernet source, ARP, IPv4, ICMP, UDP, TCP, DHCP). */
-  | 'malformed'
-  /** A bad IPv4 header, ICMP, UDP or TCP checksum. */
-  | 'checksum'
-  /** An EtherType other than IPv4 and ARP (IPv6, VLAN), an IP protocol or ICMP type we do not speak. */
-  | 'unsupported'
-  /** IPv4 fragments: not reassembled (the guest's stacks send none below the 1500-byte MTU). */
-  | 'fragment'
-  /** IPv4 time to live 0. */
-  | 'ttl'
-  /** Sent to another MAC, a multicast MAC, or an IP broadcast/multicast the network does not serve. */
-  | 'notForUs'
-  /** ICMP echo or UDP to an address beyond the link: nothing on the host side answers those. */
-  | 'noRoute'
-  /** TCP while no TCP engine is attached. */
-  | 'noTcp'
-  /** A packet to the guest larger than the 1500-byte MTU. */
-  | 'tooBig'
-  /** A packet to the guest while its MAC is unknown and the queue awaiting ARP is full. */
-  | 'noGuest'
-  /** The queue of frames to the guest is full. */
-  | 'queueFull';
-
-export interface UserNetworkStats extends UdpForwardStats, UdpOutboundStats {
-  framesIn: number;
-  bytesIn: number;
-  framesOut: number;
-  bytesOut: number;
-  arpReplies: number;
-  icmpEchoReplies: number;
-  icmpUnreachables: number;
-  dhcpReplies: number;
-  tcpSegmentsIn: number;
-  tcpSegmentsOut: number;
-  dropped: Record<DropReason, number>;
-}
-
-export interface UserModeNetworkOptions {
-  scheduler: NetScheduler;
-  /** Host sockets for the TCP engine; without them no host connection is possible. */
-  host?: HostSockets;
-  forwards?: readonly ForwardSpec[];
-  /** Default true: the guest reaches nothing on the host but the forwards. */
-  restrict?: boolean;
-  /** Builds the TCP engine; default `new TcpEngine(o)`; null: none (TCP dropped as noTcp). */
-  createTcp?: ((options: TcpEngineOptions) => TcpSegmentReceiver) | null;
-  /** DHCP lease time; slirp's is 24 hours. */
-  leaseSeconds?: number;
-  /** Delay before a frame starts arriving at the guest; default 10 µs. */
-  latencyNs?: number;
-  /** Wire speed for the serialization delay; default 100 Mb/s (the LAN8720), 0 for none. */
-  bitsPerSecond?: number;
-  /** Frames waiting for delivery to the guest; more are dropped (queueFull). Default 512. */
-  maxQueuedFrames?: number;
-  /**
-   * The host's resolver, to which the guest's DNS queries to 10.0.2.3:53 are relayed (restrict
-   * or not); absent or null: they get port unreachable.
-   */
-  dnsServer?: { address: string; port: number } | null;
-}
-
-export type TapDirection = 'fromGuest' | 'toGuest';
+export {
+  GATEWAY_MAC,
+  USER_NET_ADDRESS,
+  USER_NET_DNS,
+  USER_NET_GATEWAY,
+  USER_NET_GUEST,
+  USER_NET_MASK,
+} from './userNetworkTypes.js';
+export type {
+  DropReason,
+  NetScheduler,
+  TapDirection,
+  TcpSegmentReceiver,
+  UserModeNetworkOptions,
+  UserNetworkStats,
+} from './userNetworkTypes.js';
 
 /** At most this many addresses claimed by proxy ARP are remembered (oldest forgotten first). */
 const MAX_CLAIMED = 64;
@@ -179,8 +116,6 @@ const MAX_AWAITING_ARP = 16;
 const GUEST_ADDRESS_GUESSES = [USER_NET_GUEST, 0x0a000002];
 const GUEST_PROBE_INTERVAL_NS = 200_000_000;
 const GUEST_PROBE_TRIES = 15;
-/** Preamble + start delimiter (8), FCS (4) and inter-frame gap (12) around each frame. */
-const WIRE_OVERHEAD = 24;
 
 const NO_HOST: HostSockets = {
   listenTcp: () => Promise.reject(new Error('this network has no host sockets')),
@@ -192,35 +127,7 @@ export class UserModeNetwork {
   onFrame: (frame: Uint8Array) => void = () => {};
   /** Every frame in both directions at its virtual time (for --pcap); null when nobody taps. */
   onTap: ((frame: Uint8Array, nanos: number, direction: TapDirection) => void) | null = null;
-  readonly stats: UserNetworkStats = {
-    framesIn: 0,
-    bytesIn: 0,
-    framesOut: 0,
-    bytesOut: 0,
-    arpReplies: 0,
-    icmpEchoReplies: 0,
-    icmpUnreachables: 0,
-    dhcpReplies: 0,
-    tcpSegmentsIn: 0,
-    tcpSegmentsOut: 0,
-    ...newUdpForwardStats(),
-    ...newUdpOutboundStats(),
-    dropped: {
-      runt: 0,
-      oversized: 0,
-      malformed: 0,
-      checksum: 0,
-      unsupported: 0,
-      fragment: 0,
-      ttl: 0,
-      notForUs: 0,
-      noRoute: 0,
-      noTcp: 0,
-      tooBig: 0,
-      noGuest: 0,
-      queueFull: 0,
-    },
-  };
+  readonly stats: UserNetworkStats = newUserNetworkStats();
   readonly restrict: boolean;
   readonly forwards: readonly ForwardSpec[];
   readonly dhcp: DhcpServer;
@@ -232,17 +139,12 @@ export class UserModeNetwork {
   private readonly tcp: TcpSegmentReceiver | null;
   private readonly udp: UdpForwarder;
   private readonly udpOut: UdpOutbound;
-  private readonly latencyNs: number;
-  private readonly bitsPerSecond: number;
-  private readonly maxQueuedFrames: number;
+  private readonly wire: GuestWire;
   private readonly claimed = new Set<number>();
-  private readonly queue: { frame: Uint8Array; due: number }[] = [];
   private readonly awaitingArp: Uint8Array[] = [];
-  private lastDue = 0;
   private readonly awaitingGuest: { host: HostConnection; retry: () => void }[] = [];
   private cancelProbe: (() => void) | null = null;
   private probesLeft = 0;
-  private cancelDelivery: (() => void) | null = null;
   private ipId = 0;
   private closed = false;
 
@@ -250,9 +152,17 @@ export class UserModeNetwork {
     this.scheduler = options.scheduler;
     this.restrict = options.restrict ?? true;
     this.forwards = options.forwards ?? [];
-    this.latencyNs = options.latencyNs ?? 10_000;
-    this.bitsPerSecond = options.bitsPerSecond ?? 100e6;
-    this.maxQueuedFrames = options.maxQueuedFrames ?? 512;
+    this.wire = new GuestWire({
+      scheduler: this.scheduler,
+      latencyNs: options.latencyNs ?? 10_000,
+      bitsPerSecond: options.bitsPerSecond ?? 100e6,
+      maxQueuedFrames: options.maxQueuedFrames ?? 512,
+      stats: this.stats,
+      arrive: (frame, nanos) => {
+        this.onTap?.(frame, nanos, 'toGuest');
+        this.onFrame(frame);
+      },
+    });
     this.dhcp = new DhcpServer({
       serverIp: USER_NET_GATEWAY,
       leaseIp: USER_NET_GUEST,
@@ -337,9 +247,7 @@ export class UserModeNetwork {
   /** Stops delivery and closes the TCP engine; later frames are ignored. */
   close(): void {
     this.closed = true;
-    this.cancelDelivery?.();
-    this.cancelDelivery = null;
-    this.queue.length = 0;
+    this.wire.close();
     this.cancelProbe?.();
     this.cancelProbe = null;
     for (const w of this.awaitingGuest.splice(0)) w.host.destroy();
@@ -350,7 +258,7 @@ export class UserModeNetwork {
 
   /** Frames waiting for delivery to the guest. */
   get queuedFrames(): number {
-    return this.queue.length;
+    return this.wire.queuedFrames;
   }
 
   /** The gateway's own addresses: 10.0.2.2, 10.0.2.3, and those it answered ARP for. */
@@ -372,7 +280,7 @@ export class UserModeNetwork {
     // Packets that waited for the guest's MAC go now.
     for (const frame of this.awaitingArp.splice(0)) {
       frame.set(this.guestMac, 0);
-      this.enqueue(frame);
+      this.wire.enqueue(frame);
     }
     // So do forward clients that waited for the guest's address.
     if (this.guestIp !== 0 && this.awaitingGuest.length > 0) {
@@ -414,7 +322,7 @@ export class UserModeNetwork {
    */
   private arpForGuest(sender: number, target: number): void {
     this.claim(sender);
-    this.enqueue(
+    this.wire.enqueue(
       buildArpFrame(BROADCAST_MAC, {
         op: ARP_REQUEST,
         senderMac: GATEWAY_MAC,
@@ -447,7 +355,7 @@ export class UserModeNetwork {
     if (arp.op !== ARP_REQUEST || target === arp.senderIp || !isUnicastIpv4(target)) return;
     this.claim(target);
     this.stats.arpReplies++;
-    this.enqueue(
+    this.wire.enqueue(
       buildArpFrame(arp.senderMac, {
         op: ARP_REPLY,
         senderMac: GATEWAY_MAC,
@@ -490,7 +398,7 @@ export class UserModeNetwork {
   private sendIpv4(src: number, dst: number, protocol: number, payload: Uint8Array): void {
     if (IPV4_MIN_HEADER + payload.length > ETH_MTU) return this.drop('tooBig');
     const frame = this.ipv4Frame(this.guestMac ?? BROADCAST_MAC, src, dst, protocol, payload);
-    if (this.guestMac) return this.enqueue(frame);
+    if (this.guestMac) return this.wire.enqueue(frame);
     // The guest has not spoken yet (a forward's first SYN racing the guest's first frame):
     // ask for its MAC and hold the packet until it answers.
     if (this.awaitingArp.length >= MAX_AWAITING_ARP) return this.drop('noGuest');
@@ -565,7 +473,7 @@ export class UserModeNetwork {
     const dst = reply.broadcast ? 0xffffffff : reply.ip;
     const udp = buildUdp(USER_NET_GATEWAY, dst, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, reply.message);
     const mac = reply.broadcast ? BROADCAST_MAC : reply.mac;
-    this.enqueue(this.ipv4Frame(mac, USER_NET_GATEWAY, dst, IPPROTO_UDP, udp));
+    this.wire.enqueue(this.ipv4Frame(mac, USER_NET_GATEWAY, dst, IPPROTO_UDP, udp));
   }
 
   // TCP: verified here, handled by the engine
@@ -582,48 +490,4 @@ export class UserModeNetwork {
     this.stats.tcpSegmentsIn++;
     this.tcp.receive(ip.src, ip.dst, segment.slice());
   }
-
-  // Delivery to the guest, on virtual time
-
-  private enqueue(frame: Uint8Array): void {
-    if (this.closed) return;
-    if (this.queue.length >= this.maxQueuedFrames) return this.drop('queueFull');
-    const now = this.scheduler.nanos();
-    const wireNs =
-      this.bitsPerSecond > 0
-        ? ((Math.max(frame.length, ETH_MIN_FRAME) + WIRE_OVERHEAD) * 8 * 1e9) / this.bitsPerSecond
-        : 0;
-    // Frames follow each other on the wire: one starts when the previous has arrived.
-    const due = Math.max(now + this.latencyNs, this.lastDue) + wireNs;
-    this.lastDue = due;
-    this.queue.push({ frame, due });
-    this.scheduleDelivery();
-  }
-
-  private scheduleDelivery(): void {
-    if (this.cancelDelivery || this.closed) return;
-    const head = this.queue[0];
-    if (!head) return;
-    this.cancelDelivery = this.scheduler.schedule(
-      Math.max(0, head.due - this.scheduler.nanos()),
-      this.deliver,
-    );
-  }
-
-  private readonly deliver = (): void => {
-    this.cancelDelivery = null;
-    const now = this.scheduler.nanos();
-    // The head is due (that is what the alarm was for, whatever the rounding of nanos); the
-    // frames behind it go as well when their time has come.
-    let first = true;
-    while (this.queue.length > 0 && !this.closed && (first || this.queue[0]!.due <= now)) {
-      first = false;
-      const { frame } = this.queue.shift()!;
-      this.stats.framesOut++;
-      this.stats.bytesOut += frame.length;
-      this.onTap?.(frame, now, 'toGuest');
-      this.onFrame(frame);
-    }
-    this.scheduleDelivery();
-  };
 }
