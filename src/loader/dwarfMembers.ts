@@ -2,7 +2,7 @@
  * Structure layouts from DWARF debugging information: where a member of a named structure lies
  * (also a nested one, `xcp.regs`), how big it is and whether it is a pointer, an array or a
  * structure — from the DW_TAG_member entries under the structure's definition (DWARF 5 §5.7.6),
- * read by dwarfTypes.ts's walker. --stack-check reads NuttX's struct tcb_s this way when the
+ * read by dwarfWalker.ts's walker. --stack-check reads NuttX's struct tcb_s this way when the
  * image does not publish g_tcbinfo (NuttX releases before it did).
  *
  * A member's offset must be a constant DW_AT_data_member_location, as GCC writes it for DWARF 3
@@ -10,11 +10,11 @@
  * does a bit-field. Members of anonymous structures and unions are found through them. The first
  * compilation unit (in .debug_info order) that defines the structure with members is used.
  *
- * Browser-safe. Malformed input raises an ImageError, as dwarfTypes.ts does.
+ * Browser-safe. Malformed input raises an ImageError, as dwarfWalker.ts does.
  */
 import { ImageError } from './elf.js';
 import { findSection, type ElfSection } from './elfSections.js';
-import { QUALIFIERS, Walker, type TypeDie } from './dwarfTypes.js';
+import { QUALIFIERS, Walker, type TypeDie } from './dwarfWalker.js';
 
 // Tags (DWARF 5 §7.5.3, table 7.3).
 const DW_TAG_array_type = 0x01;

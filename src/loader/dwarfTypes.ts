@@ -4,7 +4,7 @@
  * pthread_mutex_t or struct sockaddr_in. An application built against another system's headers
  * (the NuttX talk's Rust libc bindings had Linux's 24-byte pthread_mutex_t) disagrees with the
  * OS's units about these sizes; compareTypeSizes names every such disagreement. The DIEs are
- * read by dwarfWalker.ts's Walker (re-exported here for dwarfMembers.ts).
+ * read by dwarfWalker.ts's Walker.
  *
  * Browser-safe. Malformed input raises an ImageError, never another exception; the work done is
  * bounded by a budget proportional to the sections' sizes.
@@ -12,15 +12,6 @@
 import { ImageError } from './elf.js';
 import { findSection, type ElfSection } from './elfSections.js';
 import { Walker } from './dwarfWalker.js';
-
-export {
-  DW_TAG_member,
-  QUALIFIERS,
-  Walker,
-  type TypeDie,
-  type UnitMatches,
-  type Wanted,
-} from './dwarfWalker.js';
 
 /** One compilation unit's name and the sizes of the requested types it defines. */
 export interface UnitTypeSizes {
