@@ -17,33 +17,11 @@ import {
   EXC_BUSFAULT,
   PREEMPT_BEFORE_INSTRUCTION,
 } from './faults.js';
-import { Insn, type Encoding } from './insn.js';
+import { BREAKPOINT_HIT, BREAKPOINT_STUB, CodePatches, type CodeHook } from './codePatches.js';
+import type { Insn } from './insn.js';
 import type { ExceptionUnit } from './exceptions.js';
 import type { Mpu, MpuView } from './scs/mpu.js';
 import type { Jit } from './jit/jit.js';
-
-/** Thrown by the breakpoint stub: the batch ends before the instruction, nothing retired. */
-const BREAKPOINT_HIT = { breakpoint: true } as const;
-
-function breakpointExec(): void {
-  throw BREAKPOINT_HIT;
-}
-
-const breakpointEncoding: Encoding = {
-  name: 'debugger breakpoint',
-  size: 16,
-  mask: 0,
-  value: 0,
-  decode: () => {},
-  exec: breakpointExec,
-  asm: () => '<debugger breakpoint>',
-};
-
-/**
- * Stands in the decode cache at each debugger breakpoint address: memory is never written, and
- * the fast path pays nothing when no breakpoint is set.
- */
-const BREAKPOINT_STUB = new Insn(breakpointEncoding, breakpointExec);
 
 export type StopReason =
   | 'limit' // cycle or instruction budget reached
@@ -56,27 +34,7 @@ export type StopReason =
   | 'sleep' // WFI/WFE with nothing to wake it and nothing scheduled
   | 'input'; // a semihosting console read found no input yet (retried once some arrives)
 
-/**
- * Runs before the instruction at a hooked address executes (see Cpu.addCodeHook): the
- * diagnostics' call hooks. It sees the state the instruction will see; it may read memory,
- * add or remove hooks, or ask the run loop to stop (requestStop).
- */
-export type CodeHook = (cpu: Cpu) => void;
-
-/**
- * A hooked instruction is a copy of the decoded one whose exec runs the address's hooks, then
- * the original: the decode cache holds it in the original's place, so unhooked code pays
- * nothing and memory is never written (as with debugger breakpoints).
- */
-function hookedExec(cpu: Cpu, i: Insn): void {
-  cpu.runCodeHooks(i.addr);
-  if (cpu.hookReplaced) {
-    cpu.hookReplaced = false; // a hook took a debug event in the instruction's place (FPB)
-    return;
-  }
-  const original = cpu.hookedOriginal(i.addr);
-  original.exec(cpu, original);
-}
+export type { CodeHook } from './codePatches.js';
 
 /** Hooks for BKPT: semihosting, a debugger. Returns true when the BKPT was handled. */
 export type BkptHandler = (cpu: Cpu, imm: number) => boolean;
@@ -131,16 +89,10 @@ export class Cpu {
   eventRegister = false;
   stopReason: StopReason | null = null;
   bkptHandler: BkptHandler | null = null;
-  /** Debugger breakpoint addresses (halfword aligned); see addBreakpoint. */
-  readonly breakpoints = new Set<number>();
-  /** A breakpoint address whose instruction executes once (resuming from it), or -1. */
-  private breakpointSuspended = -1;
-  /** Code hooks by halfword-aligned address; see addCodeHook. */
-  private readonly codeHooks = new Map<number, CodeHook[]>();
+  /** Debugger breakpoints and code hooks, patched into the decode cache (codePatches.ts). */
+  readonly patches = new CodePatches(this);
   /** Set by a hook that stands in for the instruction (replaceHookedInstruction). */
   hookReplaced = false;
-  /** The decoded instruction behind each hooked copy in the cache. */
-  private readonly hookedOriginals = new Map<number, Insn>();
 
   exc!: ExceptionUnit;
   /** The block translator, when on (executeBatch runs through it); null: interpreter only. */
@@ -467,7 +419,7 @@ export class Cpu {
 
   /** True for a debugger breakpoint's stub or a hooked copy (never part of a longer block). */
   isBreakpointOrHook(insn: Insn): boolean {
-    return insn === BREAKPOINT_STUB || insn.exec === hookedExec;
+    return this.patches.isPatch(insn);
   }
 
   /** True when fetches from `pc`'s 64 KB page need no check (the whole page is executable). */
@@ -509,26 +461,10 @@ export class Cpu {
       if (insn.size === 4) view.checkFetch((pc + 2) >>> 0);
       view.fillFetch(pc >>> 16, this.cache.pages[pc >>> 16]!);
     }
-    if (
-      this.breakpoints.size !== 0 &&
-      this.breakpoints.has(pc) &&
-      pc !== this.breakpointSuspended
-    ) {
-      this.cache.pages[pc >>> 16]![(pc & 0xffff) >>> 1] = BREAKPOINT_STUB;
-      return BREAKPOINT_STUB;
-    }
-    if (this.codeHooks.size !== 0 && this.codeHooks.has(pc)) {
-      const hooked = new Insn(insn.encoding, hookedExec);
-      Object.assign(hooked, insn);
-      hooked.exec = hookedExec;
-      this.hookedOriginals.set(pc, insn);
-      this.cache.pages[pc >>> 16]![(pc & 0xffff) >>> 1] = hooked;
-      return hooked;
-    }
-    return insn;
+    return this.patches.patch(pc, insn);
   }
 
-  // ---- code hooks (diagnostics) ----
+  // ---- code hooks (diagnostics) and debugger breakpoints: state in codePatches.ts ----
 
   /**
    * Calls `hook` each time the instruction at `addr` is about to execute (after its IT
@@ -536,38 +472,17 @@ export class Cpu {
    * added from inside a hook take effect from the next execution of their address.
    */
   addCodeHook(addr: number, hook: CodeHook): () => void {
-    addr = (addr & ~1) >>> 0;
-    const list = this.codeHooks.get(addr);
-    if (list) list.push(hook);
-    else {
-      this.codeHooks.set(addr, [hook]);
-      this.dropDecoded(addr); // decoded again, hooked, on its next fetch
-    }
-    return () => this.removeCodeHook(addr, hook);
-  }
-
-  private removeCodeHook(addr: number, hook: CodeHook): void {
-    const list = this.codeHooks.get(addr);
-    const at = list ? list.indexOf(hook) : -1;
-    if (!list || at < 0) return;
-    list.splice(at, 1);
-    if (list.length !== 0) return;
-    this.codeHooks.delete(addr);
-    this.hookedOriginals.delete(addr);
-    this.dropDecoded(addr);
+    return this.patches.addCodeHook(addr, hook);
   }
 
   /** Whether any code hook is set (the diagnostics' cost check). */
   get codeHookCount(): number {
-    return this.codeHooks.size;
+    return this.patches.codeHookCount;
   }
 
   /** Runs the hooks of `addr` (from a hooked instruction). */
   runCodeHooks(addr: number): void {
-    const list = this.codeHooks.get(addr);
-    if (!list) return;
-    // A copy: a hook may remove itself or add others at this address.
-    for (const hook of list.length === 1 ? list : list.slice()) hook(this);
+    this.patches.runCodeHooks(addr);
   }
 
   /**
@@ -580,49 +495,21 @@ export class Cpu {
 
   /** The decoded instruction a hooked copy stands for. */
   hookedOriginal(addr: number): Insn {
-    const insn = this.hookedOriginals.get(addr);
-    if (insn) return insn;
-    // The hook was removed while its copy was executing: decode the original again.
-    this.dropDecoded(addr);
-    return decodeAt(this, addr);
+    return this.patches.hookedOriginal(addr);
   }
 
-  /** Forgets the decoded instruction at `addr` unless a breakpoint stub stands there. */
-  private dropDecoded(addr: number): void {
-    const page = this.cache.pages[addr >>> 16];
-    if (page != null && page[(addr & 0xffff) >>> 1] !== BREAKPOINT_STUB) {
-      page[(addr & 0xffff) >>> 1] = undefined;
-    }
-    this.invalidateTranslated(addr, 2);
+  /** Debugger breakpoint addresses (halfword aligned). */
+  get breakpoints(): ReadonlySet<number> {
+    return this.patches.breakpoints;
   }
-
-  /** Drops translated blocks over [addr, addr + size); the running one stops after this insn. */
-  private invalidateTranslated(addr: number, size: number): void {
-    if (this.jit !== null && this.jit.invalidate(addr, size)) this.attention = 1;
-  }
-
-  // ---- debugger breakpoints ----
 
   /** Sets a breakpoint: the core stops (reason 'breakpoint') before executing at `addr`. */
   addBreakpoint(addr: number): void {
-    addr = (addr & ~1) >>> 0;
-    this.breakpoints.add(addr);
-    const page = this.cache.pages[addr >>> 16];
-    // Installed now when decoded; otherwise the fetch slow path installs it.
-    if (page != null && page[(addr & 0xffff) >>> 1] !== undefined) {
-      page[(addr & 0xffff) >>> 1] = BREAKPOINT_STUB;
-    }
-    this.invalidateTranslated(addr, 2);
+    this.patches.addBreakpoint(addr);
   }
 
   removeBreakpoint(addr: number): void {
-    addr = (addr & ~1) >>> 0;
-    this.breakpoints.delete(addr);
-    const page = this.cache.pages[addr >>> 16];
-    if (page != null && page[(addr & 0xffff) >>> 1] === BREAKPOINT_STUB) {
-      page[(addr & 0xffff) >>> 1] = undefined; // decoded again on the next fetch
-    }
-    this.invalidateTranslated(addr, 2);
+    this.patches.removeBreakpoint(addr);
   }
 
   /**
@@ -630,16 +517,12 @@ export class Cpu {
    * from a breakpoint executes the original instruction once).
    */
   suspendBreakpoint(addr: number, suspended: boolean): void {
-    addr = (addr & ~1) >>> 0;
-    if (!this.breakpoints.has(addr)) return;
-    if (suspended) {
-      this.removeBreakpoint(addr);
-      this.breakpoints.add(addr);
-      this.breakpointSuspended = addr;
-    } else {
-      this.breakpointSuspended = -1;
-      this.addBreakpoint(addr);
-    }
+    this.patches.suspendBreakpoint(addr, suspended);
+  }
+
+  /** Drops translated blocks over [addr, addr + size); the running one stops after this insn. */
+  invalidateTranslated(addr: number, size: number): void {
+    if (this.jit !== null && this.jit.invalidate(addr, size)) this.attention = 1;
   }
 
   /** Disassembly of the instruction at `pc` (decoding it if needed), for traces. */
