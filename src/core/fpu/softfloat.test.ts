@@ -1,6 +1,6 @@
 /**
- * The fast paths of FPAdd, FPMul and FPMulAdd (normal operands, round to nearest: a double
- * computation and Math.fround) against the full pseudocode path they skip: the same result bits
+ * The fast paths of FPAdd, FPMul, FPMulAdd, FPDiv and FPSqrt (normal operands, round to nearest:
+ * a double computation and Math.fround) against the full pseudocode path they skip: the same result bits
  * and the same cumulative flags, over random operands biased to the edges (exponents close
  * together so sums cancel or round, the ends of the normal range, zeros, denormals, infinities,
  * NaNs) under every FPSCR mode, and on the cases built to break them: a double sum that lands
@@ -8,7 +8,19 @@
  * just below the smallest normal that rounds up to it (UFC).
  */
 import { describe, expect, it } from 'vitest';
-import { FPAdd, FPAddFull, FPMul, FPMulAdd, FPMulAddFull, FPMulFull, fpr } from './softfloat.js';
+import {
+  FPAdd,
+  FPAddFull,
+  FPDiv,
+  FPDivFull,
+  FPMul,
+  FPMulAdd,
+  FPMulAddFull,
+  FPMulFull,
+  FPSqrt,
+  FPSqrtFull,
+  fpr,
+} from './softfloat.js';
 
 const IXC = 1 << 4;
 const UFC = 1 << 3;
@@ -57,6 +69,16 @@ function result(run: () => void): [number, number] {
 }
 
 describe('FP fast paths agree with the full pseudocode', () => {
+  it('flags a quotient or a square root inexact by its remainder', () => {
+    const f = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
+    expect(result(() => FPDiv(f(6), f(3), 0))).toEqual([f(2), 0]);
+    expect(result(() => FPDiv(f(7), f(0.5), 0))).toEqual([f(14), 0]);
+    expect(result(() => FPDiv(f(1), f(3), 0))).toEqual([f(1 / 3), IXC]);
+    expect(result(() => FPDiv(f(2), f(7), 0))).toEqual([f(2 / 7), IXC]);
+    expect(result(() => FPSqrt(f(2.25), 0))).toEqual([f(1.5), 0]);
+    expect(result(() => FPSqrt(f(2), 0))).toEqual([f(Math.SQRT2), IXC]);
+  });
+
   it('on random operands under every FPSCR mode', () => {
     const next = rng(0x5eed1234);
     let checked = 0;
@@ -71,6 +93,8 @@ describe('FP fast paths agree with the full pseudocode', () => {
         ['sub', () => FPAdd(a, b, mode, true), () => FPAddFull(a, b, mode, true)],
         ['mul', () => FPMul(a, b, mode), () => FPMulFull(a, b, mode)],
         ['fma', () => FPMulAdd(c, a, b, mode), () => FPMulAddFull(c, a, b, mode)],
+        ['div', () => FPDiv(a, b, mode), () => FPDivFull(a, b, mode)],
+        ['sqrt', () => FPSqrt(a, mode), () => FPSqrtFull(a, mode)],
       ];
       for (const [name, fast, full] of cases) {
         const got = result(fast);
@@ -84,7 +108,7 @@ describe('FP fast paths agree with the full pseudocode', () => {
         checked++;
       }
     }
-    expect(checked).toBe(240000);
+    expect(checked).toBe(360000);
   });
 
   it('rounds by the exact value where the double sum is halfway between two binary32 values', () => {

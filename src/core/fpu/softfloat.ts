@@ -16,6 +16,7 @@ import {
   FPSCR_FZ,
   FPSCR_IDC,
   FPSCR_IOC,
+  FPSCR_IXC,
   RMODE_RM,
   fpRound,
   fpRoundDouble,
@@ -253,6 +254,23 @@ function normalise(bits: number): void {
 
 /** FPDiv(a, b). */
 export function FPDiv(a: number, b: number, fpscr: number): void {
+  if ((fpscr & RMODE_BITS) === 0 && isNormal(a) && isNormal(b)) {
+    const x = toDouble(a);
+    const y = toDouble(b);
+    // The binary32 nearest the double quotient, unless that is halfway between two (an exact
+    // quotient never is: told it may be inexact, roundNearestFast declines). Exact when the
+    // remainder x - r·y is 0: the product of two binary32 values is exact, and so is the
+    // difference of two values this close (Sterbenz).
+    if (roundNearestFast(x / y, 1)) {
+      fpr.f = x - toDouble(fpr.r) * y === 0 ? 0 : FPSCR_IXC;
+      return;
+    }
+  }
+  FPDivFull(a, b, fpscr);
+}
+
+/** FPDiv the full way. */
+export function FPDivFull(a: number, b: number, fpscr: number): void {
   fpr.f = 0;
   const t1 = fpType(a, fpscr);
   const t2 = fpType(b, fpscr);
@@ -284,6 +302,20 @@ export function FPDiv(a: number, b: number, fpscr: number): void {
 
 /** FPSqrt(a). */
 export function FPSqrt(a: number, fpscr: number): void {
+  if ((fpscr & RMODE_BITS) === 0 && isNormal(a) && a >>> 31 === 0) {
+    const x = toDouble(a);
+    // As FPDiv: exact when the result squared (exact) is the operand; never halfway exactly.
+    if (roundNearestFast(Math.sqrt(x), 1)) {
+      const r = toDouble(fpr.r);
+      fpr.f = r * r === x ? 0 : FPSCR_IXC;
+      return;
+    }
+  }
+  FPSqrtFull(a, fpscr);
+}
+
+/** FPSqrt the full way. */
+export function FPSqrtFull(a: number, fpscr: number): void {
   fpr.f = 0;
   const t = fpType(a, fpscr);
   const sign = a >>> 31;
