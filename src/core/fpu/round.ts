@@ -156,8 +156,9 @@ const HI = 1 - LO;
  * The common case of fpRoundDouble, small enough for the engine to inline into its callers (so
  * `x` and `err` stay unboxed): round to nearest (FPSCR.RMode 0, checked by the caller) of
  * x + err, where x is a double and err the exact residual of a two-sum (|err| at most half an
- * ulp of x; 0 when x is exact), into the binary32 normal range. Writes fpr.r and sets fpr.f,
- * and returns true; false (fpr untouched) leaves the case to fpRoundDouble:
+ * ulp of x; 0 when x is exact; only its sign matters), into the binary32 normal range. Writes
+ * fpr.r, ORs IXC into fpr.f and returns true; false (fpr untouched) leaves the case to the full
+ * rounding (fpRound):
  * - |x| at or below 2^-126, where the exact value may be tiny (UFC) or the result denormal;
  * - |x| above the largest finite binary32, where it may overflow;
  * - err nonzero and x exactly halfway between two binary32 values: the residual's sign, not
@@ -173,10 +174,10 @@ export function roundNearestFast(x: number, err: number): boolean {
     // The 29 fraction bits a binary32 drops are 1000...0: a halfway point.
     if ((u64[LO]! & 0x1fffffff) === 0x10000000) return false;
     f32[0] = x;
-    fpr.f = FPSCR_IXC;
+    fpr.f |= FPSCR_IXC;
   } else {
     f32[0] = x;
-    fpr.f = f32[0]! !== x ? FPSCR_IXC : 0;
+    if (f32[0]! !== x) fpr.f |= FPSCR_IXC;
   }
   fpr.r = u32[0]!;
   return true;
@@ -187,16 +188,7 @@ export function roundNearestFast(x: number, err: number): boolean {
  * ulp of x, as an exact two-sum gives) to binary32.
  */
 export function fpRoundDouble(x: number, t: number, fpscr: number): void {
-  // Fast path: round to nearest of an exactly known normal-range value is Math.fround.
-  if (t === 0 && (fpscr & 0x00c00000) === 0) {
-    const ax = x < 0 ? -x : x;
-    if (ax >= MIN_NORMAL && ax <= MAX_FINITE) {
-      f32[0] = x;
-      fpr.r = u32[0]!;
-      if (f32[0] !== x) fpr.f |= FPSCR_IXC;
-      return;
-    }
-  }
+  if ((fpscr & 0x00c00000) === 0 && roundNearestFast(x, t)) return;
   f64[0] = x;
   const hi = u64[HI]!;
   const lo = u64[LO]!;

@@ -1,11 +1,15 @@
 /**
- * The fast paths of FPAdd, FPMul, FPMulAdd, FPDiv and FPSqrt (normal operands, round to nearest:
- * a double computation and Math.fround) against the full pseudocode path they skip: the same result bits
- * and the same cumulative flags, over random operands biased to the edges (exponents close
- * together so sums cancel or round, the ends of the normal range, zeros, denormals, infinities,
- * NaNs) under every FPSCR mode, and on the cases built to break them: a double sum that lands
- * exactly halfway between two binary32 values with the exact value off it, and an exact value
- * just below the smallest normal that rounds up to it (UFC).
+ * The fast paths of FPAdd, FPMul, FPMulAdd, FPDiv and FPSqrt (normal operands, round to
+ * nearest: a double computation and Math.fround):
+ * - against the full pseudocode path they skip (itself checked against Unicorn and QEMU:
+ *   docs/differential.md), the same result bits and cumulative flags over random operands
+ *   biased to the edges (close exponents, the ends of the normal range, zeros, denormals,
+ *   infinities, NaNs) under every FPSCR mode. Both paths end in the same rounding
+ *   (round.ts, roundNearestFast), so this checks which operands take the fast path and the
+ *   arithmetic before the rounding;
+ * - the rounding itself against values worked out by hand, on the cases built to break it: a
+ *   double sum halfway between two binary32 values with the exact value off it, an exact value
+ *   just below 2^-126 (UFC), exact and inexact quotients and roots (IXC).
  */
 import { describe, expect, it } from 'vitest';
 import {

@@ -135,6 +135,7 @@ export function FPAdd(a: number, b: number, fpscr: number, subtract = false): vo
     const y = subtract ? -toDouble(b) : toDouble(b);
     const s = x + y;
     const bb = s - x;
+    fpr.f = 0;
     if (roundNearestFast(s, x - (s - bb) + (y - bb))) return;
   }
   FPAddFull(a, b, fpscr, subtract);
@@ -166,6 +167,7 @@ export function FPSub(a: number, b: number, fpscr: number): void {
 export function FPMul(a: number, b: number, fpscr: number): void {
   // The product of two binary32 significands (48 bits) is exact in a double.
   if ((fpscr & RMODE_BITS) === 0 && isNormal(a) && isNormal(b)) {
+    fpr.f = 0;
     if (roundNearestFast(toDouble(a) * toDouble(b), 0)) return;
   }
   FPMulFull(a, b, fpscr);
@@ -191,6 +193,7 @@ export function FPMulAdd(addend: number, op1: number, op2: number, fpscr: number
     const p = toDouble(op1) * toDouble(op2); // exact
     const s = x + p;
     const bb = s - x;
+    fpr.f = 0;
     if (roundNearestFast(s, x - (s - bb) + (p - bb))) return;
   }
   FPMulAddFull(addend, op1, op2, fpscr);
@@ -261,6 +264,7 @@ export function FPDiv(a: number, b: number, fpscr: number): void {
     // quotient never is: told it may be inexact, roundNearestFast declines). Exact when the
     // remainder x - r·y is 0: the product of two binary32 values is exact, and so is the
     // difference of two values this close (Sterbenz).
+    fpr.f = 0;
     if (roundNearestFast(x / y, 1)) {
       fpr.f = x - toDouble(fpr.r) * y === 0 ? 0 : FPSCR_IXC;
       return;
@@ -305,6 +309,7 @@ export function FPSqrt(a: number, fpscr: number): void {
   if ((fpscr & RMODE_BITS) === 0 && isNormal(a) && a >>> 31 === 0) {
     const x = toDouble(a);
     // As FPDiv: exact when the result squared (exact) is the operand; never halfway exactly.
+    fpr.f = 0;
     if (roundNearestFast(Math.sqrt(x), 1)) {
       const r = toDouble(fpr.r);
       fpr.f = r * r === x ? 0 : FPSCR_IXC;
