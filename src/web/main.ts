@@ -130,6 +130,8 @@ async function load(images: PageImage[], keep = true): Promise<void> {
   const [first, ...more] = images;
   if (!first) return;
   firmwareName = first.name;
+  // Taken before the flash is read: an erase while it is read refuses this load's flash too.
+  const token = keeper.nextToken();
   const flash = await store.loadFlash();
   const booted = new Promise<void>((resolve, reject) => {
     const off = client.on((e) => {
@@ -143,7 +145,6 @@ async function load(images: PageImage[], keep = true): Promise<void> {
     });
   });
   const copy = (f: PageImage) => ({ ...f, bytes: f.bytes.slice() });
-  const token = keeper.nextToken();
   client.load(first.bytes.slice(), first.name, { flash, speed, more: more.map(copy), token });
   await booted;
   if (keep) await store.saveFirmware({ name: first.name, bytes: first.bytes, more });
