@@ -27,13 +27,20 @@ function closeOf(t: Tok[], open: number): number {
   return -1;
 }
 
-class Fail extends Error {}
+/**
+ * Thrown where folding gives up (caught a few frames up). Not an Error: folding fails often
+ * (most expressions are not constant), and an Error records a stack trace each time.
+ */
+class Fail {}
+const FAIL = new Fail();
 
 /** stmtEnd's answers per token array (folding asks for the same statements repeatedly). */
 const ends = new WeakMap<Tok[], Int32Array>();
 
 /** Index just after the statement that starts at `k`. */
 function stmtEnd(t: Tok[], k: number): number {
+  // Short lists are scanned again (a memo costs more than it saves there).
+  if (t.length < 256) return scanStatement(t, k);
   let memo = ends.get(t);
   if (memo === undefined) {
     memo = new Int32Array(t.length + 1).fill(-1);
@@ -48,7 +55,7 @@ function stmtEnd(t: Tok[], k: number): number {
 
 function scanStatement(t: Tok[], k: number): number {
   const x = t[k];
-  if (x === undefined) throw new Fail();
+  if (x === undefined) throw FAIL;
   if (x === '{') return closeOf(t, k) + 1 || fail();
   if (x === ';') return k + 1;
   if (x === 'if') {
@@ -81,7 +88,7 @@ function scanStatement(t: Tok[], k: number): number {
 }
 
 function fail(): never {
-  throw new Fail();
+  throw FAIL;
 }
 
 // ---- constant conditions ----
