@@ -28,6 +28,8 @@ export interface BatchLimits {
 export class Block {
   /** Interpreted entries into the block so far (the hotness count). */
   count = 0;
+  /** The core's instruction count when the block was found (its entry rate's start). */
+  born = 0;
   /** The generated function, once the block is hot (null before, or when untranslatable). */
   fn: BlockFn | null = null;
   /** False once dropped from the cache (a write to its code, a breakpoint, a hook): never run. */

@@ -27,6 +27,18 @@ import { compileBlock, itAdvance } from './codegen.js';
  * about 107 MIPS (3000-10000 alike).
  */
 export const HOT_ENTRIES = 10000;
+/**
+ * A block entered often in a short time is translated before HOT_ENTRIES: when its count reaches
+ * EARLY_ENTRIES, twice that, four times..., it is if it was entered at least once every
+ * EARLY_SPACING instructions since it was found. Most of what is interpreted before translation
+ * is the first HOT_ENTRIES entries of the blocks that become hot anyway (qsort: 6.1 M of 8.8 M
+ * interpreted instructions, sha256 5.0 of 6.6 M), and those are the blocks entered that often.
+ * Measured (alternating pairs): qsort, intmix, sha256, fmatmul, memops and fir 2-10% faster;
+ * NuttX's ostest translates 186 blocks instead of 142 and interprets 0.5% of its instructions
+ * instead of 0.9%, about even.
+ */
+export const EARLY_ENTRIES = 2048; // HOT_ENTRIES / 4, rounded down to a power of two
+export const EARLY_SPACING = 1600;
 /** The longest block, in instructions. */
 export const MAX_BLOCK_INSNS = 64;
 /**
@@ -112,6 +124,7 @@ export class Jit {
   private executing = false;
   private readonly maxSourceChars: number;
   private readonly hotEntries: number;
+  private readonly earlyEntries: number;
   private readonly maxBlockInsns: number;
   private readonly now: () => number;
   private readonly inline: boolean;
@@ -137,6 +150,9 @@ export class Jit {
   constructor(options: JitOptions = {}) {
     this.maxSourceChars = options.maxSourceChars ?? 64 * 1024 * 1024;
     this.hotEntries = options.hotEntries ?? HOT_ENTRIES;
+    // The same share of the threshold when a run sets it (a power of two: see EARLY_ENTRIES).
+    const early = 2 ** Math.floor(Math.log2(this.hotEntries / 4));
+    this.earlyEntries = early >= 2 ? Math.min(early, EARLY_ENTRIES) : Infinity;
     this.maxBlockInsns = options.maxBlockInsns ?? MAX_BLOCK_INSNS;
     this.now = options.now ?? (() => 0);
     this.inline = options.inline ?? true;
@@ -213,8 +229,16 @@ export class Jit {
     const before = cpu.instructions;
     if (block === null) cpu.interpret(before + 1, cycleLimit);
     else {
-      if (block.fn === null && block.translatable && ++block.count >= this.hotEntries) {
-        this.translate(block);
+      if (block.fn === null && block.translatable) {
+        const count = ++block.count;
+        if (
+          count >= this.hotEntries ||
+          (count >= this.earlyEntries &&
+            (count & (count - 1)) === 0 &&
+            before - block.born < count * EARLY_SPACING)
+        ) {
+          this.translate(block);
+        }
       }
       cpu.interpret(Math.min(instrLimit, before + block.n), cycleLimit);
     }
@@ -275,6 +299,7 @@ export class Jit {
     }
     if (insns.length === 0) return null;
     const block = new Block(pc, insns, itBefore, translatable, follow);
+    block.born = cpu.instructions;
     this.insert(block);
     return block;
   }

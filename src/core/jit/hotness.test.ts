@@ -1,0 +1,89 @@
+/**
+ * When blocks are translated: at hotEntries interpreted entries, or earlier (at a quarter of
+ * that, rounded down to a power of two, then at each doubling) when the block has been entered at
+ * least once every EARLY_SPACING instructions since it was found. Both machines of each Pair
+ * must stay identical whatever is translated when.
+ */
+import { describe, expect, it } from 'vitest';
+import { Asm, Pair } from '../../../test/helpers/lockstep.js';
+import { t16 as br16 } from '../encode/branch.js';
+import { t16 as dp16 } from '../encode/dataProcessing.js';
+import { COND } from '../encode/branch.js';
+import { EARLY_ENTRIES, EARLY_SPACING, HOT_ENTRIES } from './jit.js';
+
+/** `adds r0, #1; b loop` forever: its block is entered every 2 instructions. */
+function tightLoop(): Asm {
+  const a = new Asm();
+  a.emit(dp16.movImm(0, 0));
+  a.label('loop');
+  a.emit(dp16.addImm8(0, 1));
+  a.branch('loop', (o) => br16.b(o));
+  return a;
+}
+
+/**
+ * An outer loop (r1 counts its iterations) around an inner countdown of 250 << shift
+ * iterations: the inner loop's block is entered every 2 instructions while interpreted; the
+ * block that goes back to the outer loop once per outer iteration, 2 * (250 << shift) + 4
+ * instructions apart.
+ */
+function nestedLoops(shift: number): Asm {
+  const a = new Asm();
+  a.emit(dp16.movImm(1, 0));
+  a.label('outer');
+  a.emit(dp16.addImm8(1, 1), dp16.movImm(2, 250), dp16.lslImm(2, 2, shift));
+  a.label('inner');
+  a.emit(dp16.subImm8(2, 1));
+  a.branch('inner', (o) => br16.bCond(COND.ne, o));
+  a.branch('outer', (o) => br16.b(o));
+  return a;
+}
+
+/** Runs both machines until the outer loop has started `n` iterations. */
+function runOuter(p: Pair, n: number, shift: number): void {
+  const per = 2 * (250 << shift) + 4;
+  const target = 1 + (n - 1) * per + 3;
+  p.both((m) => m.run(target - m.cpu.instructions), `${n} outer iterations`);
+  expect(p.ref.cpu.r[1]).toBe(n);
+}
+
+describe('translation thresholds', () => {
+  it('the defaults: the early count is a quarter of the threshold, a power of two', () => {
+    expect(EARLY_ENTRIES).toBe(2 ** Math.floor(Math.log2(HOT_ENTRIES / 4)));
+    expect(EARLY_SPACING).toBeGreaterThan(0);
+  });
+
+  it('a block entered every 2 instructions is translated at the early count', () => {
+    // hotEntries 400: early at 64 entries.
+    const p = new Pair({ code: tightLoop().link() }, { hotEntries: 400 });
+    p.both((m) => m.run(3 + 2 * 62), 'before');
+    expect(p.stats.translated).toBe(0);
+    p.both((m) => m.run(2 * 4), 'after');
+    expect(p.stats.translated).toBe(1);
+  });
+
+  it('without the early rule (threshold below 8) nothing changes for tests that translate at once', () => {
+    const p = new Pair({ code: tightLoop().link() }, { hotEntries: 1 });
+    p.both((m) => m.run(10), 'run');
+    expect(p.stats.translated).toBeGreaterThan(0);
+  });
+
+  it('a block entered less often than every EARLY_SPACING instructions waits for the threshold', () => {
+    // Outer iterations 2004 instructions apart (> 1600): only the inner loop goes early.
+    const p = new Pair({ code: nestedLoops(2).link() }, { hotEntries: 400 });
+    runOuter(p, 2, 2);
+    expect(p.stats.translated).toBe(1); // the inner loop, within the first outer iteration
+    runOuter(p, 390, 2);
+    expect(p.stats.translated).toBe(1);
+    runOuter(p, 410, 2);
+    expect(p.stats.translated).toBe(2);
+  });
+
+  it('the same block entered every 1004 instructions is translated early', () => {
+    const p = new Pair({ code: nestedLoops(1).link() }, { hotEntries: 400 });
+    runOuter(p, 60, 1);
+    expect(p.stats.translated).toBe(1);
+    runOuter(p, 70, 1);
+    expect(p.stats.translated).toBe(2);
+  });
+});
