@@ -566,7 +566,7 @@ function printStats(ctx: RunContext, started: bigint): void {
     `stats: jit blocks=${j.translated} cached=${j.cachedBlocks} ` +
       `cache=${(j.cacheChars / 1024).toFixed(0)}KiB entries=${j.entries} hit=${pct(j.hits, j.entries)}% ` +
       `translated-insns=${pct(j.translatedInstructions, cpu.instructions)}% ` +
-      `inlined=${pct(j.inlined, j.blockInstructions)}% ` +
+      `inlined=${pct(j.inlined, j.blockInstructions)}% shared=${pct(j.shared, j.blockInstructions)}% ` +
       `invalidated=${j.invalidated} flushes=${j.flushes} translate=${j.translateMs.toFixed(1)}ms`,
   );
 }

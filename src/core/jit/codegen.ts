@@ -28,6 +28,7 @@ import { inlineInsn } from './inline.js';
 import { hoistTemporaries } from './hoist.js';
 import { overwrittenSlots, withoutDeadWrites } from './deadFlags.js';
 import { waitLoopCode } from './waitLoop.js';
+import { renameRegisters, renameSlots, twinOf, type Twin } from './shared.js';
 import { conditionOnLocals, conditionSlots, localize, slotLoad, type Localized } from './locals.js';
 import { FLOW_FREE_MODULES, moduleOf, REGISTER_ONLY_MODULES } from './semantics.js';
 
@@ -109,9 +110,51 @@ export interface BlockSource {
   inlined: number;
   /** Static cycles the run loop must have room for at entry (see Block.entryCycles). */
   entryCycles: number;
+  /** Instructions whose code was made as their twin's (shared.ts). */
+  shared: number;
 }
 
-export function blockSource(block: Block, inline = true): BlockSource {
+/**
+ * An instruction's inlined code, made as its twin's when it has one (shared.ts); the twin is
+ * remembered for prepare. Null when it cannot be inlined.
+ */
+function inlineText(
+  insn: Insn,
+  it: number,
+  use: (alias: string, value: unknown) => void,
+  share: boolean,
+): string | null {
+  const twin = share ? twinOf(insn, it) : null;
+  if (twin !== null) {
+    const key = ':' + it;
+    const known = sharedTexts.get(insn)?.get(key);
+    if (known !== undefined) {
+      if (known !== null) {
+        inlineInsn(known.twin.insn, it, use); // the bindings it uses
+        return known.text;
+      }
+    } else {
+      const text = inlineInsn(twin.insn, it, use);
+      const renamed = text === null ? null : renameRegisters(text, twin.rename);
+      let perInsn = sharedTexts.get(insn);
+      if (perInsn === undefined) {
+        perInsn = new Map();
+        sharedTexts.set(insn, perInsn);
+      }
+      perInsn.set(key, renamed === null ? null : { text: renamed, twin, twinText: text! });
+      if (renamed !== null) return renamed;
+    }
+  }
+  return inlineInsn(insn, it, use);
+}
+
+/** Instructions inlined as their twins: their code and the twin's, per ITSTATE. */
+const sharedTexts = new WeakMap<
+  Insn,
+  Map<string, { text: string; twin: Twin; twinText: string } | null>
+>();
+
+export function blockSource(block: Block, inline = true, share = true): BlockSource {
   const bindings = new Map<string, unknown>();
   const use = (alias: string, value: unknown): void => {
     bindings.set(alias, value);
@@ -124,10 +167,12 @@ export function blockSource(block: Block, inline = true): BlockSource {
   const branches: boolean[] = [];
   const readsPc: boolean[] = [];
   let inlined = 0;
+  let shared = 0;
   for (let k = 0; k < n; k++) {
     const insn = insns[k]!;
-    const text = inline ? inlineInsn(insn, block.itBefore[k]!, use) : null;
+    const text = inline ? inlineText(insn, block.itBefore[k]!, use, share) : null;
     if (text !== null) inlined++;
+    if (share && sharedTexts.get(insn)?.get(':' + block.itBefore[k]!)) shared++;
     texts.push(text);
     // Each instruction's code is its own block statement: its names never meet another's.
     const body = text === null ? `e${k}(cpu, i${k});` : `{ const I$ = i${k}; ${text} }`;
@@ -141,7 +186,9 @@ export function blockSource(block: Block, inline = true): BlockSource {
   // Registers and flags in locals (locals.ts): `loc[k]` is instruction k's code on them, null
   // where it must run on the core (a sync point: locals stored before it, reloaded after it).
   const aluAlias = [...bindings].find(([, v]) => v === alu)?.[0] ?? null;
-  const prepared = texts.map((text, k) => prepare(insns[k]!, block.itBefore[k]!, text, aluAlias));
+  const prepared = texts.map((text, k) =>
+    prepare(insns[k]!, block.itBefore[k]!, text, aluAlias, share),
+  );
   const loc: (Localized | null)[] = prepared.map((p) => p.loc);
   const slots = new Set<string>();
   const allWritten = new Set<string>();
@@ -321,7 +368,13 @@ export function blockSource(block: Block, inline = true): BlockSource {
     const names = Array.from({ length: temporaries }, (_, j) => `V$${j}`);
     lines.splice(temporariesAt, 0, `  let ${names.join(', ')};`);
   }
-  return { source: lines.join('\n'), bindings: [...bindings.values()], inlined, entryCycles };
+  return {
+    source: lines.join('\n'),
+    bindings: [...bindings.values()],
+    inlined,
+    entryCycles,
+    shared,
+  };
 }
 
 /** An instruction's code as blocks use it: on locals (or not), with shared temporaries. */
@@ -344,7 +397,13 @@ interface Prepared {
  */
 const preparedCache = new WeakMap<Insn, Map<number, Prepared>>();
 
-function prepare(insn: Insn, it: number, text: string | null, aluAlias: string | null): Prepared {
+function prepare(
+  insn: Insn,
+  it: number,
+  text: string | null,
+  aluAlias: string | null,
+  share: boolean,
+): Prepared {
   let perIt = preparedCache.get(insn);
   if (perIt === undefined) {
     perIt = new Map();
@@ -353,14 +412,43 @@ function prepare(insn: Insn, it: number, text: string | null, aluAlias: string |
   const key = text === null ? -1 - it : it;
   let p = perIt.get(key);
   if (p === undefined) {
-    const loc = text === null ? null : localize(text, (insn.addr + 4) >>> 0, aluAlias);
-    p = {
-      loc,
-      hoistedLocal: loc === null ? null : hoistTemporaries(loc.text),
-    };
+    const shared = text === null || !share ? undefined : sharedTexts.get(insn)?.get(':' + it);
+    if (shared != null && shared.text === text) {
+      p = renamedPrepared(
+        prepare(shared.twin.insn, it, shared.twinText, aluAlias, false),
+        shared.twin,
+      );
+    }
+    if (p === undefined) {
+      const loc = text === null ? null : localize(text, (insn.addr + 4) >>> 0, aluAlias);
+      p = {
+        loc,
+        hoistedLocal: loc === null ? null : hoistTemporaries(loc.text),
+      };
+    }
     perIt.set(key, p);
   }
   return p;
+}
+
+/** A twin's prepared code with an instruction's own registers (undefined: not renameable). */
+function renamedPrepared(t: Prepared, twin: Twin): Prepared | undefined {
+  if (t.loc === null) return { loc: null, hoistedLocal: null };
+  const text = renameRegisters(t.loc.text, twin.rename);
+  if (text === null) return undefined;
+  let hoistedLocal: Prepared['hoistedLocal'] = null;
+  if (t.hoistedLocal !== null) {
+    const h = renameRegisters(t.hoistedLocal.text, twin.rename);
+    if (h === null) return undefined;
+    hoistedLocal = { text: h, count: t.hoistedLocal.count };
+  }
+  const loc: Localized = {
+    ...t.loc,
+    text,
+    used: renameSlots(t.loc.used, twin.rename),
+    written: renameSlots(t.loc.written, twin.rename),
+  };
+  return { loc, hoistedLocal };
 }
 
 /** Cycles of the register-only instructions at the block's start (see runAfter). */
@@ -383,8 +471,9 @@ export function compileBlock(
   block: Block,
   inline = true,
   onSource?: (start: number, source: string) => void,
-): { fn: BlockFn; size: number; inlined: number; entryCycles: number } {
-  const src = blockSource(block, inline);
+  share = true,
+): { fn: BlockFn; size: number; inlined: number; entryCycles: number; shared: number } {
+  const src = blockSource(block, inline, share);
   onSource?.(block.start, src.source);
   const execs: ExecFn[] = block.insns.map((i) => i.exec);
   const insns: Insn[] = block.insns.slice();
@@ -400,5 +489,6 @@ export function compileBlock(
     size: src.source.length,
     inlined: src.inlined,
     entryCycles: src.entryCycles,
+    shared: src.shared,
   };
 }

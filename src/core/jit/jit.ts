@@ -70,6 +70,8 @@ export interface JitStats {
   inlined: number;
   /** Blocks whose inlined code did not compile (they call their semantics instead). */
   inlineFailures: number;
+  /** Instructions in translated blocks whose code was made as their twin's (shared.ts). */
+  shared: number;
   /** Why translation is off (code generation refused), or null. */
   disabled: string | null;
   /** Instructions of wait-loop iterations skipped (fast-forwarded), counted as retired. */
@@ -107,6 +109,11 @@ export interface JitOptions {
   now?: () => number;
   /** False: blocks call every exec function instead of inlining it (to compare the two). */
   inline?: boolean;
+  /**
+   * False: every instruction is inlined as itself, not as its twin (shared.ts; the code is the
+   * same, to compare the two).
+   */
+  share?: boolean;
   /** Sees each block's generated source (debugging the translator). */
   onSource?: (start: number, source: string) => void;
 }
@@ -128,6 +135,7 @@ export class Jit {
   private readonly maxBlockInsns: number;
   private readonly now: () => number;
   private readonly inline: boolean;
+  private readonly share: boolean;
   private readonly onSource: ((start: number, source: string) => void) | undefined;
   readonly stats: JitStats = {
     translated: 0,
@@ -143,6 +151,7 @@ export class Jit {
     blockInstructions: 0,
     inlined: 0,
     inlineFailures: 0,
+    shared: 0,
     disabled: null,
     fastForwarded: 0,
   };
@@ -156,6 +165,7 @@ export class Jit {
     this.maxBlockInsns = options.maxBlockInsns ?? MAX_BLOCK_INSNS;
     this.now = options.now ?? (() => 0);
     this.inline = options.inline ?? true;
+    this.share = options.share ?? true;
     this.onSource = options.onSource;
   }
 
@@ -328,13 +338,13 @@ export class Jit {
     const t0 = this.now();
     let compiled: ReturnType<typeof compileBlock>;
     try {
-      compiled = compileBlock(block, this.inline, this.onSource);
+      compiled = compileBlock(block, this.inline, this.onSource, this.share);
     } catch (e) {
       if (!(e instanceof Error)) throw e;
       if (e instanceof SyntaxError && this.inline) {
         // Inlined code this translator got wrong: the block calls its semantics instead.
         this.stats.inlineFailures++;
-        compiled = compileBlock(block, false, this.onSource);
+        compiled = compileBlock(block, false, this.onSource, this.share);
       } else {
         // Code generation refused (a Content Security Policy without 'unsafe-eval'): the
         // interpreter runs everything, with the same results.
@@ -342,7 +352,8 @@ export class Jit {
         return;
       }
     }
-    const { fn, size, inlined, entryCycles } = compiled;
+    const { fn, size, inlined, entryCycles, shared } = compiled;
+    this.stats.shared += shared;
     this.stats.translateMs += this.now() - t0;
     block.fn = fn;
     block.size = size;

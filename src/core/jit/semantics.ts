@@ -41,6 +41,17 @@ export const FLOW_FREE_MODULES: ReadonlySet<number> = new Set(
   ),
 );
 
+/**
+ * Modules whose semantics use a low register number only to index the registers or to compare
+ * it with 13, 15 or another register (instructions that differ only in their registers share
+ * their translation: shared.ts).
+ */
+export const SHARABLE_MODULES: ReadonlySet<number> = new Set(
+  [dataProcessing, dataProcessingMisc, multiply, parallel, loadStore, loadStoreMultiple].map((ns) =>
+    MODULES.indexOf(ns),
+  ),
+);
+
 let names: Map<string, unknown>[] | null = null;
 let owner: Map<unknown, number> | null = null;
 
