@@ -53,6 +53,15 @@ describe('translation thresholds', () => {
     expect(EARLY_SPACING).toBeGreaterThan(0);
   });
 
+  it('a threshold set by a run moves the early count with it', () => {
+    // hotEntries 100000: early at 16384 entries, not at the default's 2048.
+    const p = new Pair({ code: tightLoop().link() }, { hotEntries: 100_000 });
+    p.both((m) => m.run(3 + 2 * 16000), 'before');
+    expect(p.stats.translated).toBe(0);
+    p.both((m) => m.run(2 * 1000), 'after');
+    expect(p.stats.translated).toBe(1);
+  });
+
   it('a block entered every 2 instructions is translated at the early count', () => {
     // hotEntries 400: early at 64 entries.
     const p = new Pair({ code: tightLoop().link() }, { hotEntries: 400 });

@@ -159,9 +159,9 @@ export class Jit {
   constructor(options: JitOptions = {}) {
     this.maxSourceChars = options.maxSourceChars ?? 64 * 1024 * 1024;
     this.hotEntries = options.hotEntries ?? HOT_ENTRIES;
-    // The same share of the threshold when a run sets it (a power of two: see EARLY_ENTRIES).
+    // The same share of the threshold when a run sets it (EARLY_ENTRIES for the default).
     const early = 2 ** Math.floor(Math.log2(this.hotEntries / 4));
-    this.earlyEntries = early >= 2 ? Math.min(early, EARLY_ENTRIES) : Infinity;
+    this.earlyEntries = early >= 2 ? early : Infinity;
     this.maxBlockInsns = options.maxBlockInsns ?? MAX_BLOCK_INSNS;
     this.now = options.now ?? (() => 0);
     this.inline = options.inline ?? true;
