@@ -56,7 +56,8 @@ options:
   --jit, --no-jit         translate hot code to JavaScript (default) or only interpret: the
                           results are the same, --no-jit is the reference to compare with
   --jit-hot N             translate a block once it has been entered N times (default 10000;
-                          one entered at least once every 1600 instructions goes at N/4)
+                          one entered at least once every 1600 instructions goes at N/4,
+                          rounded down to a power of two)
   --max-instructions N    stop after N instructions (exit code 4)
   --timeout S             stop after S seconds of wall time (exit code 4)
   --cmdline "ARGS"        command line returned by SYS_GET_CMDLINE
