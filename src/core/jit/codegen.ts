@@ -115,43 +115,40 @@ export interface BlockSource {
 }
 
 /**
- * An instruction's inlined code, made as its twin's when it has one (shared.ts); the twin is
- * remembered for prepare. Null when it cannot be inlined.
+ * An instruction's inlined code (null when it cannot be inlined), made as its twin's when it has
+ * one (shared.ts): `shared` says which. The twin is remembered for prepare.
  */
 function inlineText(
   insn: Insn,
   it: number,
   use: (alias: string, value: unknown) => void,
   share: boolean,
-): string | null {
-  const twin = share ? twinOf(insn, it) : null;
-  if (twin !== null) {
-    const key = ':' + it;
-    const known = sharedTexts.get(insn)?.get(key);
-    if (known !== undefined) {
-      if (known !== null) {
-        inlineInsn(known.twin.insn, it, use); // the bindings it uses
-        return known.text;
+): { text: string | null; shared: boolean } {
+  if (share) {
+    let perIt = sharedTexts.get(insn);
+    let known = perIt?.get(it);
+    if (known === undefined) {
+      const twin = twinOf(insn, it);
+      const text = twin === null ? null : inlineInsn(twin.insn, it, use);
+      const renamed = text === null ? null : renameRegisters(text, twin!.rename);
+      known = renamed === null ? null : { text: renamed, twin: twin!, twinText: text! };
+      if (perIt === undefined) {
+        perIt = new Map();
+        sharedTexts.set(insn, perIt);
       }
-    } else {
-      const text = inlineInsn(twin.insn, it, use);
-      const renamed = text === null ? null : renameRegisters(text, twin.rename);
-      let perInsn = sharedTexts.get(insn);
-      if (perInsn === undefined) {
-        perInsn = new Map();
-        sharedTexts.set(insn, perInsn);
-      }
-      perInsn.set(key, renamed === null ? null : { text: renamed, twin, twinText: text! });
-      if (renamed !== null) return renamed;
+      perIt.set(it, known);
+    } else if (known !== null) {
+      inlineInsn(known.twin.insn, it, use); // declares the bindings its code uses (cached)
     }
+    if (known !== null) return { text: known.text, shared: true };
   }
-  return inlineInsn(insn, it, use);
+  return { text: inlineInsn(insn, it, use), shared: false };
 }
 
-/** Instructions inlined as their twins: their code and the twin's, per ITSTATE. */
+/** Per instruction and ITSTATE: its code made as its twin's, or null when it has none. */
 const sharedTexts = new WeakMap<
   Insn,
-  Map<string, { text: string; twin: Twin; twinText: string } | null>
+  Map<number, { text: string; twin: Twin; twinText: string } | null>
 >();
 
 export function blockSource(block: Block, inline = true, share = true): BlockSource {
@@ -170,9 +167,10 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
   let shared = 0;
   for (let k = 0; k < n; k++) {
     const insn = insns[k]!;
-    const text = inline ? inlineText(insn, block.itBefore[k]!, use, share) : null;
+    const made = inline ? inlineText(insn, block.itBefore[k]!, use, share) : null;
+    const text = made === null ? null : made.text;
     if (text !== null) inlined++;
-    if (share && sharedTexts.get(insn)?.get(':' + block.itBefore[k]!)) shared++;
+    if (made?.shared === true) shared++;
     texts.push(text);
     // Each instruction's code is its own block statement: its names never meet another's.
     const body = text === null ? `e${k}(cpu, i${k});` : `{ const I$ = i${k}; ${text} }`;
@@ -412,7 +410,7 @@ function prepare(
   const key = text === null ? -1 - it : it;
   let p = perIt.get(key);
   if (p === undefined) {
-    const shared = text === null || !share ? undefined : sharedTexts.get(insn)?.get(':' + it);
+    const shared = text === null || !share ? undefined : sharedTexts.get(insn)?.get(it);
     if (shared != null && shared.text === text) {
       p = renamedPrepared(
         prepare(shared.twin.insn, it, shared.twinText, aluAlias, false),

@@ -1,7 +1,7 @@
 /**
  * When blocks are translated: at hotEntries interpreted entries, or earlier (at a quarter of
  * that, rounded down to a power of two, then at each doubling) when the block has been entered at
- * least once every EARLY_SPACING instructions since it was found. Both machines of each Pair
+ * least once every EARLY_SPACING (1600) instructions since it was found. Both machines of each Pair
  * must stay identical whatever is translated when.
  */
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,6 @@ import { Asm, Pair } from '../../../test/helpers/lockstep.js';
 import { t16 as br16 } from '../encode/branch.js';
 import { t16 as dp16 } from '../encode/dataProcessing.js';
 import { COND } from '../encode/branch.js';
-import { EARLY_ENTRIES, EARLY_SPACING, HOT_ENTRIES } from './jit.js';
 
 /** `adds r0, #1; b loop` forever: its block is entered every 2 instructions. */
 function tightLoop(): Asm {
@@ -48,36 +47,21 @@ function runOuter(p: Pair, n: number, shift: number): void {
 }
 
 describe('translation thresholds', () => {
-  it('the defaults: the early count is a quarter of the threshold, a power of two', () => {
-    expect(EARLY_ENTRIES).toBe(2 ** Math.floor(Math.log2(HOT_ENTRIES / 4)));
-    expect(EARLY_SPACING).toBeGreaterThan(0);
-  });
-
-  it('a threshold set by a run moves the early count with it', () => {
-    // hotEntries 100000: early at 16384 entries, not at the default's 2048.
-    const p = new Pair({ code: tightLoop().link() }, { hotEntries: 100_000 });
-    p.both((m) => m.run(3 + 2 * 16000), 'before');
-    expect(p.stats.translated).toBe(0);
-    p.both((m) => m.run(2 * 1000), 'after');
-    expect(p.stats.translated).toBe(1);
-  });
-
-  it('a block entered every 2 instructions is translated at the early count', () => {
-    // hotEntries 400: early at 64 entries.
-    const p = new Pair({ code: tightLoop().link() }, { hotEntries: 400 });
-    p.both((m) => m.run(3 + 2 * 62), 'before');
+  // [hotEntries, the early count]: a quarter of the threshold rounded down to a power of two.
+  it.each([
+    [undefined, 2048], // the default, 10000
+    [400, 64],
+    [100_000, 16384],
+  ])('hotEntries %s: a block entered every 2 instructions goes at %i entries', (hot, early) => {
+    const p = new Pair({ code: tightLoop().link() }, hot === undefined ? {} : { hotEntries: hot });
+    // The start-up block (3 instructions), then the loop's block every 2.
+    p.both((m) => m.run(3 + 2 * (early - 2)), 'before');
     expect(p.stats.translated).toBe(0);
     p.both((m) => m.run(2 * 4), 'after');
     expect(p.stats.translated).toBe(1);
   });
 
-  it('without the early rule (threshold below 8) nothing changes for tests that translate at once', () => {
-    const p = new Pair({ code: tightLoop().link() }, { hotEntries: 1 });
-    p.both((m) => m.run(10), 'run');
-    expect(p.stats.translated).toBeGreaterThan(0);
-  });
-
-  it('a block entered less often than every EARLY_SPACING instructions waits for the threshold', () => {
+  it('a block entered less often than every 1600 instructions waits for the threshold', () => {
     // Outer iterations 2004 instructions apart (> 1600): only the inner loop goes early.
     const p = new Pair({ code: nestedLoops(2).link() }, { hotEntries: 400 });
     runOuter(p, 2, 2);

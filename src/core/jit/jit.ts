@@ -28,16 +28,15 @@ import { compileBlock, itAdvance } from './codegen.js';
  */
 export const HOT_ENTRIES = 10000;
 /**
- * A block entered often in a short time is translated before HOT_ENTRIES: when its count reaches
- * EARLY_ENTRIES, twice that, four times..., it is if it was entered at least once every
- * EARLY_SPACING instructions since it was found. Most of what is interpreted before translation
+ * A block entered often in a short time is translated before the threshold: from a quarter of it
+ * rounded down to a power of two (2048 for HOT_ENTRIES) on, as soon as it has been entered at
+ * least once every EARLY_SPACING instructions on average since it was found. Most of what is interpreted before translation
  * is the first HOT_ENTRIES entries of the blocks that become hot anyway (qsort: 6.1 M of 8.8 M
  * interpreted instructions, sha256 5.0 of 6.6 M), and those are the blocks entered that often.
  * Measured (alternating pairs): qsort, intmix, sha256, fmatmul, memops and fir 2-10% faster;
  * NuttX's ostest translates 186 blocks instead of 142 and interprets 0.5% of its instructions
  * instead of 0.9%, about even.
  */
-export const EARLY_ENTRIES = 2048; // HOT_ENTRIES / 4, rounded down to a power of two
 export const EARLY_SPACING = 1600;
 /** The longest block, in instructions. */
 export const MAX_BLOCK_INSNS = 64;
@@ -159,7 +158,7 @@ export class Jit {
   constructor(options: JitOptions = {}) {
     this.maxSourceChars = options.maxSourceChars ?? 64 * 1024 * 1024;
     this.hotEntries = options.hotEntries ?? HOT_ENTRIES;
-    // The same share of the threshold when a run sets it (EARLY_ENTRIES for the default).
+    // A quarter of the threshold, rounded down to a power of two (see EARLY_SPACING).
     const early = 2 ** Math.floor(Math.log2(this.hotEntries / 4));
     this.earlyEntries = early >= 2 ? early : Infinity;
     this.maxBlockInsns = options.maxBlockInsns ?? MAX_BLOCK_INSNS;
@@ -243,9 +242,7 @@ export class Jit {
         const count = ++block.count;
         if (
           count >= this.hotEntries ||
-          (count >= this.earlyEntries &&
-            (count & (count - 1)) === 0 &&
-            before - block.born < count * EARLY_SPACING)
+          (count >= this.earlyEntries && before - block.born < count * EARLY_SPACING)
         ) {
           this.translate(block);
         }
