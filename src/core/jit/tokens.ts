@@ -9,92 +9,72 @@ export interface Token {
   text: string;
 }
 
-/** Operators of more than one character, longest first within each first character. */
+/** Operators of more than one character. */
 const PUNCT = [
   '>>>=', '===', '!==', '>>>', '<<=', '>>=', '**=', '...', '&&=', '||=', '??=',
   '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=',
   '%=', '&=', '|=', '^=', '<<', '>>', '**',
 ]; // prettier-ignore
-const PUNCT_BY_CHAR = new Map<number, string[]>();
-for (const op of PUNCT) {
-  const list = PUNCT_BY_CHAR.get(op.charCodeAt(0)) ?? [];
-  list.push(op);
-  PUNCT_BY_CHAR.set(op.charCodeAt(0), list);
-}
-
 function isIdStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
-}
-function isIdPart(c: number): boolean {
-  return isIdStart(c) || (c >= 48 && c <= 57);
 }
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/**
+ * One token at a time, longest first where it matters: whitespace runs (any code unit up to
+ * 32), comments (to be dropped; a block comment may be unterminated, then refused), names,
+ * numbers (hexadecimal ones first: their `e` is a digit, not an exponent followed by a sign),
+ * strings (a quote that opens none is a code unit alone, then refused), the operators of PUNCT
+ * longest first, and any other code unit alone. One native call splits the whole source: the
+ * translator's code is cold when it starts, and a character loop in JavaScript is slow until
+ * the engine has optimised it.
+ */
+const TOKEN = new RegExp(
+  [
+    '[\\x00-\\x20]+',
+    '//[^\\n]*',
+    '/\\*[^]*?(?:\\*/|$)',
+    '[A-Za-z_$][\\w$]*',
+    '0[xX][\\w$.]*',
+    '(?:\\d|\\.\\d)(?:[\\w$.]|(?<=[eE])[+-])*',
+    "'(?:[^'\\\\]|\\\\[^])*'",
+    '"(?:[^"\\\\]|\\\\[^])*"',
+    ...[...PUNCT].sort((a, b) => b.length - a.length).map((op) => op.replace(/[^\w]/g, '\\$&')),
+    '[^]',
+  ].join('|'),
+  'g',
+);
+
 /** Splits JavaScript source into tokens; null for what this small lexer does not handle. */
 export function tokenize(src: string): Token[] | null {
+  const parts = src.match(TOKEN);
   const out: Token[] = [];
-  const n = src.length;
-  let p = 0;
-  while (p < n) {
-    const c = src.charCodeAt(p);
-    if (c <= 32) {
-      let q = p + 1;
-      while (q < n && src.charCodeAt(q) <= 32) q++;
-      out.push({ kind: 'space', text: ' ' });
-      p = q;
-    } else if (c === 47 && src.charCodeAt(p + 1) === 47) {
-      const q = src.indexOf('\n', p);
-      p = q < 0 ? n : q;
-    } else if (c === 47 && src.charCodeAt(p + 1) === 42) {
-      const q = src.indexOf('*/', p + 2);
-      if (q < 0) return null;
-      p = q + 2;
-    } else if (isIdStart(c)) {
-      let q = p + 1;
-      while (q < n && isIdPart(src.charCodeAt(q))) q++;
-      out.push({ kind: 'id', text: src.slice(p, q) });
-      p = q;
-    } else if (isDigit(c) || (c === 46 && isDigit(src.charCodeAt(p + 1)))) {
-      let q = p + 1;
-      // Digits, hex/binary letters, '.', exponents with a sign, a BigInt 'n'.
-      while (q < n) {
-        const d = src.charCodeAt(q);
-        if (isIdPart(d) || d === 46) q++;
-        else if (
-          (d === 43 || d === 45) &&
-          (src[q - 1] === 'e' || src[q - 1] === 'E') &&
-          !/^0[xX]/.test(src.slice(p, q))
-        )
-          q++;
-        else break;
-      }
-      out.push({ kind: 'num', text: src.slice(p, q) });
-      p = q;
+  if (parts === null) return out;
+  for (let k = 0; k < parts.length; k++) {
+    const t = parts[k]!;
+    const c = t.charCodeAt(0);
+    if (c <= 32) out.push({ kind: 'space', text: ' ' });
+    else if (c === 47 && t.length > 1 && (t.charCodeAt(1) === 47 || t.charCodeAt(1) === 42)) {
+      // A comment: dropped (a block comment must be closed).
+      if (t.charCodeAt(1) === 42 && (t.length < 4 || !t.endsWith('*/'))) return null;
+    } else if (isIdStart(c)) out.push({ kind: 'id', text: t });
+    else if (isDigit(c) || (c === 46 && t.length > 1 && isDigit(t.charCodeAt(1)))) {
+      out.push({ kind: 'num', text: t });
     } else if (c === 39 || c === 34) {
-      let q = p + 1;
-      while (q < n && src.charCodeAt(q) !== c) q += src.charCodeAt(q) === 92 ? 2 : 1;
-      if (q >= n) return null;
-      out.push({ kind: 'str', text: src.slice(p, q + 1) });
-      p = q + 1;
+      // A string (a quote alone: one left open).
+      if (t.length < 2) return null;
+      out.push({ kind: 'str', text: t });
     } else if (c === 96) {
       return null; // template strings may hold expressions: not handled
     } else {
-      let op = src[p]!;
-      for (const o of PUNCT_BY_CHAR.get(c) ?? []) {
-        if (src.startsWith(o, p)) {
-          op = o;
-          break;
-        }
-      }
       // A '/' that could start a regular expression is not handled.
-      if (op === '/' || op === '/=') {
+      if (t === '/' || t === '/=') {
         const prev = lastSignificant(out);
         if (prev === null || (prev.kind === 'punct' && !/[)\]]/.test(prev.text))) return null;
       }
-      out.push({ kind: 'punct', text: op });
-      p += op.length;
+      out.push({ kind: 'punct', text: t });
     }
   }
   return out;
