@@ -49,6 +49,13 @@ export class Block {
   inlined = 0;
   /** Number of instructions. */
   readonly n: number;
+  /**
+   * Indices of the instructions before the last after which control may leave the straight
+   * line (conditional branches, PC writes): interpreting the block stops there when it did
+   * (see Jit.interpretBlock), so the next block starts where the code went, not n instructions
+   * on in whatever code that was.
+   */
+  stops: readonly number[] = [];
 
   constructor(
     /** Address of the first instruction. */

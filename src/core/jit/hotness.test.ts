@@ -2,7 +2,8 @@
  * When blocks are translated: at hotEntries interpreted entries, or earlier (at a quarter of
  * that, rounded down to a power of two, then at each doubling) when the block has been entered at
  * least once every EARLY_SPACING (1600) instructions since it was found. Both machines of each Pair
- * must stay identical whatever is translated when.
+ * must stay identical whatever is translated when. A cold block is interpreted only as far as
+ * control follows it, so the next block starts where the code went.
  */
 import { describe, expect, it } from 'vitest';
 import { Asm, Pair } from '../../../test/helpers/lockstep.js';
@@ -78,5 +79,44 @@ describe('translation thresholds', () => {
     expect(p.stats.translated).toBe(1);
     runOuter(p, 70, 1);
     expect(p.stats.translated).toBe(2);
+  });
+});
+
+/** Start addresses of the blocks in the translator's cache (found, translated or not). */
+function blockStarts(p: Pair): number[] {
+  const jit = p.jit.cpu.jit as unknown as { pageBlocks: ({ start: number }[] | null)[] };
+  return jit.pageBlocks.flatMap((list) => (list ?? []).map((b) => b.start)).sort((a, b) => a - b);
+}
+
+describe('cold blocks', () => {
+  /**
+   * `loop: adds r0, #1; cmp r0, #0; bne skip; adds r1, #1 (x5); skip: b loop`: the loop's block
+   * runs on past the bne (its fall-through, never taken), so it is 9 instructions long, while
+   * control goes from the bne to `skip` every time (4 instructions an iteration).
+   */
+  function branchAway(): Asm {
+    const a = new Asm();
+    a.label('start');
+    a.emit(dp16.movImm(0, 0));
+    a.label('loop');
+    a.emit(dp16.addImm8(0, 1), dp16.cmpImm(0, 0));
+    a.branch('skip', (o) => br16.bCond(COND.ne, o));
+    for (let k = 0; k < 5; k++) a.emit(dp16.addImm8(1, 1));
+    a.label('skip');
+    a.branch('loop', (o) => br16.b(o));
+    return a;
+  }
+
+  it('stop where control leaves them: the next block starts at the branch target', () => {
+    const a = branchAway();
+    // Never translated: every entry is a cold one.
+    const p = new Pair({ code: a.link() }, { hotEntries: 1_000_000 });
+    p.both((m) => m.run(1 + 4 * 500), '500 iterations');
+    expect(p.ref.cpu.r[0]).toBe(500);
+    expect(p.ref.cpu.r[1]).toBe(0);
+    // The start-up block, the loop's and the one at `skip`. Had the loop's block been
+    // interpreted for its 9 instructions each time, the next would start 9 instructions on,
+    // inside the loop (at the cmp), and `skip` would have none.
+    expect(blockStarts(p)).toEqual([a.at('start'), a.at('loop'), a.at('skip')]);
   });
 });

@@ -97,6 +97,18 @@ function endsBlock(i: Insn): boolean {
   return name.startsWith('LDR') && i.rt === 15;
 }
 
+/** Indices of the instructions before the last that may leave the straight line (Block.stops). */
+function flowStops(insns: readonly Insn[]): number[] {
+  const stops: number[] = [];
+  for (let k = 0; k < insns.length - 1; k++) {
+    const i = insns[k]!;
+    if (i.exec === branch.bCond || i.exec === branch.cbz || i.rd === 15 || i.rt === 15) {
+      stops.push(k);
+    }
+  }
+  return stops;
+}
+
 export interface JitOptions {
   /** Cap on generated source held in the cache (characters); past it the cache is flushed. */
   maxSourceChars?: number;
@@ -247,7 +259,16 @@ export class Jit {
           this.translate(block);
         }
       }
-      cpu.interpret(Math.min(instrLimit, before + block.n), cycleLimit);
+      // The block's instructions as far as control follows them (one run per stop).
+      const limit = Math.min(instrLimit, before + block.n);
+      const stops = block.stops;
+      for (let s = 0; ; s++) {
+        const k = s < stops.length ? stops[s]! : block.n - 1;
+        const to = Math.min(limit, before + k + 1);
+        cpu.interpret(to, cycleLimit);
+        if (to === limit || cpu.instructions !== to || cpu.attention !== 0) break;
+        if (cpu.pc !== block.follow[k]) break;
+      }
     }
     stats.interpretedInstructions += cpu.instructions - before;
   }
@@ -306,6 +327,7 @@ export class Jit {
     }
     if (insns.length === 0) return null;
     const block = new Block(pc, insns, itBefore, translatable, follow);
+    block.stops = flowStops(insns);
     block.born = cpu.instructions;
     this.insert(block);
     return block;
