@@ -64,10 +64,10 @@ function build(): void {
     for (const [k, v] of Object.entries(ns)) if (k !== 'jitScope') map.set(k, v);
     for (const [k, v] of Object.entries(ns.jitScope ?? {})) map.set(k, v);
     names.push(map);
+    const exported = new Set(Object.values(ns));
     for (const v of map.values()) {
       // A function imported from another semantics module belongs to the one that defines it.
-      if (typeof v === 'function' && !owner.has(v) && Object.values(ns).includes(v))
-        owner.set(v, m);
+      if (typeof v === 'function' && !owner.has(v) && exported.has(v)) owner.set(v, m);
     }
     for (const v of map.values()) if (typeof v === 'function' && !owner.has(v)) owner.set(v, m);
   }
