@@ -6,15 +6,19 @@
  * translation removes is the interpreter's work around them: fetch and dispatch, the loop's
  * checks, and the IT bookkeeping, which is known at translation time.
  *
- * Two kinds of instruction:
+ * Three kinds of instruction:
  * - register-only ones (data processing, multiply, saturate, parallel arithmetic, with no PC
  *   operand) cannot fault, branch, touch memory or raise attention: they run back to back, and
  *   their cycles are added in one step before the next instruction that could observe the clock;
+ * - quiet ones (loads and stores on locals, locals.ts) reach the core only through calls on
+ *   their slow paths (a device, an unaligned or faulting access, a write to code), which set the
+ *   PC themselves and say they ran (`S$`): their static cycles count as the register-only
+ *   ones', and the block looks again after one only when a call ran;
  * - every other one runs as in the interpreter's loop: PC, R15 and nextPc set before it, then
  *   ITSTATE advance, counts, and a look at where the loop would stop: after a branch (`nextPc`
  *   is not the next address), on attention, or when the clock reaches the batch's cycle limit
- *   at any instruction boundary before the next such check (the cycles of the register-only run
- *   that follows are static, so one comparison covers them).
+ *   at any instruction boundary before the next such check (the cycles of the register-only and
+ *   quiet run that follows are static, so one comparison covers them).
  * So a block stops exactly where the interpreter would, and a fault inside it is taken by the
  * caller (see Jit) at the same instruction, with the same counts.
  *
@@ -197,6 +201,12 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
     if (it !== 0) for (const s of conditionSlots(it >>> 4)) slots.add(s);
   });
   const caching = slots.size > 0;
+  // Quiet instructions: on locals, code that reaches the core only through onClock's calls
+  // (locals.ts), which set the PC and S$ themselves. Their static cycles join the checks of the
+  // register-only runs; after one, the block looks again only when a call ran (S$).
+  const quiet = insns.map(
+    (_, k) => caching && !pure[k] && !branches[k] && loc[k] !== null && !loc[k]!.exposed,
+  );
   const slotList = [...slots].sort();
   const hasSync = caching && loc.some((l) => l === null || l.synced);
   const store = (set: Iterable<string>): string =>
@@ -211,7 +221,7 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
   // before the next checked instruction (or before the last instruction).
   const runAfter = (k: number): number => {
     let sum = 0;
-    for (let j = k + 1; j < n - 1 && pure[j]; j++) sum += insns[j]!.cycles;
+    for (let j = k + 1; j < n - 1 && (pure[j] || quiet[j]); j++) sum += insns[j]!.cycles;
     return sum;
   };
   // Flag writes the next register-only instruction overwrites before anything sees them.
@@ -229,9 +239,8 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
   const regExpr = (k: number): string => (slots.has(`R${k}`) ? `R${k}` : `r[${k}]`);
   const flagExpr = (f: string): string =>
     slots.has(`F${f.toUpperCase()}`) ? `F${f.toUpperCase()}` : `cpu.${f}`;
-  const wait = loops
-    ? waitLoopCode(block, texts, pure, entryRoom(block, pure), regExpr, flagExpr, cy)
-    : null;
+  const entryCycles = entryRoom(block, pure, quiet);
+  const wait = loops ? waitLoopCode(block, texts, pure, entryCycles, regExpr, flagExpr, cy) : null;
   const lines: string[] = ["'use strict';"];
   for (let k = 0; k < n; k++) lines.push(`const e${k} = E[${k}], i${k} = I[${k}];`);
   lines.push('const B = BINDINGS;');
@@ -244,7 +253,7 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
   if (caching) {
     lines.push(`  let ${slotList.map((s) => `${s} = ${slotLoad(s)}`).join(', ')};`);
     lines.push('  let AC = 0, AV = 0, AS = false' + (hasSync ? ', L$ = 1;' : ';'));
-    lines.push('  let CY = clock.cycles, C$ = 1, T$;');
+    lines.push('  let CY = clock.cycles, C$ = 1, T$, S$ = 0;');
     lines.push('  try {');
   }
   // Locals that may differ from the core: stored at every exit (a loop carries its writes).
@@ -304,6 +313,8 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
       const leave = `L$ = 0; C$ = 0; ${exit(dirty)}`;
       body = body.replace(/\bSYNC\$/g, () => leave).replace(/\bRELOAD\$/g, () => resume);
     }
+    // The PC a call made by the code sets (see locals.ts).
+    if (body.includes('PC$')) body = body.replace(/(?<![\w$])PC\$(?![\w$])/g, hex(addr));
     const test = caching ? conditionOnLocals(it >>> 4) : `cond(cpu, ${it >>> 4})`;
     const run = before + (it === 0 ? body : `if (${test}) { ${body} }`);
     const advance = it === 0 ? '' : ` if (cpu.it === ${it}) cpu.it = ${itAdvance(it)};`;
@@ -322,11 +333,13 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
     pending = 0;
     // The PC for a fault's return address; R15 where it is read; nextPc where it may change.
     const flow = branches[k]!;
-    lines.push(
-      `  cpu.pc = ${hex(addr)};` +
-        (readsPc[k] && (!caching || l === null) ? ` r[15] = ${hex(addr + 4)};` : '') +
-        (flow ? ` cpu.nextPc = ${hex(next)};` : ''),
-    );
+    if (!quiet[k]) {
+      lines.push(
+        `  cpu.pc = ${hex(addr)};` +
+          (readsPc[k] && (!caching || l === null) ? ` r[15] = ${hex(addr + 4)};` : '') +
+          (flow ? ` cpu.nextPc = ${hex(next)};` : ''),
+      );
+    }
     lines.push(`  ${run}${advance}`);
     const after = flow ? 'cpu.nextPc' : hex(next);
     if (k === n - 1) {
@@ -337,15 +350,14 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
     } else {
       const room = runAfter(k);
       lines.push(`  ${cy} += ${insn.cycles};`);
-      lines.push(
-        `  if (${flow ? `cpu.nextPc !== ${hex(follow)} || ` : ''}cpu.attention !== 0 || ` +
-          `${cy}${room === 0 ? '' : ` + ${room}`} >= cycleLimit) {`,
-      );
+      const check =
+        `if (${flow ? `cpu.nextPc !== ${hex(follow)} || ` : ''}cpu.attention !== 0 || ` +
+        `${cy}${room === 0 ? '' : ` + ${room}`} >= cycleLimit) {`;
+      lines.push(quiet[k] ? `  if (S$ !== 0) { S$ = 0; ${check}` : `  ${check}`);
       lines.push(`    cpu.pc = ${after}; cpu.instructions += ${k + 1}; ${exit(dirty)} return;`);
-      lines.push('  }');
+      lines.push(quiet[k] ? '  } }' : '  }');
     }
   }
-  const entryCycles = entryRoom(block, pure);
   if (loops) {
     lines.push(
       `  if (cpu.pc !== ${hex(block.start)} || cpu.attention !== 0 || cpu.it !== 0 || ` +
@@ -449,10 +461,12 @@ function renamedPrepared(t: Prepared, twin: Twin): Prepared | undefined {
   return { loc, hoistedLocal };
 }
 
-/** Cycles of the register-only instructions at the block's start (see runAfter). */
-function entryRoom(block: Block, pure: boolean[]): number {
+/** Cycles of the register-only and quiet instructions at the block's start (see runAfter). */
+function entryRoom(block: Block, pure: boolean[], quiet: boolean[]): number {
   let sum = 0;
-  for (let j = 0; j < block.insns.length - 1 && pure[j]; j++) sum += block.insns[j]!.cycles;
+  for (let j = 0; j < block.insns.length - 1 && (pure[j] || quiet[j]); j++) {
+    sum += block.insns[j]!.cycles;
+  }
   return sum;
 }
 

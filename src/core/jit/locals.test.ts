@@ -93,33 +93,45 @@ describe('registers and flags as locals', () => {
     const load = localize('cpu.r[3] = cpu.memU32(cpu.r[2]);', 0, null)!;
     const store = localize('cpu.writeU16(cpu.r[2], cpu.r[3]);', 0, null)!;
     expect([load.accesses, store.accesses]).toEqual([1, 1]);
-    // As in a block: the clock's cycle count in the local CY (stored back at the end).
+    expect([load.exposed, store.exposed]).toEqual([false, false]);
+    // As in a block: the clock's cycle count in the local CY (stored back at the end), the
+    // instruction's address for PC$; S$ says whether a call ran (returned with R3).
     const run = (text: string) =>
       new Function(
         'cpu',
         'bus',
         'R2',
         'R3',
-        'const clock = cpu.clock; let CY = clock.cycles, C$ = 1, T$, M$a0, M$v0, M$p0; ' +
-          `${text}; clock.cycles = CY; return R3;`,
-      ) as (c: unknown, b: unknown, r2: number, r3: number) => number;
+        'const clock = cpu.clock; let CY = clock.cycles, C$ = 1, T$, S$ = 0, M$a0, M$v0, M$p0; ' +
+          `${text.replace(/PC\$/g, '0x8000abc')}; clock.cycles = CY; return [R3, S$];`,
+      ) as (c: unknown, b: unknown, r2: number, r3: number) => [number, number];
     const doLoad = run(load.text);
     const doStore = run(store.text);
     m.bus.write32(0x20000100, 0xcafef00d);
     m.bus.write32(0x20000104, 0x12345678);
-    // SRAM and flash (the page tables), unaligned SRAM and a device (the method's slow path).
-    for (const addr of [0x20000100, 0x08000000, 0x20000102, 0x40023800, 0xe000ed00]) {
-      expect(doLoad(m.cpu, m.bus, addr, 0), `load at ${addr.toString(16)}`).toBe(
+    // SRAM and flash (the page tables), unaligned SRAM and a device (the method's slow path,
+    // which sets the PC for a fault and S$).
+    for (const [addr, slow] of [
+      [0x20000100, 0],
+      [0x08000000, 0],
+      [0x20000102, 1],
+      [0x40023800, 1],
+      [0xe000ed00, 1],
+    ] as const) {
+      m.cpu.pc = 0;
+      expect(doLoad(m.cpu, m.bus, addr, 0), `load at ${addr.toString(16)}`).toEqual([
         m.cpu.memU32(addr),
-      );
+        slow,
+      ]);
+      expect(m.cpu.pc).toBe(slow === 1 ? 0x8000abc : 0);
     }
     const seen: number[] = [];
     m.bus.onCodeWrite = (addr) => seen.push(addr);
-    doStore(m.cpu, m.bus, 0x20000106, 0xbeef);
+    expect(doStore(m.cpu, m.bus, 0x20000106, 0xbeef)[1]).toBe(0);
     expect(m.bus.read32(0x20000104)).toBe(0xbeef5678);
     expect(seen).toEqual([]);
     m.bus.codePages[0x2000] = 1; // a page holding decoded code: the store must say so
-    doStore(m.cpu, m.bus, 0x20000108, 0x1111);
+    expect(doStore(m.cpu, m.bus, 0x20000108, 0x1111)[1]).toBe(1);
     expect(seen).toEqual([0x20000108]);
     m.bus.write32(0xe000ed14, m.bus.read32(0xe000ed14) | 8); // CCR.UNALIGN_TRP
     expect(() => doStore(m.cpu, m.bus, 0x20000101, 1)).toThrow(CpuFault);
@@ -132,14 +144,27 @@ describe('registers and flags as locals', () => {
       'cpu',
       'bus',
       'CY0',
-      'const clock = cpu.clock; let CY = CY0, C$ = 1, T$, M$a0, M$v0, M$p0;' +
-        `let R2 = 0xe0001004, R3 = 0; ${load.text}; return [R3, CY, clock.cycles];`,
+      'const clock = cpu.clock; let CY = CY0, C$ = 1, T$, S$ = 0, M$a0, M$v0, M$p0;' +
+        `let R2 = 0xe0001004, R3 = 0; ${load.text.replace(/PC\$/g, '0')}; ` +
+        'return [R3, CY, clock.cycles];',
     ) as (c: unknown, b: unknown, cy: number) => [number, number, number];
     const base = m.cpu.clock.cycles;
     const [before] = timed(m.cpu, m.bus, base + 1000);
     const [after, cy, field] = timed(m.cpu, m.bus, base + 5000);
     expect((after - before) >>> 0).toBe(4000);
     expect([cy, field]).toEqual([base + 5000, base + 5000]);
+  });
+
+  it('says when code reaches the core other than through its calls (exposed)', () => {
+    const exposed = (text: string) => localize(text, 0x100, null)?.exposed;
+    expect(exposed('cpu.r[1] = cpu.r[2] + cpu.r[15];')).toBe(false);
+    expect(exposed('cpu.r[1] = cpu.memU8(cpu.r[2]); cpu.c = 1;')).toBe(false);
+    expect(exposed('if (cpu.r[1] === 0) throw new $1_CpuFault(6, 1);')).toBe(true);
+    expect(exposed('cpu.r[1] = $2_helper(cpu.r[2]);')).toBe(true);
+    expect(exposed('cpu.it = 8;')).toBe(true);
+    expect(exposed('cpu.clock.cycles += 2;')).toBe(true);
+    expect(exposed('cpu.branchWritePC(cpu.r[2]);')).toBe(true);
+    expect(exposed('cpu.setReg(15, cpu.r[2]);')).toBe(true);
   });
 
   it('conditions on the flag locals agree with ConditionPassed for every flag value', () => {

@@ -21,6 +21,11 @@
  *   reaches devices, whose registers are computed from the time and whose wait states stall the
  *   core; the lazy FP context check stacks to memory) stores `CY` before it and reloads it after
  *   (onClock), with `C$` = 0 meanwhile: a fault thrown inside it leaves the clock as it is.
+ *   Such a call is the only way code on locals can fault, raise attention or take more than its
+ *   static cycles, so it also sets the PC (`PC$`, which the block fills in: a fault's return
+ *   address) and `S$` = 1: an instruction whose code does nothing else on the core (not
+ *   `exposed`) is checked after it only when `S$` says a call ran (see codegen.ts). A store to a
+ *   code page in line (which may drop the running block) sets them too.
  */
 import {
   argumentRanges,
@@ -34,7 +39,10 @@ import {
 
 /** `call` with the clock's local stored before it and reloaded after it (see above). */
 function onClock(call: string): string {
-  return `( clock . cycles = CY , C$ = 0 , T$ = ${call} , C$ = 1 , CY = clock . cycles , T$ )`;
+  return (
+    `( cpu . pc = PC$ , S$ = 1 , clock . cycles = CY , C$ = 0 , T$ = ${call} , C$ = 1 , ` +
+    'CY = clock . cycles , T$ )'
+  );
 }
 
 /** Core members whose use reads or writes no R0-R14 and no N, Z, C, V. */
@@ -119,7 +127,8 @@ function memoryAccess(
     `{ ${a} = ( ${args[0]} ) ; ${v} = ( ${args[1]} ) ; ${p} = ${a} >>> 16 ; ` +
     `if ( bus . coreWritable [ ${p} ] === 1 && ${aligned} ) { ` +
     `bus . ${table} [ ${p} ] [ ${index} ] = ${v} ; ` +
-    `if ( bus . codePages [ ${p} ] === 1 ) bus . onCodeWrite ( ${a} >>> 0 , ${size} ) ; } ` +
+    `if ( bus . codePages [ ${p} ] === 1 ) { cpu . pc = PC$ ; S$ = 1 ; ` +
+    `bus . onCodeWrite ( ${a} >>> 0 , ${size} ) ; } } ` +
     `else ${onClock(`cpu . ${method} ( ${a} , ${v} )`)} ; }`;
   return { text, end: close };
 }
@@ -181,6 +190,12 @@ export interface Localized {
   /** Memory accesses put in line (see MEMORY): the block declares their temporaries. */
   accesses: number;
   /**
+   * True when the text reads or writes the core other than through its locals and onClock's
+   * calls (a member such as `cpu . it` or `cpu . nextPc`, a helper call, a throw): the block
+   * then sets the PC before it and checks after it, whatever ran.
+   */
+  exposed: boolean;
+  /**
    * True when the text has a slow path that runs on the core (see BX_WRITES): `SYNC$` before it
    * and `RELOAD$` after it stand for storing the locals and reloading them, which the block fills
    * in (codegen.ts), as around a whole instruction that is a sync point.
@@ -214,11 +229,12 @@ export function localize(text: string, pcValue: number, aluAlias: string | null)
     alu: calls ? null : aluAlias,
     accesses: 0,
     synced: false,
+    exposed: false,
   };
   const out = rewrite(ctx, 0, t.length);
   if (out === null) return null;
-  const { used, written, accesses, synced } = ctx;
-  return { text: out, used, written, accesses, synced };
+  const { used, written, accesses, synced, exposed } = ctx;
+  return { text: out, used, written, accesses, synced, exposed };
 }
 
 /**
@@ -275,6 +291,7 @@ interface Ctx {
   /** Memory accesses put in line so far (each has its own temporaries M$a<n>, M$v<n>, M$p<n>). */
   accesses: number;
   synced: boolean;
+  exposed: boolean;
 }
 
 function rewrite(ctx: Ctx, from: number, to: number): string | null {
@@ -294,6 +311,10 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
       continue;
     }
     if (tok.kind !== 'id' || tok.text !== 'cpu' || afterDot) {
+      // A throw, or a helper left as a call (which may throw): the PC must be set before it.
+      if (tok.kind === 'id' && !afterDot && (tok.text === 'throw' || /^\$\d+_/.test(tok.text))) {
+        ctx.exposed = true;
+      }
       out.push(tok.text);
       continue;
     }
@@ -357,8 +378,10 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
       if (close < 0 || !Number.isInteger(index) || index < 0 || index > 15) return null;
       const value = rewrite(ctx, k + 6, close);
       if (value === null) return null;
-      if (index === 15) out.push(`cpu . aluWritePC ( ${value} )`);
-      else {
+      if (index === 15) {
+        out.push(`cpu . aluWritePC ( ${value} )`);
+        ctx.exposed = true;
+      } else {
         const slot = `R${index}`;
         ctx.used.add(slot);
         ctx.written.add(slot);
@@ -386,6 +409,8 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
     }
     if (member === 'clock') {
       if (t[k + 3]?.text !== '.' || t[k + 4]?.text !== 'cycles') return null;
+      // Cycles beyond the instruction's static count: checked after it, as any exposed code.
+      ctx.exposed = true;
       out.push('CY');
       k += 4;
       continue;
@@ -396,6 +421,7 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
       const value = close < 0 || close >= to ? null : rewrite(ctx, k + 4, close);
       if (value === null) return null;
       out.push(`cpu . nextPc = ( ( ${value} ) & ~ 1 ) >>> 0`);
+      ctx.exposed = true;
       k = close;
       continue;
     }
@@ -414,6 +440,7 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
           `else { SYNC$ ; cpu . ${member} ( ${a} ) ; RELOAD$ ; } }`,
       );
       ctx.synced = true;
+      ctx.exposed = true;
       k = close;
       continue;
     }
@@ -426,10 +453,12 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
         k += 6;
         continue;
       }
+      ctx.exposed = true;
       out.push('cpu');
       continue;
     }
     if (!SAFE_MEMBERS.has(member)) return null;
+    ctx.exposed = true;
     out.push('cpu');
   }
   return out.join(' ');
