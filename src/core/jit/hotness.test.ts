@@ -1,9 +1,10 @@
 /**
  * When blocks are translated: at hotEntries interpreted entries, or earlier (at a quarter of
- * that, rounded down to a power of two, then at each doubling) when the block has been entered at
- * least once every EARLY_SPACING (1600) instructions since it was found. Both machines of each Pair
- * must stay identical whatever is translated when. A cold block is interpreted only as far as
- * control follows it, so the next block starts where the code went.
+ * that, rounded down to a power of two) when the block has been entered at least once every
+ * EARLY_SPACING (1600) instructions since it was found, but not in the first 200000
+ * instructions of a run (start-up code). Both machines of each Pair must stay identical whatever
+ * is translated when. A cold block is interpreted only as far as control follows it, so the
+ * next block starts where the code went.
  */
 import { describe, expect, it } from 'vitest';
 import { Asm, Pair } from '../../../test/helpers/lockstep.js';
@@ -54,7 +55,10 @@ describe('translation thresholds', () => {
     [400, 64],
     [100_000, 16384],
   ])('hotEntries %s: a block entered every 2 instructions goes at %i entries', (hot, early) => {
-    const p = new Pair({ code: tightLoop().link() }, hot === undefined ? {} : { hotEntries: hot });
+    const p = new Pair(
+      { code: tightLoop().link() },
+      hot === undefined ? { startUp: 0 } : { hotEntries: hot, startUp: 0 },
+    );
     // The start-up block (3 instructions), then the loop's block every 2.
     p.both((m) => m.run(3 + 2 * (early - 2)), 'before');
     expect(p.stats.translated).toBe(0);
@@ -64,7 +68,7 @@ describe('translation thresholds', () => {
 
   it('a block entered less often than every 1600 instructions waits for the threshold', () => {
     // Outer iterations 2004 instructions apart (> 1600): only the inner loop goes early.
-    const p = new Pair({ code: nestedLoops(2).link() }, { hotEntries: 400 });
+    const p = new Pair({ code: nestedLoops(2).link() }, { hotEntries: 400, startUp: 0 });
     runOuter(p, 2, 2);
     expect(p.stats.translated).toBe(1); // the inner loop, within the first outer iteration
     runOuter(p, 390, 2);
@@ -74,7 +78,7 @@ describe('translation thresholds', () => {
   });
 
   it('the same block entered every 1004 instructions is translated early', () => {
-    const p = new Pair({ code: nestedLoops(1).link() }, { hotEntries: 400 });
+    const p = new Pair({ code: nestedLoops(1).link() }, { hotEntries: 400, startUp: 0 });
     runOuter(p, 60, 1);
     expect(p.stats.translated).toBe(1);
     runOuter(p, 70, 1);
@@ -87,6 +91,35 @@ function blockStarts(p: Pair): number[] {
   const jit = p.jit.cpu.jit as unknown as { pageBlocks: ({ start: number }[] | null)[] };
   return jit.pageBlocks.flatMap((list) => (list ?? []).map((b) => b.start)).sort((a, b) => a - b);
 }
+
+describe('start-up', () => {
+  it('a dense block found in the first 200000 instructions waits for the threshold', () => {
+    const p = new Pair({ code: tightLoop().link() }, {});
+    p.both((m) => m.run(3 + 2 * 9998), 'before the threshold');
+    expect(p.stats.translated).toBe(0);
+    p.both((m) => m.run(2 * 4), 'after');
+    expect(p.stats.translated).toBe(1);
+  });
+
+  it('past them, a dense block is translated at the early count', () => {
+    // A countdown of 2^17 iterations (393216 instructions), then the tight loop.
+    const a = new Asm();
+    a.emit(dp16.movImm(1, 1), dp16.lslImm(1, 1, 17));
+    a.label('count');
+    a.emit(dp16.subImm8(1, 1));
+    a.branch('count', (o) => br16.bCond(COND.ne, o));
+    a.emit(dp16.movImm(0, 0));
+    a.label('loop');
+    a.emit(dp16.addImm8(0, 1));
+    a.branch('loop', (o) => br16.b(o));
+    const p = new Pair({ code: a.link() }, {});
+    const countdown = 2 + 2 * (1 << 17) + 1;
+    p.both((m) => m.run(countdown + 2 * 2046), 'before the early count');
+    expect(p.stats.translated).toBe(1); // the countdown, at the threshold
+    p.both((m) => m.run(2 * 4), 'after');
+    expect(p.stats.translated).toBe(2);
+  });
+});
 
 describe('cold blocks', () => {
   /**
