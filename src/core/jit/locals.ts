@@ -174,12 +174,12 @@ export function conditionOnLocals(cond: number): string {
 }
 
 /** Flag locals a condition reads. */
-export function conditionSlots(cond: number): string[] {
-  return (
-    [['FZ'], ['FC'], ['FN'], ['FV'], ['FC', 'FZ'], ['FN', 'FV'], ['FN', 'FV', 'FZ']][cond >>> 1] ??
-    []
-  );
+export function conditionSlots(cond: number): readonly string[] {
+  return CONDITION_SLOTS[cond >>> 1] ?? [];
 }
+const CONDITION_SLOTS: readonly (readonly string[])[] = [
+  ['FZ'], ['FC'], ['FN'], ['FV'], ['FC', 'FZ'], ['FN', 'FV'], ['FN', 'FV', 'FZ'],
+]; // prettier-ignore
 
 export interface Localized {
   text: string;

@@ -55,15 +55,18 @@ export function waitLoopCode(
   const n = block.insns.length;
   const last: Insn = block.insns[n - 1]!;
   if (!/^(B T1|B T3|CBZ)/.test(last.encoding.name)) return null;
-  const regs = new Set<number>();
   for (let k = 0; k < n; k++) {
     const text = texts[k];
     if (text === null || text === undefined) return null;
     if (block.itBefore[k] !== 0) return null;
     if (k < n - 1 && !pure[k] && !PLAIN_LOADS.has(block.insns[k]!.exec)) return null;
+  }
+  // Only then the texts (most loops are no wait loops, and their code can be long).
+  const regs = new Set<number>();
+  for (const text of texts) {
     // Registers named any other way (a computed index) rule it out.
-    if (/\bcpu\s*\.\s*r\b(?!\s*\[\s*\d+\s*\])/.test(text)) return null;
-    for (const r of registersIn(text)) if (r !== 15) regs.add(r);
+    if (/\bcpu\s*\.\s*r\b(?!\s*\[\s*\d+\s*\])/.test(text!)) return null;
+    for (const r of registersIn(text!)) if (r !== 15) regs.add(r);
   }
   const list = [...regs].sort((a, b) => a - b);
   const flags =
