@@ -57,7 +57,7 @@ options:
                           results are the same, --no-jit is the reference to compare with
   --jit-hot N             translate a block once it has been entered N times (default 10000;
                           one entered at least once every 1600 instructions goes at N/4,
-                          rounded down to a power of two)
+                          rounded down to a power of two, after the run's first 200000)
   --max-instructions N    stop after N instructions (exit code 4)
   --timeout S             stop after S seconds of wall time (exit code 4)
   --cmdline "ARGS"        command line returned by SYS_GET_CMDLINE
