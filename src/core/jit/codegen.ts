@@ -13,7 +13,9 @@
  * - quiet ones (loads and stores on locals, locals.ts) reach the core only through calls on
  *   their slow paths (a device, an unaligned or faulting access, a write to code), which set the
  *   PC themselves and say they ran (`S$`): their static cycles count as the register-only
- *   ones', and the block looks again after one only when a call ran;
+ *   ones', and the block looks again after one only when a call ran. A conditional branch in
+ *   line is quiet too: it leaves its target in the local `N$` (not the core's nextPc), its extra
+ *   cycles come only with the jump, and the block leaves when it jumped;
  * - every other one runs as in the interpreter's loop: PC, R15 and nextPc set before it, then
  *   ITSTATE advance, counts, and a look at where the loop would stop: after a branch (`nextPc`
  *   is not the next address), on attention, or when the clock reaches the batch's cycle limit
@@ -204,9 +206,15 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
   // Quiet instructions: on locals, code that reaches the core only through onClock's calls
   // (locals.ts), which set the PC and S$ themselves. Their static cycles join the checks of the
   // register-only runs; after one, the block looks again only when a call ran (S$).
-  const quiet = insns.map(
-    (_, k) => caching && !pure[k] && !branches[k] && loc[k] !== null && !loc[k]!.exposed,
-  );
+  const quiet = insns.map((insn, k) => {
+    const l = loc[k] ?? null;
+    if (!caching || pure[k] || l === null || l.exposed) return false;
+    // A load or store; or a conditional branch in line that makes no call, whose extra cycles
+    // come only with the jump (then the block leaves at once).
+    if (!branches[k]) return !l.clocked;
+    if (!l.localNext || l.text.includes('S$')) return false;
+    return block.follow[k] === (insn.addr + insn.size) >>> 0;
+  });
   const slotList = [...slots].sort();
   const hasSync = caching && loc.some((l) => l === null || l.synced);
   const store = (set: Iterable<string>): string =>
@@ -253,7 +261,7 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
   if (caching) {
     lines.push(`  let ${slotList.map((s) => `${s} = ${slotLoad(s)}`).join(', ')};`);
     lines.push('  let AC = 0, AV = 0, AS = false' + (hasSync ? ', L$ = 1;' : ';'));
-    lines.push('  let CY = clock.cycles, C$ = 1, T$, S$ = 0;');
+    lines.push('  let CY = clock.cycles, C$ = 1, T$, S$ = 0, N$ = 0;');
     lines.push('  try {');
   }
   // Locals that may differ from the core: stored at every exit (a loop carries its writes).
@@ -333,15 +341,17 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
     pending = 0;
     // The PC for a fault's return address; R15 where it is read; nextPc where it may change.
     const flow = branches[k]!;
+    // Where the instruction leaves the next PC: the local N$ for a branch in line.
+    const nextPc = l !== null && l.localNext ? 'N$' : 'cpu.nextPc';
     if (!quiet[k]) {
       lines.push(
         `  cpu.pc = ${hex(addr)};` +
           (readsPc[k] && (!caching || l === null) ? ` r[15] = ${hex(addr + 4)};` : '') +
-          (flow ? ` cpu.nextPc = ${hex(next)};` : ''),
+          (flow ? ` ${nextPc} = ${hex(next)};` : ''),
       );
-    }
+    } else if (flow) lines.push(`  N$ = ${hex(next)};`);
     lines.push(`  ${run}${advance}`);
-    const after = flow ? 'cpu.nextPc' : hex(next);
+    const after = flow ? nextPc : hex(next);
     if (k === n - 1) {
       lines.push(
         `  cpu.pc = ${after}; cpu.instructions += ${n}; ${cy} += ${insn.cycles}; ` +
@@ -350,11 +360,17 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
     } else {
       const room = runAfter(k);
       lines.push(`  ${cy} += ${insn.cycles};`);
+      const leave = `    cpu.pc = ${after}; cpu.instructions += ${k + 1}; ${exit(dirty)} return;`;
+      if (quiet[k] && flow) {
+        // Taken: the block leaves (no call can have run: conditional branches read no memory).
+        lines.push(`  if (N$ !== ${hex(follow)}) {`, leave, '  }');
+        continue;
+      }
       const check =
-        `if (${flow ? `cpu.nextPc !== ${hex(follow)} || ` : ''}cpu.attention !== 0 || ` +
+        `if (${flow ? `${nextPc} !== ${hex(follow)} || ` : ''}cpu.attention !== 0 || ` +
         `${cy}${room === 0 ? '' : ` + ${room}`} >= cycleLimit) {`;
       lines.push(quiet[k] ? `  if (S$ !== 0) { S$ = 0; ${check}` : `  ${check}`);
-      lines.push(`    cpu.pc = ${after}; cpu.instructions += ${k + 1}; ${exit(dirty)} return;`);
+      lines.push(leave);
       lines.push(quiet[k] ? '  } }' : '  }');
     }
   }

@@ -162,9 +162,15 @@ describe('registers and flags as locals', () => {
     expect(exposed('if (cpu.r[1] === 0) throw new $1_CpuFault(6, 1);')).toBe(true);
     expect(exposed('cpu.r[1] = $2_helper(cpu.r[2]);')).toBe(true);
     expect(exposed('cpu.it = 8;')).toBe(true);
-    expect(exposed('cpu.clock.cycles += 2;')).toBe(true);
-    expect(exposed('cpu.branchWritePC(cpu.r[2]);')).toBe(true);
     expect(exposed('cpu.setReg(15, cpu.r[2]);')).toBe(true);
+    // The cycle count and a branch in line are the block's own locals (CY, N$), said apart.
+    const clock = localize('cpu.clock.cycles += 2;', 0x100, null)!;
+    expect([clock.exposed, clock.clocked, clock.localNext]).toEqual([false, true, false]);
+    const branch = localize('if (cpu.z === 1) cpu.branchWritePC(cpu.r[15] + 8);', 0x100, null)!;
+    expect([branch.exposed, branch.clocked, branch.localNext]).toEqual([false, false, true]);
+    expect(branch.text).toContain('N$ = ( ( 0x100 + 8 ) & ~ 1 ) >>> 0');
+    // Not both N$ and the core's nextPc: such code runs on the core.
+    expect(localize('cpu.branchWritePC(cpu.nextPc);', 0x100, null)).toBeNull();
   });
 
   it('conditions on the flag locals agree with ConditionPassed for every flag value', () => {

@@ -195,6 +195,10 @@ export interface Localized {
    * then sets the PC before it and checks after it, whatever ran.
    */
   exposed: boolean;
+  /** True when the text changes the cycle count beyond the instruction's static cycles. */
+  clocked: boolean;
+  /** True when it branches through BranchWritePC in line: it writes the local `N$`. */
+  localNext: boolean;
   /**
    * True when the text has a slow path that runs on the core (see BX_WRITES): `SYNC$` before it
    * and `RELOAD$` after it stand for storing the locals and reloading them, which the block fills
@@ -230,11 +234,15 @@ export function localize(text: string, pcValue: number, aluAlias: string | null)
     accesses: 0,
     synced: false,
     exposed: false,
+    clocked: false,
+    localNext: false,
   };
   const out = rewrite(ctx, 0, t.length);
   if (out === null) return null;
-  const { used, written, accesses, synced, exposed } = ctx;
-  return { text: out, used, written, accesses, synced, exposed };
+  // The next PC in one place only: N$, or the core's nextPc (then all of it on the core).
+  if (ctx.localNext && /\bnextPc\b|WritePC/.test(out)) return null;
+  const { used, written, accesses, synced, exposed, clocked, localNext } = ctx;
+  return { text: out, used, written, accesses, synced, exposed, clocked, localNext };
 }
 
 /**
@@ -292,6 +300,8 @@ interface Ctx {
   accesses: number;
   synced: boolean;
   exposed: boolean;
+  clocked: boolean;
+  localNext: boolean;
 }
 
 function rewrite(ctx: Ctx, from: number, to: number): string | null {
@@ -409,19 +419,19 @@ function rewrite(ctx: Ctx, from: number, to: number): string | null {
     }
     if (member === 'clock') {
       if (t[k + 3]?.text !== '.' || t[k + 4]?.text !== 'cycles') return null;
-      // Cycles beyond the instruction's static count: checked after it, as any exposed code.
-      ctx.exposed = true;
+      ctx.clocked = true;
       out.push('CY');
       k += 4;
       continue;
     }
     if (member === 'branchWritePC' && atStatement(t, k)) {
-      // BranchWritePC (cpu.ts) in line, as a statement: nextPc = address with bit 0 clear.
+      // BranchWritePC (cpu.ts) in line, as a statement: the next PC = address with bit 0
+      // clear, in the block's local N$ (codegen.ts reads it where it would read nextPc).
       const close = t[k + 3]?.text === '(' ? closing(t, k + 3) : -1;
       const value = close < 0 || close >= to ? null : rewrite(ctx, k + 4, close);
       if (value === null) return null;
-      out.push(`cpu . nextPc = ( ( ${value} ) & ~ 1 ) >>> 0`);
-      ctx.exposed = true;
+      out.push(`N$ = ( ( ${value} ) & ~ 1 ) >>> 0`);
+      ctx.localNext = true;
       k = close;
       continue;
     }
