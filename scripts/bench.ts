@@ -1,6 +1,6 @@
 /**
  * CPU benchmarks: runs every prebuilt benchmark ELF (firmware/prebuilt/bench/*.elf) on f4emu
- * through its command line, and on QEMU (mps2-an386) when qemu-system-arm is on PATH, checks that
+ * through its command (bin/f4emu), and on QEMU (mps2-an386) when qemu-system-arm is on PATH, checks that
  * both print the same output (and the recorded .expected output), and prints a table of
  * instructions, f4emu seconds and MIPS (with the block translator, the default), MIPS with
  * --no-jit (the interpreter alone; same output and instruction count required; --no-interp
@@ -175,10 +175,10 @@ function runF4emu(
   o: Options,
   extra: string[] = [],
 ): Run & { stats: RegExpExecArray } {
-  const bin = path.join(root, 'bin', 'f4emu.js');
-  const args = [bin, 'run', elf, '--semihosting', '--stats', '--timeout', String(o.timeoutSeconds)];
+  // The f4emu command itself (bin/f4emu: Node with its thread pool sized to the machine).
+  const args = ['run', elf, '--semihosting', '--stats', '--timeout', String(o.timeoutSeconds)];
   args.push(...extra);
-  const r = run(process.execPath, args, o.timeoutSeconds);
+  const r = run(path.join(root, 'bin', 'f4emu'), args, o.timeoutSeconds);
   if (r.status !== 0) {
     throw new BenchError(`${name}: f4emu exited with status ${r.status}: ${lastLine(r.stderr)}`);
   }
@@ -327,7 +327,7 @@ async function main(): Promise<number> {
     process.stderr.write('bench: the demo web server through --net...\n');
     try {
       network = await benchNetwork(
-        path.join(root, 'bin', 'f4emu.js'),
+        path.join(root, 'bin', 'f4emu'),
         path.join(root, 'firmware', 'prebuilt', 'demo.elf'),
       );
     } catch (e) {

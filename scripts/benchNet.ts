@@ -71,11 +71,9 @@ function wrkLoad(port: number): { requestsPerSecond: number; errors: number } | 
 
 /** Boots the demo on the user-mode network and measures it; throws with f4emu's output on failure. */
 export async function benchNetwork(cli: string, demo: string): Promise<NetBench> {
-  const child = spawn(
-    process.execPath,
-    [cli, 'run', demo, '--net', 'user,hostfwd=tcp::0-:80', '--timeout', '300'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(cli, ['run', demo, '--net', 'user,hostfwd=tcp::0-:80', '--timeout', '300'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
