@@ -47,6 +47,14 @@ export class Block {
   entryCycles = 0;
   /** Instructions whose semantics were inlined (the rest are called). */
   inlined = 0;
+  /**
+   * The most instructions one interpreted entry ran before control left the block (or the
+   * batch ended): a block is translated only that far (Jit.translate), since code past where
+   * control always left costs translating and compiling and never runs.
+   */
+  reached = 0;
+  /** Instructions the generated function covers, from the start (at most n: see reached). */
+  span = 0;
   /** Number of instructions. */
   readonly n: number;
   /**
@@ -83,6 +91,20 @@ export class Block {
 
   get length(): number {
     return this.insns.length;
+  }
+
+  /** The block's first `n` instructions as a block of their own (to translate only them). */
+  prefix(n: number): Block {
+    if (n >= this.n) return this;
+    const b = new Block(
+      this.start,
+      this.insns.slice(0, n),
+      this.itBefore.slice(0, n),
+      this.translatable,
+      this.follow.slice(0, n),
+    );
+    b.stops = this.stops.filter((k) => k < n - 1);
+    return b;
   }
 
   /** Index of the instruction at `pc` (a fault inside the block), or -1. */

@@ -4,13 +4,12 @@
  * EARLY_SPACING (1600) instructions since it was found, but not in the first 200000
  * instructions of a run (start-up code). Both machines of each Pair must stay identical whatever
  * is translated when. A cold block is interpreted only as far as control follows it, so the
- * next block starts where the code went.
+ * next block starts where the code went, and translated only as far as that ever went.
  */
 import { describe, expect, it } from 'vitest';
 import { Asm, Pair } from '../../../test/helpers/lockstep.js';
-import { t16 as br16 } from '../encode/branch.js';
+import { COND, t16 as br16, t32 as br32 } from '../encode/branch.js';
 import { t16 as dp16 } from '../encode/dataProcessing.js';
-import { COND } from '../encode/branch.js';
 
 /** `adds r0, #1; b loop` forever: its block is entered every 2 instructions. */
 function tightLoop(): Asm {
@@ -151,5 +150,37 @@ describe('cold blocks', () => {
     // interpreted for its 9 instructions each time, the next would start 9 instructions on,
     // inside the loop (at the cmp), and `skip` would have none.
     expect(blockStarts(p)).toEqual([a.at('start'), a.at('loop'), a.at('skip')]);
+  });
+
+  it('are translated only as far as an interpreted entry went; later entries may go on', () => {
+    // `loop: bl sub; b loop` and `sub: adds r0, #1; cmp r0, #200; bne ret; adds r1, #1 (x5);
+    // ret: bx lr`: a block follows the BL into sub and runs to the BX, but its bne leaves it
+    // until r0 reaches 200.
+    const a = new Asm();
+    a.emit(dp16.movImm(0, 0));
+    a.label('loop');
+    a.branch('sub', (o) => br32.bl(o));
+    a.label('back');
+    a.branch('loop', (o) => br16.b(o));
+    a.label('sub');
+    a.emit(dp16.addImm8(0, 1), dp16.cmpImm(0, 200));
+    a.branch('ret', (o) => br16.bCond(COND.ne, o));
+    a.label('fall');
+    for (let k = 0; k < 5; k++) a.emit(dp16.addImm8(1, 1));
+    a.label('ret');
+    a.emit(br16.bx(14));
+    const p = new Pair({ code: a.link() }, { hotEntries: 64, startUp: 0 });
+    p.both((m) => m.run(1 + 6 * 100), '100 iterations');
+    // The hot blocks: at `ret` (the BX) and at `back` (b loop, bl sub, adds, cmp, bne, adds x5,
+    // bx lr: 11 instructions, its entries all gone at the bne, the fifth).
+    expect(p.stats.translated).toBe(2);
+    expect(p.stats.blockInstructions).toBe(1 + 5);
+    expect(blockStarts(p)).not.toContain(a.at('fall'));
+    // The 200th iteration falls through: the translated block ends before the instructions
+    // no entry had reached, and the next block starts there.
+    p.both((m) => m.run(6 * 150 + 5), 'past the fall-through');
+    expect(p.ref.cpu.r[0]).toBe(250);
+    expect(p.ref.cpu.r[1]).toBe(5);
+    expect(blockStarts(p)).toContain(a.at('fall'));
   });
 });

@@ -229,7 +229,7 @@ export class Jit {
           fn !== null &&
           cpu.it === 0 &&
           cpu.t === 1 &&
-          cpu.instructions + block!.n <= instrLimit &&
+          cpu.instructions + block!.span <= instrLimit &&
           clock.cycles + block!.entryCycles < cycleLimit &&
           cpu.fetchableBlock(pc)
         ) {
@@ -286,6 +286,7 @@ export class Jit {
         if (to === limit || cpu.instructions !== to || cpu.attention !== 0) break;
         if (cpu.pc !== block.follow[k]) break;
       }
+      if (cpu.instructions - before > block.reached) block.reached = cpu.instructions - before;
     }
     stats.interpretedInstructions += cpu.instructions - before;
   }
@@ -372,15 +373,17 @@ export class Jit {
     if (retranslated >= 2 * MAX_RETRANSLATIONS) return; // self-modifying: stays interpreted
     if (this.stats.disabled !== null) return;
     const t0 = this.now();
+    // Only as far as an interpreted entry ever went: past that, control has always left.
+    const code = block.prefix(block.reached > 0 ? block.reached : block.n);
     let compiled: ReturnType<typeof compileBlock>;
     try {
-      compiled = compileBlock(block, this.inline, this.onSource, this.share);
+      compiled = compileBlock(code, this.inline, this.onSource, this.share);
     } catch (e) {
       if (!(e instanceof Error)) throw e;
       if (e instanceof SyntaxError && this.inline) {
         // Inlined code this translator got wrong: the block calls its semantics instead.
         this.stats.inlineFailures++;
-        compiled = compileBlock(block, false, this.onSource, this.share);
+        compiled = compileBlock(code, false, this.onSource, this.share);
       } else {
         // Code generation refused (a Content Security Policy without 'unsafe-eval'): the
         // interpreter runs everything, with the same results.
@@ -392,11 +395,12 @@ export class Jit {
     this.stats.shared += shared;
     this.stats.translateMs += this.now() - t0;
     block.fn = fn;
+    block.span = code.n;
     block.size = size;
     block.inlined = inlined;
     block.entryCycles = entryCycles;
     this.stats.inlined += inlined;
-    this.stats.blockInstructions += block.insns.length;
+    this.stats.blockInstructions += code.insns.length;
     this.stats.translated++;
     this.stats.cacheChars += size;
     if (this.stats.cacheChars > this.maxSourceChars) this.flush();
