@@ -93,6 +93,9 @@ export function mayBranch(insn: Insn, text: string | null): boolean {
   return false;
 }
 
+/** Inlined code that only sets ITSTATE to a constant (IT outside an IT block). */
+const IT_ONLY = /^L\s*:\s*\{\s*cpu\s*\.\s*it\s*=\s*\d+\s*;\s*\}$/;
+
 /** Exception-unit members that only read configuration or check the FP context. */
 const SAFE_EXC = /^(scb|unalignTrap|divideByZeroTrap|fpContextCheck)$/;
 
@@ -181,10 +184,14 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
     // Each instruction's code is its own block statement: its names never meet another's.
     const body = text === null ? `e${k}(cpu, i${k});` : `{ const I$ = i${k}; ${text} }`;
     bodies.push(body);
+    // IT outside an IT block only sets ITSTATE (its check for one folded away): nothing to
+    // fault, branch or wait for, as a register-only instruction.
+    const itOnly = text !== null && IT_ONLY.test(text);
     pure.push(
-      registerOnly(insn, text ?? Function.prototype.toString.call(insn.exec), text !== null),
+      itOnly ||
+        registerOnly(insn, text ?? Function.prototype.toString.call(insn.exec), text !== null),
     );
-    branches.push(mayBranch(insn, text));
+    branches.push(!itOnly && mayBranch(insn, text));
     readsPc.push(text === null || pcOperand(insn) || /\[\s*15\s*\]/.test(text));
   }
   // Registers and flags in locals (locals.ts): `loc[k]` is instruction k's code on them, null

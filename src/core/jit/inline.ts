@@ -347,9 +347,11 @@ export function inlineExec(
   if (text === null) return null;
   text = inlineCalls(fold(text), insn, scope, 0);
   // ITSTATE is known here (the block sets it before the instruction): reads of it are
-  // constants unless the instruction itself writes it (IT).
-  if (!/\bcpu\s*\.\s*it\s*=[^=]/.test(text))
-    text = text.replace(/\bcpu\s*\.\s*it\b/g, `(${itState})`);
+  // constants, up to a write of it (IT's own) in code without loops.
+  const write = /\bcpu\s*\.\s*it\s*=[^=]/.exec(text);
+  const known = write === null ? text.length : /\b(for|while|do)\b/.test(text) ? 0 : write.index;
+  text =
+    text.slice(0, known).replace(/\bcpu\s*\.\s*it\b/g, `(${itState})`) + text.slice(known);
   text = fold(text);
   const bind = /\bi\$/.test(text) ? `const i$ = ${insnName}; ` : '';
   return `${label}: { ${bind}${text} }`;

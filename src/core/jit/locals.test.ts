@@ -12,6 +12,10 @@ import { Machine } from '../../machine/machine.js';
 import { decodeRaw } from '../decode/cache.js';
 import { allEncodings } from '../decode/table.js';
 import { inlineInsn } from './inline.js';
+import { Block } from './block.js';
+import { blockSource } from './codegen.js';
+import { COND, t16 as br16 } from '../encode/branch.js';
+import { t16 as dp16 } from '../encode/dataProcessing.js';
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
@@ -234,5 +238,34 @@ describe('sync points', () => {
         .concat(['WFE T1', 'WFE T2', 'WFI T1', 'WFI T2'])
         .sort(),
     );
+  });
+});
+
+describe('IT in a block', () => {
+  /** `cmp r0, #1; ite eq; movs r1, #1; movs r1, #2; adds r2, #1` at 0x1000, with ITSTATEs. */
+  function itBlock(): Block {
+    const hw = [dp16.cmpImm(0, 1), br16.it(COND.eq, 'e'), dp16.movImm(1, 1)];
+    hw.push(dp16.movImm(1, 2), dp16.addImm8(2, 1));
+    let addr = 0x1000;
+    const insns = hw.map((h) => {
+      const i = decodeRaw(h, 2, addr);
+      addr += 2;
+      return i;
+    });
+    const it = insns[1]!.imm & 0xff;
+    const itBefore = [0, 0, it, ((it & 0xe0) | ((it << 1) & 0x1f)) & 0xff, 0];
+    return new Block(0x1000, insns, itBefore, true, [0x1002, 0x1004, 0x1006, 0x1008, 0x100a]);
+  }
+
+  it('outside an IT block, IT only sets ITSTATE: no check, no PC store, as register-only', () => {
+    const b = itBlock();
+    // Its check for an IT inside an IT block (UNPREDICTABLE) reads the known ITSTATE.
+    expect(squash(inlineInsn(b.insns[1]!, 0, () => {})!)).toBe(
+      `L: { cpu . it = ${b.itBefore[2]} ; }`,
+    );
+    expect(inlineInsn(b.insns[1]!, b.itBefore[2]!, () => {})).toMatch(/\bthrow\b/);
+    const source = blockSource(b).source;
+    expect(source).toContain(`cpu . it = ${b.itBefore[2]} ;`);
+    expect(source).not.toMatch(/cpu\.pc = 0x1002;|cpu\.nextPc/);
   });
 });
