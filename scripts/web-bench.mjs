@@ -2,7 +2,7 @@
 /**
  * The page's speed, measured beside the CLI's in one run (`npm run bench:web`): each benchmark
  * ELF runs flat out ('max') in the page's worker in Debian's chromium (headless, playwright-core)
- * and then through `f4emu run --stats`, alternately, N times; the page's main thread meanwhile
+ * and then through `f4emu run --stats` (bin/f4emu), alternately, N times; the page's main thread meanwhile
  * counts its animation frames, so the table also says how responsive the page stayed.
  *
  *   npm run bench:web [-- --runs N] [-- --only sha256,qsort]
@@ -119,8 +119,8 @@ try {
       pageMips.push(r.instructions / r.wall / 1e6);
       frames.push(...r.intervals.slice(1));
       const cli = spawnSync(
-        process.execPath,
-        [path.join(ROOT, 'bin/f4emu.js'), 'run', elf, '--semihosting', '--stats'],
+        path.join(ROOT, 'bin/f4emu'),
+        ['run', elf, '--semihosting', '--stats'],
         { encoding: 'utf8' },
       );
       const m = /mips=([\d.]+)/.exec(cli.stderr);
