@@ -113,9 +113,10 @@ function roundSum(x: number, y: number, fpscr: number): void {
 }
 
 /**
- * The fast paths below take operands that are normal numbers (or zeros where said) under round to
- * nearest: no NaN, infinity or denormal to unpack, so FZ, DN and IDC play no part, and the
- * exactly known result goes to roundNearestFast. Whatever that declines goes the full way.
+ * The fast paths below take operands that are normal numbers or zeros under round to nearest: no
+ * NaN, infinity or denormal to unpack, so FZ, DN and IDC play no part; a zero product is exact,
+ * and any other exactly known result goes to roundNearestFast. Whatever that declines goes the
+ * full way.
  */
 const RMODE_BITS = 0x00c00000;
 
@@ -166,8 +167,12 @@ export function FPSub(a: number, b: number, fpscr: number): void {
 /** FPMul(a, b). */
 export function FPMul(a: number, b: number, fpscr: number): void {
   // The product of two binary32 significands (48 bits) is exact in a double.
-  if ((fpscr & RMODE_BITS) === 0 && isNormal(a) && isNormal(b)) {
+  if ((fpscr & RMODE_BITS) === 0 && isNormalOrZero(a) && isNormalOrZero(b)) {
     fpr.f = 0;
+    if ((a & 0x7fffffff) === 0 || (b & 0x7fffffff) === 0) {
+      fpr.r = zeroOf((a ^ b) >>> 31); // exact
+      return;
+    }
     if (roundNearestFast(toDouble(a) * toDouble(b), 0)) return;
   }
   FPMulFull(a, b, fpscr);
@@ -188,7 +193,18 @@ export function FPMulFull(a: number, b: number, fpscr: number): void {
 
 /** FPMulAdd(addend, op1, op2) = addend + op1 * op2 with a single rounding (VFMA and friends). */
 export function FPMulAdd(addend: number, op1: number, op2: number, fpscr: number): void {
-  if ((fpscr & RMODE_BITS) === 0 && isNormal(op1) && isNormal(op2) && isNormalOrZero(addend)) {
+  if (
+    (fpscr & RMODE_BITS) === 0 &&
+    isNormalOrZero(op1) &&
+    isNormalOrZero(op2) &&
+    isNormalOrZero(addend)
+  ) {
+    if ((op1 & 0x7fffffff) === 0 || (op2 & 0x7fffffff) === 0) {
+      // A zero product: the addend exactly; two zeros of opposite signs sum to +0.
+      fpr.f = 0;
+      fpr.r = (addend & 0x7fffffff) !== 0 || addend >>> 31 === (op1 ^ op2) >>> 31 ? addend : 0;
+      return;
+    }
     const x = toDouble(addend);
     const p = toDouble(op1) * toDouble(op2); // exact
     const s = x + p;
