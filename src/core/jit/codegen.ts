@@ -81,10 +81,18 @@ function pcOperand(insn: Insn): boolean {
 export function mayBranch(insn: Insn, text: string | null): boolean {
   if (text === null || (insn.list & 0x8000) !== 0) return true;
   if (!FLOW_FREE_MODULES.has(moduleOf(insn.exec))) return true;
-  if (/nextPc|WritePC|setReg\s*\(\s*15\b|\[\s*15\s*\]\s*=[^=]/.test(text)) return true;
+  if (/nextPc|WritePC|setReg\s*\(\s*15\b/.test(text)) return true;
+  // An element 15 written: R15, unless it is the FP registers' array (S15).
+  const fp = new Set(Array.from(text.matchAll(/\bconst (\w+) = cpu \. s ;/g), (m) => m[1]));
+  for (const m of text.matchAll(/(\bcpu\s*\.\s*s|\w+)\s*\[\s*15\s*\]\s*=[^=]/g))
+    if (!/^cpu\s*\.\s*s$/.test(m[1]!) && !fp.has(m[1]!)) return true;
   for (const m of text.matchAll(/\bexc\s*\.\s*(\w+)/g)) if (!SAFE_EXC.test(m[1]!)) return true;
-  for (const m of text.matchAll(/\bcpu\s*\.\s*(\w+)\s*\(/g))
-    if (!SAFE_METHODS.test(m[1]!)) return true;
+  for (const m of text.matchAll(/\bcpu\s*\.\s*(\w+)\s*\(/g)) {
+    // SetReg of a register named by a constant (15 is caught above); any other index may be 15.
+    if (m[1] === 'setReg') {
+      if (!/^\s*\d+\s*,/.test(text.slice(m.index! + m[0].length))) return true;
+    } else if (!SAFE_METHODS.test(m[1]!)) return true;
+  }
   // A helper left as a call can change the flow only if it is given the core itself.
   for (const m of text.matchAll(/(\$\d+_\w+)\s*\(/g)) {
     if (m[1]!.endsWith('CpuFault')) continue;

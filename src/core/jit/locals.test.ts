@@ -13,7 +13,7 @@ import { decodeRaw } from '../decode/cache.js';
 import { allEncodings } from '../decode/table.js';
 import { inlineInsn } from './inline.js';
 import { Block } from './block.js';
-import { blockSource } from './codegen.js';
+import { blockSource, mayBranch } from './codegen.js';
 import { COND, t16 as br16 } from '../encode/branch.js';
 import { t16 as dp16 } from '../encode/dataProcessing.js';
 
@@ -267,5 +267,22 @@ describe('IT in a block', () => {
     const source = blockSource(b).source;
     expect(source).toContain(`cpu . it = ${b.itBefore[2]} ;`);
     expect(source).not.toMatch(/cpu\.pc = 0x1002;|cpu\.nextPc/);
+  });
+});
+
+describe('which instructions may branch (a next-PC store and check after them)', () => {
+  const at = (raw: number, size: 2 | 4) => {
+    const insn = decodeRaw(raw, size, 0x1000);
+    return mayBranch(
+      insn,
+      inlineInsn(insn, 0, () => {}),
+    );
+  };
+  it('FP code writing S15 or writing back its base register does not; a write of R15 does', () => {
+    expect(at(0xeee67a87, 4)).toBe(false); // vfma.f32 s15, s13, s14 (S15 is no PC)
+    expect(at(0xecf26a01, 4)).toBe(false); // vldmia r2!, {s13} (SetReg of r2)
+    expect(at(0xed997a00, 4)).toBe(false); // vldr s14, [r9]
+    expect(at(dp16.addHi(15, 0), 2)).toBe(true); // add pc, r0
+    expect(at(dp16.movHi(15, 1), 2)).toBe(true); // mov pc, r1
   });
 });
