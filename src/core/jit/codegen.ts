@@ -270,6 +270,7 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
   [...bindings.keys()].forEach((alias, k) => lines.push(`const ${alias} = B[${k}];`));
   lines.push(`return function block_${block.start.toString(16)}(cpu, limits) {`);
   lines.push('  const r = cpu.r, clock = cpu.clock, cycleLimit = limits.cycles, bus = cpu.bus;');
+  lines.push('  let F$ = 0;'); // ONCE_PER_BLOCK checks made (semantics.ts)
   const accesses = Math.max(0, ...loc.map((l) => l?.accesses ?? 0));
   for (let j = 0; j < accesses; j++) lines.push(`  let M$a${j}, M$v${j}, M$p${j};`);
   const temporariesAt = lines.length;
@@ -322,7 +323,7 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
     // Code run on the core: the locals stored before it (the catch must then leave the core
     // alone: L$ = 0), reloaded after it. A sync point stores them whether or not its
     // condition passes.
-    const resume = `L$ = 1; C$ = 1; CY = clock.cycles; ${reload}`;
+    const resume = `L$ = 1; C$ = 1; F$ = 0; CY = clock.cycles; ${reload}`;
     let before = '';
     if (caching && l === null) {
       before = exit(dirty);
@@ -339,6 +340,8 @@ export function blockSource(block: Block, inline = true, share = true): BlockSou
     // The PC a call made by the code sets (see locals.ts).
     if (body.includes('PC$')) body = body.replace(/(?<![\w$])PC\$(?![\w$])/g, hex(addr));
     const test = caching ? conditionOnLocals(it >>> 4) : `cond(cpu, ${it >>> 4})`;
+    // Without locals, code calls the core directly: every instruction's checks are made anew.
+    if (!caching && body.includes('F$')) body = `F$ = 0; ${body}`;
     const run = before + (it === 0 ? body : `if (${test}) { ${body} }`);
     const advance = it === 0 ? '' : ` if (cpu.it === ${it}) cpu.it = ${itAdvance(it)};`;
     if (pure[k]) {

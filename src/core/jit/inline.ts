@@ -24,7 +24,7 @@ import {
   tokenize,
   type Token,
 } from './tokens.js';
-import { lookupName, moduleOf } from './semantics.js';
+import { lookupName, moduleOf, ONCE_PER_BLOCK } from './semantics.js';
 
 const KEYWORDS = new Set(
   (
@@ -350,8 +350,7 @@ export function inlineExec(
   // constants, up to a write of it (IT's own) in code without loops.
   const write = /\bcpu\s*\.\s*it\s*=[^=]/.exec(text);
   const known = write === null ? text.length : /\b(for|while|do)\b/.test(text) ? 0 : write.index;
-  text =
-    text.slice(0, known).replace(/\bcpu\s*\.\s*it\b/g, `(${itState})`) + text.slice(known);
+  text = text.slice(0, known).replace(/\bcpu\s*\.\s*it\b/g, `(${itState})`) + text.slice(known);
   text = fold(text);
   const bind = /\bi\$/.test(text) ? `const i$ = ${insnName}; ` : '';
   return `${label}: { ${bind}${text} }`;
@@ -575,6 +574,9 @@ function inlineCall(
   }
   if (body === null) return null;
   const code = `let ${result}; { ${bindings}${label}: { ${body} } }`;
+  // A check made once while nothing that could change its answer ran (ONCE_PER_BLOCK).
+  if (target === null && ONCE_PER_BLOCK.has(helper))
+    return `{ if ( F$ === 0 ) { ${code} F$ = 1 ; } }`;
   // A statement of its own may be the body of an `if`: one block statement.
   return target === null ? `{ ${code} }` : `${code} const ${target} = ${result};`;
 }

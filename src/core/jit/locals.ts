@@ -40,7 +40,7 @@ import {
 /** `call` with the clock's local stored before it and reloaded after it (see above). */
 function onClock(call: string): string {
   return (
-    `( cpu . pc = PC$ , S$ = 1 , clock . cycles = CY , C$ = 0 , T$ = ${call} , C$ = 1 , ` +
+    `( cpu . pc = PC$ , S$ = 1 , F$ = 0 , clock . cycles = CY , C$ = 0 , T$ = ${call} , C$ = 1 , ` +
     'CY = clock . cycles , T$ )'
   );
 }

@@ -29,6 +29,15 @@ const MODULES: readonly Namespace[] = [
   system,
 ];
 
+/**
+ * Checks a block needs to make only once while nothing it could change the answer of has run:
+ * the FP instructions' FPU-enabled check (CPACR, privilege, and the lazy FP context whose
+ * preservation the check itself finishes). Inlined, such a check runs only while the block's
+ * flag `F$` is 0 and sets it; every call that may reach other state (a memory access off the
+ * in-line path, the code a block runs on the core) clears it (locals.ts, codegen.ts).
+ */
+export const ONCE_PER_BLOCK: ReadonlySet<unknown> = new Set([fpu.fpCheck]);
+
 /** Modules whose semantics touch only registers and flags (no memory, no PC, no faults). */
 export const REGISTER_ONLY_MODULES: ReadonlySet<number> = new Set(
   [dataProcessing, dataProcessingMisc, multiply, parallel].map((ns) => MODULES.indexOf(ns)),
