@@ -6,7 +6,7 @@
  * one line of them). Only what is certain is folded: a condition with an unknown part is kept
  * unless that part cannot have an effect and does not change the result.
  */
-import { isAssignmentText, tokenize } from './tokens.js';
+import { isAssignmentText, texts } from './tokens.js';
 
 type Tok = string;
 
@@ -466,9 +466,8 @@ function foldSwitch(t: Tok[], k: number, end: number): Tok[] {
 
 /** Folds `code` (statements); returns it unchanged when it does not parse as expected. */
 export function fold(code: string): string {
-  const tokens = tokenize(code);
-  if (tokens === null) return code;
-  const t = tokens.filter((x) => x.kind !== 'space').map((x) => x.text);
+  const t = texts(code);
+  if (t === null) return code;
   try {
     return foldList(t, 0, t.length).join(' ');
   } catch (e) {

@@ -8,7 +8,7 @@
  * captured by a closure in inlined code, and each temporary is assigned before it is read (a
  * `let x;` becomes `V$k = undefined`), so sharing them changes no result.
  */
-import { tokenize } from './tokens.js';
+import { isNameStart, texts } from './tokens.js';
 
 const DECLARE = new Set(['let', 'const', 'var']);
 
@@ -17,9 +17,8 @@ const DECLARE = new Set(['let', 'const', 'var']);
  * handle (a destructuring pattern, a function). `count` is how many temporaries it uses.
  */
 export function hoistTemporaries(text: string): { text: string; count: number } | null {
-  const all = tokenize(text);
-  if (all === null) return null;
-  const t = all.filter((x) => x.kind !== 'space');
+  const t = texts(text);
+  if (t === null) return null;
   const scopes: Map<string, string>[] = [new Map()];
   const out: string[] = [];
   let count = 0;
@@ -39,9 +38,9 @@ export function hoistTemporaries(text: string): { text: string; count: number } 
   // Open `?` of conditional expressions per nesting depth (their ':' is not a label's).
   const questions: number[] = [0];
   for (let k = 0; k < t.length; k++) {
-    const tok = t[k]!;
-    const x = tok.text;
-    if (tok.kind === 'punct') {
+    const x = t[k]!;
+    const c = x.charCodeAt(0);
+    if (!isNameStart(c) && !(c >= 48 && c <= 57) && c !== 39 && c !== 34) {
       if (x === '{' || x === '(' || x === '[') {
         depth++;
         questions[depth] = 0;
@@ -62,7 +61,7 @@ export function hoistTemporaries(text: string): { text: string; count: number } 
       out.push(x);
       continue;
     }
-    if (tok.kind !== 'id') {
+    if (!isNameStart(c)) {
       out.push(x);
       continue;
     }
@@ -78,19 +77,19 @@ export function hoistTemporaries(text: string): { text: string; count: number } 
       const v = `V$${count++}`;
       scopes[scopes.length - 1]!.set(x, v);
       out.push(v);
-      const after = t[k + 1]?.text;
+      const after = t[k + 1];
       if (after === ',' || after === ';') out.push('= undefined');
       else if (after !== '=') return null; // a pattern, or `for (let x of ...)`
       continue;
     }
-    const prev = t[k - 1]?.text;
+    const prev = t[k - 1];
     if (prev === '.' || prev === '?.') {
       out.push(x);
       continue;
     }
     const renamed = resolve(x);
     // A label, an object key or a case: never a renamed variable's name (not handled).
-    if (t[k + 1]?.text === ':' && questions[depth] === 0) {
+    if (t[k + 1] === ':' && questions[depth] === 0) {
       if (renamed !== undefined) return null;
       out.push(x);
       continue;

@@ -253,6 +253,7 @@ export function localize(text: string, pcValue: number, aluAlias: string | null)
  */
 function unaliasRegisters(t: Token[]): Token[] {
   for (let k = 0; k + 5 < t.length; k++) {
+    if (t[k]!.text !== 'const') continue; // (most tokens: no slice for them)
     const [decl, name, eq, core, dot, member, end] = t.slice(k, k + 7).map((x) => x.text);
     if (decl !== 'const' || eq !== '=' || core !== 'cpu' || dot !== '.' || member !== 'r') continue;
     if (end !== ';' || t[k + 1]!.kind !== 'id') continue;

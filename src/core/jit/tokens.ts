@@ -15,7 +15,8 @@ const PUNCT = [
   '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=',
   '%=', '&=', '|=', '^=', '<<', '>>', '**',
 ]; // prettier-ignore
-function isIdStart(c: number): boolean {
+/** True for the first code unit of a name (an identifier or keyword). */
+export function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
 }
 function isDigit(c: number): boolean {
@@ -47,6 +48,28 @@ const TOKEN = new RegExp(
   'g',
 );
 
+/** A part's kind ('comment' to drop), or null for what this small lexer does not handle. */
+function kindOf(t: string): TokenKind | 'comment' | null {
+  const c = t.charCodeAt(0);
+  if (c <= 32) return 'space';
+  if (c === 47 && t.length > 1 && (t.charCodeAt(1) === 47 || t.charCodeAt(1) === 42)) {
+    // A comment: dropped (a block comment must be closed).
+    return t.charCodeAt(1) === 42 && (t.length < 4 || !t.endsWith('*/')) ? null : 'comment';
+  }
+  if (isNameStart(c)) return 'id';
+  if (isDigit(c) || (c === 46 && t.length > 1 && isDigit(t.charCodeAt(1)))) return 'num';
+  // A string (a quote alone: one left open).
+  if (c === 39 || c === 34) return t.length < 2 ? null : 'str';
+  if (c === 96) return null; // template strings may hold expressions: not handled
+  return 'punct';
+}
+
+/** A '/' that could start a regular expression (not handled): after no token or punctuation. */
+function startsRegExp(t: string, prev: string | undefined): boolean {
+  if (t !== '/' && t !== '/=') return false;
+  return prev === undefined || (kindOf(prev) === 'punct' && !/[)\]]/.test(prev));
+}
+
 /** Splits JavaScript source into tokens; null for what this small lexer does not handle. */
 export function tokenize(src: string): Token[] | null {
   const parts = src.match(TOKEN);
@@ -54,27 +77,39 @@ export function tokenize(src: string): Token[] | null {
   if (parts === null) return out;
   for (let k = 0; k < parts.length; k++) {
     const t = parts[k]!;
+    const kind = kindOf(t);
+    if (kind === null) return null;
+    if (kind === 'comment') continue;
+    if (kind === 'space') out.push({ kind, text: ' ' });
+    else {
+      if (kind === 'punct' && startsRegExp(t, lastSignificant(out)?.text)) return null;
+      out.push({ kind, text: t });
+    }
+  }
+  return out;
+}
+
+/**
+ * The texts of the tokens of `src` without spaces and comments, as tokenize would give them
+ * (null where it gives null), without making a token object for each: most passes look at
+ * texts only, and a block's translation splits hundreds of kilobytes of code.
+ */
+export function texts(src: string): string[] | null {
+  const parts = src.match(TOKEN);
+  const out: string[] = [];
+  if (parts === null) return out;
+  for (let k = 0; k < parts.length; k++) {
+    const t = parts[k]!;
     const c = t.charCodeAt(0);
-    if (c <= 32) out.push({ kind: 'space', text: ' ' });
-    else if (c === 47 && t.length > 1 && (t.charCodeAt(1) === 47 || t.charCodeAt(1) === 42)) {
-      // A comment: dropped (a block comment must be closed).
-      if (t.charCodeAt(1) === 42 && (t.length < 4 || !t.endsWith('*/'))) return null;
-    } else if (isIdStart(c)) out.push({ kind: 'id', text: t });
-    else if (isDigit(c) || (c === 46 && t.length > 1 && isDigit(t.charCodeAt(1)))) {
-      out.push({ kind: 'num', text: t });
-    } else if (c === 39 || c === 34) {
-      // A string (a quote alone: one left open).
-      if (t.length < 2) return null;
-      out.push({ kind: 'str', text: t });
-    } else if (c === 96) {
-      return null; // template strings may hold expressions: not handled
-    } else {
-      // A '/' that could start a regular expression is not handled.
-      if (t === '/' || t === '/=') {
-        const prev = lastSignificant(out);
-        if (prev === null || (prev.kind === 'punct' && !/[)\]]/.test(prev.text))) return null;
-      }
-      out.push({ kind: 'punct', text: t });
+    if (c <= 32) continue;
+    if (isNameStart(c) || (c >= 48 && c <= 57))
+      out.push(t); // the common cases first
+    else {
+      const kind = kindOf(t);
+      if (kind === null) return null;
+      if (kind === 'comment') continue;
+      if (kind === 'punct' && startsRegExp(t, out[out.length - 1])) return null;
+      out.push(t);
     }
   }
   return out;
