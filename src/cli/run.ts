@@ -11,6 +11,7 @@ import { Runner, type RunEnd, type ScriptStep } from '../machine/runner.js';
 import { describeAwaited } from '../machine/transcript.js';
 import { ImageError, type LoadedImage } from '../loader/image.js';
 import { SymbolTable } from '../loader/elf.js';
+import { translationHook } from '../host/engine.js';
 import { FlashFile, FlashFileError } from '../host/flashFile.js';
 import type { FlashInterface } from '../peripherals/flash/flash.js';
 import { NodeSemihostingHost } from '../host/semihostingFs.js';
@@ -95,7 +96,11 @@ export async function run(o: RunOptions, io: RunIo = {}): Promise<number> {
   }
   const machine = new Machine({
     warn: (m) => say.raw(m + '\n'),
-    jit: o.jit && { now: () => performance.now(), hotEntries: o.jitHot ?? undefined },
+    jit: o.jit && {
+      now: () => performance.now(),
+      hotEntries: o.jitHot ?? undefined,
+      aroundTranslation: translationHook(),
+    },
   });
   let terminal: Terminal | null = null;
   // Semihosting's console is the terminal's, which attaches to the runner made after boot.

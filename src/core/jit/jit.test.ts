@@ -290,6 +290,31 @@ describe('JIT exactness on hand-assembled programs', () => {
     }
   });
 
+  it("the host's hook runs around each translation; results stay identical", () => {
+    // Node's command switches the engine's optimiser off there (host/engine.ts).
+    let inside = false;
+    let calls = 0;
+    const compiledInside: boolean[] = [];
+    const hook = (translate: () => void): void => {
+      calls++;
+      inside = true;
+      try {
+        translate();
+      } finally {
+        inside = false;
+      }
+    };
+    const p = new Pair(
+      { code: mixedCostLoop().link() },
+      { hotEntries: 1, aroundTranslation: hook, onSource: () => compiledInside.push(inside) },
+    );
+    p.both((m) => m.run(2000), 'hooked');
+    expect(p.stats.translated).toBeGreaterThan(1);
+    expect(calls).toBe(p.stats.translated);
+    expect(compiledInside).toEqual(Array(calls).fill(true));
+    p.expectSameMemory();
+  });
+
   it('an MPU enabled from inside a block: the next fetch is checked', () => {
     // PRIVDEFENA clear and no region: with the MPU on, nothing is executable. On iteration 30
     // the loop's store turns it on; the next instruction's fetch faults (MemManage IACCVIOL,

@@ -140,6 +140,12 @@ export interface JitOptions {
   share?: boolean;
   /** Sees each block's generated source (debugging the translator). */
   onSource?: (start: number, source: string) => void;
+  /**
+   * Runs the translation of one block (the host's hook around it: Node's command keeps the
+   * engine's optimising compiler off the translator's own code, host/engine.ts). It must call
+   * `translate` once, synchronously.
+   */
+  aroundTranslation?: (translate: () => void) => void;
 }
 
 export class Jit {
@@ -162,6 +168,7 @@ export class Jit {
   private readonly inline: boolean;
   private readonly share: boolean;
   private readonly onSource: ((start: number, source: string) => void) | undefined;
+  private readonly around: ((translate: () => void) => void) | undefined;
   readonly stats: JitStats = {
     translated: 0,
     cachedBlocks: 0,
@@ -193,6 +200,7 @@ export class Jit {
     this.inline = options.inline ?? true;
     this.share = options.share ?? true;
     this.onSource = options.onSource;
+    this.around = options.aroundTranslation;
   }
 
   /**
@@ -375,22 +383,10 @@ export class Jit {
     const t0 = this.now();
     // Only as far as an interpreted entry ever went: past that, control has always left.
     const code = block.prefix(block.reached > 0 ? block.reached : block.n);
-    let compiled: ReturnType<typeof compileBlock>;
-    try {
-      compiled = compileBlock(code, this.inline, this.onSource, this.share);
-    } catch (e) {
-      if (!(e instanceof Error)) throw e;
-      if (e instanceof SyntaxError && this.inline) {
-        // Inlined code this translator got wrong: the block calls its semantics instead.
-        this.stats.inlineFailures++;
-        compiled = compileBlock(code, false, this.onSource, this.share);
-      } else {
-        // Code generation refused (a Content Security Policy without 'unsafe-eval'): the
-        // interpreter runs everything, with the same results.
-        this.stats.disabled = e.message;
-        return;
-      }
-    }
+    let compiled: ReturnType<typeof compileBlock> | null = null;
+    if (this.around === undefined) compiled = this.compile(code);
+    else this.around(() => (compiled = this.compile(code)));
+    if (compiled === null) return;
     const { fn, size, inlined, entryCycles, shared } = compiled;
     this.stats.shared += shared;
     this.stats.translateMs += this.now() - t0;
@@ -404,6 +400,24 @@ export class Jit {
     this.stats.translated++;
     this.stats.cacheChars += size;
     if (this.stats.cacheChars > this.maxSourceChars) this.flush();
+  }
+
+  /** The block's function, or null when code generation is refused (then stats.disabled). */
+  private compile(code: Block): ReturnType<typeof compileBlock> | null {
+    try {
+      return compileBlock(code, this.inline, this.onSource, this.share);
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      if (e instanceof SyntaxError && this.inline) {
+        // Inlined code this translator got wrong: the block calls its semantics instead.
+        this.stats.inlineFailures++;
+        return compileBlock(code, false, this.onSource, this.share);
+      }
+      // Code generation refused (a Content Security Policy without 'unsafe-eval'): the
+      // interpreter runs everything, with the same results.
+      this.stats.disabled = e.message;
+      return null;
+    }
   }
 
   /**

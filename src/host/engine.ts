@@ -1,0 +1,48 @@
+/**
+ * The block translator's hook for Node's engine (JitOptions.aroundTranslation): V8's optimising
+ * compiler (TurboFan) is switched off while a block is translated, so the translator's own code
+ * is never optimised.
+ *
+ * Why: TurboFan compiles on background threads, one on a two-core machine (bin/f4emu sizes the
+ * pool). Measured on qsort, the translator's functions (the inliner, folder, lexer: large and
+ * hot while blocks are translated) took 474 ms of that thread's 670 ms in a 0.73 s run, and the
+ * blocks waited behind them; until a block is optimised it runs in the engine's interpreter or
+ * baseline code, about twice as slow as f4emu's own interpreter (all blocks kept unoptimised:
+ * qsort 4.0 s, `--no-jit` 2.1 s). The translator itself gains nothing in a run from being
+ * optimised: each translation is mostly first-time work (qsort's total translation time was the
+ * same with only blocks optimised). Functions are marked for optimisation when their budget runs
+ * out, and the flag is read then: marks made while translating are refused, the rest of the
+ * program is untouched. The guest's results are the same either way.
+ *
+ * Node documents v8.setFlagsFromString as something that may misbehave after start; this flag
+ * is a plain switch read at each decision (Node keeps flags unfrozen). It is left alone when the
+ * engine runs without TurboFan already (`--jitless`, `--no-opt`, `--max-opt`...): switching it
+ * on there could enable a compiler the user turned off.
+ */
+import v8 from 'node:v8';
+
+/** True when Node was started with options that change whether TurboFan runs. */
+export function optimizerChosenByUser(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+): boolean {
+  const all = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
+  return all.some((a) => /^--(no-opt|no-turbofan|opt|turbofan|jitless|max-opt)(=|$)/.test(a));
+}
+
+/** Runs `work` with TurboFan switched off (see the file comment). */
+export function withoutOptimizer(work: () => void): void {
+  v8.setFlagsFromString('--no-turbofan');
+  try {
+    work();
+  } finally {
+    v8.setFlagsFromString('--turbofan');
+  }
+}
+
+/** The translator hook for this process, or undefined when the user chose the optimiser. */
+export function translationHook(): ((translate: () => void) => void) | undefined {
+  return optimizerChosenByUser(process.execArgv, process.env['NODE_OPTIONS'])
+    ? undefined
+    : withoutOptimizer;
+}
