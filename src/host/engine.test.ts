@@ -1,7 +1,8 @@
 /**
  * The translator's engine hook (engine.ts): work run inside it leaves V8's optimising compiler
  * alone, the rest of the program is optimised as before. Checked in a child Node that can ask
- * V8 how each function runs (--allow-natives-syntax), on the built module (npm test builds).
+ * V8 how each function runs (--allow-natives-syntax), on the built module (npm test builds), and
+ * through the command with V8's trace of its optimising compilations.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { optimizerChosenByUser } from './engine.js';
 
 const BUILT = fileURLToPath(new URL('../../dist/src/host/engine.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/f4emu.js', import.meta.url));
+const QSORT = fileURLToPath(new URL('../../firmware/prebuilt/bench/qsort.elf', import.meta.url));
 
 /** V8's OptimizationStatus bit for a function with optimised code (TurboFan or Maglev). */
 const OPTIMIZED = 1 << 4;
@@ -44,6 +47,33 @@ console.log(JSON.stringify({ inside: %GetOptimizationStatus(inside), outside: %G
     } finally {
       fs.rmSync(path.dirname(script), { recursive: true, force: true });
     }
+  });
+
+  it('the command translates with it: no translator function is optimised in a run', () => {
+    // V8's own trace of its optimising compilations (--trace-opt) over a bench program whose
+    // blocks are translated; a run with --turbofan (an option on the optimiser: the switch is
+    // then left alone) is the control that shows the trace would name them.
+    const translator =
+      /<JSFunction (inlineCalls|foldStatement|hoistTemporaries|unaliasRegisters|overwrittenSlots|blockSource) /;
+    const compiled = (flags: string[]): string[] => {
+      const out = execFileSync(
+        process.execPath,
+        [...flags, '--trace-opt', CLI, 'run', QSORT, '--semihosting'],
+        { encoding: 'utf8', maxBuffer: 64 << 20 },
+      );
+      return out.split('\n').filter((l) => l.startsWith('[compiling method'));
+    };
+    const switched = compiled([]);
+    expect(
+      switched.some((l) => /<JSFunction block_/.test(l)),
+      'blocks are optimised',
+    ).toBe(true);
+    expect(switched.filter((l) => translator.test(l))).toEqual([]);
+    const control = compiled(['--turbofan']);
+    expect(
+      control.some((l) => translator.test(l)),
+      'control: the translator optimised',
+    ).toBe(true);
   });
 
   it('is not used when the user chose how the engine optimises', () => {

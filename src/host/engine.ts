@@ -40,9 +40,16 @@ export function withoutOptimizer(work: () => void): void {
   }
 }
 
-/** The translator hook for this process, or undefined when the user chose the optimiser. */
+/**
+ * The translator hook for this process, or undefined when the user chose the optimiser or this
+ * Node refuses flags after start (setting the flag as it is first: a no-op where it works).
+ */
 export function translationHook(): ((translate: () => void) => void) | undefined {
-  return optimizerChosenByUser(process.execArgv, process.env['NODE_OPTIONS'])
-    ? undefined
-    : withoutOptimizer;
+  if (optimizerChosenByUser(process.execArgv, process.env['NODE_OPTIONS'])) return undefined;
+  try {
+    v8.setFlagsFromString('--turbofan');
+  } catch {
+    return undefined;
+  }
+  return withoutOptimizer;
 }
