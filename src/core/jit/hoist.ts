@@ -39,8 +39,8 @@ export function hoistTemporaries(text: string): { text: string; count: number } 
   const questions: number[] = [0];
   for (let k = 0; k < t.length; k++) {
     const x = t[k]!;
-    const c = x.charCodeAt(0);
-    if (!isNameStart(c) && !(c >= 48 && c <= 57) && c !== 39 && c !== 34) {
+    // Anything but a name: the punctuation that nests or ends declarations, or a literal.
+    if (!isNameStart(x.charCodeAt(0))) {
       if (x === '{' || x === '(' || x === '[') {
         depth++;
         questions[depth] = 0;
@@ -58,10 +58,6 @@ export function hoistTemporaries(text: string): { text: string; count: number } 
       } else if (declaring === depth && x === ';') {
         declaring = -1;
       }
-      out.push(x);
-      continue;
-    }
-    if (!isNameStart(c)) {
       out.push(x);
       continue;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parse, tokenize, type Token } from './tokens.js';
+import { parse, texts as significant, tokenize, type Token } from './tokens.js';
 
 const texts = (src: string) => tokenize(src)?.map((t) => `${t.kind}:${t.text}`) ?? null;
 
@@ -159,6 +159,9 @@ describe('the lexer against its character-loop reference', () => {
       const expected = characterLoop(src);
       if (expected === null) refused++;
       expect(tokenize(src), JSON.stringify(src)).toEqual(expected);
+      // texts(): the same tokens' texts without spaces (the folder's and hoist's input).
+      const plain = expected?.filter((t) => t.kind !== 'space').map((t) => t.text) ?? null;
+      expect(significant(src), JSON.stringify(src)).toEqual(plain);
     }
     // Both kinds of result are exercised.
     expect(refused).toBeGreaterThan(5000);
@@ -182,7 +185,11 @@ describe('the lexer against its character-loop reference', () => {
       for (const v of Object.values(ns)) {
         if (typeof v !== 'function') continue;
         const src = Function.prototype.toString.call(v);
-        expect(tokenize(src)).toEqual(characterLoop(src));
+        const expected = characterLoop(src);
+        expect(tokenize(src)).toEqual(expected);
+        expect(significant(src)).toEqual(
+          expected?.filter((t) => t.kind !== 'space').map((t) => t.text) ?? null,
+        );
         n++;
       }
     }
