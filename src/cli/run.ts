@@ -11,7 +11,7 @@ import { Runner, type RunEnd, type ScriptStep } from '../machine/runner.js';
 import { describeAwaited } from '../machine/transcript.js';
 import { ImageError, type LoadedImage } from '../loader/image.js';
 import { SymbolTable } from '../loader/elf.js';
-import { translationHook } from '../host/engine.js';
+import { translationHook, withoutOsr } from '../host/engine.js';
 import { FlashFile, FlashFileError } from '../host/flashFile.js';
 import type { FlashInterface } from '../peripherals/flash/flash.js';
 import { NodeSemihostingHost } from '../host/semihostingFs.js';
@@ -383,7 +383,13 @@ export async function run(o: RunOptions, io: RunIo = {}): Promise<number> {
     }
     runner.push(...o.script.map((s) => scriptStep(s, o.expectTimeout * 1e9)));
     await terminal.ready;
-    end = await runner.run();
+    // With the translator, no on-stack replacement while the guest runs (host/engine.ts).
+    const restoreOsr = o.jit ? withoutOsr() : null;
+    try {
+      end = await runner.run();
+    } finally {
+      restoreOsr?.();
+    }
   } catch (e) {
     await closeAll();
     if (e instanceof SetupError) {

@@ -1,7 +1,8 @@
 /**
- * The block translator's hook for Node's engine (JitOptions.aroundTranslation): V8's optimising
- * compiler (TurboFan) is switched off while a block is translated, so the translator's own code
- * is never optimised.
+ * How the command tunes Node's engine for the block translator: V8's optimising compiler
+ * (TurboFan) is switched off while a block is translated (the hook, JitOptions.
+ * aroundTranslation), so the translator's own code is never optimised; and on-stack replacement
+ * is off while the guest runs (withoutOsr, below).
  *
  * Why: TurboFan compiles on background threads, one on a two-core machine (bin/f4emu sizes the
  * pool). Measured on qsort, the translator's functions (the inliner, folder, lexer: large and
@@ -52,4 +53,36 @@ export function translationHook(): ((translate: () => void) => void) | undefined
     return undefined;
   }
   return withoutOptimizer;
+}
+
+/** True when Node was started with an option on on-stack replacement (or on no optimiser). */
+export function osrChosenByUser(
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+): boolean {
+  const all = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
+  return all.some((a) => /^--(no-)?(use-osr|always-osr|concurrent-osr|jitless)(=|$)/.test(a));
+}
+
+/**
+ * Switches V8's on-stack replacement (OSR) off while the guest runs; returns what puts it back.
+ *
+ * Why: a block whose code loops in its function (a loop translated whole, such as memcpy's
+ * unrolled copy) runs long in one call, so V8 optimises the running loop first (OSR) and the
+ * function itself again at a later call: two compilations of the largest functions on the one
+ * background compiler thread the other new blocks wait for, while they run unoptimised. Without
+ * OSR such a block is optimised once, from its next call; every block returns to the run loop at
+ * least once per batch. The loader and the start-up before the run keep OSR. The guest's results
+ * are the same either way. Left alone when the user gave an option on OSR or runs without the
+ * optimiser, and when this Node refuses the flag after start.
+ */
+export function withoutOsr(): () => void {
+  const none = (): void => {};
+  if (osrChosenByUser(process.execArgv, process.env['NODE_OPTIONS'])) return none;
+  try {
+    v8.setFlagsFromString('--no-use-osr');
+  } catch {
+    return none;
+  }
+  return () => v8.setFlagsFromString('--use-osr');
 }
