@@ -118,3 +118,10 @@ export class Block {
 export function branchTarget(insn: Insn): number {
   return ((insn.addr + 4 + insn.imm) & ~1) >>> 0;
 }
+
+/** True when `insn` is a direct branch that is no call (B, B<c>, CBZ, CBNZ) to `addr`. */
+export function branchesTo(insn: Insn, addr: number): boolean {
+  const name = insn.encoding.name;
+  if (!/^(B|CBN?Z)\b/.test(name) || /^(BL|BX|BLX)\b/.test(name)) return false;
+  return branchTarget(insn) === addr;
+}

@@ -29,7 +29,7 @@
  */
 import { alu, conditionPassed } from '../alu.js';
 import type { ExecFn, Insn } from '../insn.js';
-import { branchTarget, type Block, type BlockFn } from './block.js';
+import { branchesTo, branchTarget, type Block, type BlockFn } from './block.js';
 import { inlineInsn } from './inline.js';
 import { hoistTemporaries } from './hoist.js';
 import { overwrittenSlots, withoutDeadWrites } from './deadFlags.js';
@@ -506,10 +506,7 @@ function entryRoom(block: Block, pure: boolean[], quiet: boolean[]): number {
 
 /** True when the last instruction is a direct branch whose target is the block's start. */
 function endsWithBranchTo(block: Block): boolean {
-  const last = block.insns[block.insns.length - 1]!;
-  const name = last.encoding.name;
-  if (!/^(B|CBN?Z)\b/.test(name) || /^(BL|BX|BLX)\b/.test(name)) return false;
-  return branchTarget(last) === block.start;
+  return branchesTo(block.insns[block.insns.length - 1]!, block.start);
 }
 
 /** Compiles a block: its function, source length and how many instructions were inlined. */

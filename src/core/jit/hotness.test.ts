@@ -4,12 +4,14 @@
  * EARLY_SPACING (1600) instructions since it was found, but not in the first 200000
  * instructions of a run (start-up code). Both machines of each Pair must stay identical whatever
  * is translated when. A cold block is interpreted only as far as control follows it, so the
- * next block starts where the code went, and translated only as far as that ever went.
+ * next block starts where the code went, and translated only as far as that ever went, and not
+ * into another cached block's start unless it loops to its own.
  */
 import { describe, expect, it } from 'vitest';
 import { Asm, Pair } from '../../../test/helpers/lockstep.js';
+import type { Block } from './block.js';
 import { COND, t16 as br16, t32 as br32 } from '../encode/branch.js';
-import { t16 as dp16 } from '../encode/dataProcessing.js';
+import { t16 as dp16, t32 as dp32 } from '../encode/dataProcessing.js';
 
 /** `adds r0, #1; b loop` forever: its block is entered every 2 instructions. */
 function tightLoop(): Asm {
@@ -182,5 +184,88 @@ describe('cold blocks', () => {
     expect(p.ref.cpu.r[0]).toBe(250);
     expect(p.ref.cpu.r[1]).toBe(5);
     expect(blockStarts(p)).toContain(a.at('fall'));
+  });
+});
+
+describe('translated length', () => {
+  /** The cache's blocks: start, translated length (span, 0 while cold) and interpreted entries. */
+  function blocks(p: Pair): { start: number; span: number; count: number; n: number }[] {
+    const jit = p.jit.cpu.jit as unknown as { pageBlocks: (Block[] | null)[] };
+    return jit.pageBlocks
+      .flatMap((list) => list ?? [])
+      .map((b) => ({ start: b.start, span: b.fn === null ? 0 : b.span, count: b.count, n: b.n }))
+      .sort((x, y) => x.start - y.start);
+  }
+
+  /**
+   * The program `body` makes, with r5 = `callee` | 1 (found by building it twice: its layout
+   * does not depend on the address), after calling `callee` 20 times through BLX r5: its block
+   * is translated (at 16 entries) before the rest of the program runs.
+   */
+  function afterCalls(callee: string, body: (a: Asm) => void): Asm {
+    const build = (target: number): Asm => {
+      const a = new Asm();
+      a.emit(dp16.movImm(0, 0), dp16.movImm(6, 20), dp16.movImm(7, 0));
+      a.emit(dp32.movw(5, (target | 1) & 0xffff), dp32.movt(5, target >>> 16));
+      a.label('warm');
+      a.emit(br16.blx(5), dp16.subImm8(6, 1));
+      a.branch('warm', (o) => br16.bCond(COND.ne, o));
+      body(a);
+      return a;
+    };
+    return build(build(0).at(callee));
+  }
+
+  it('stops where another cached block starts (its code is translated there)', () => {
+    // Then `loop: blx r4; b loop` and `sub: adds r0, #1; lsls r3, r0, #31; beq skip; adds r1,
+    // #1; skip: adds r2, #1; bx lr`, r4 = sub | 1: the block at `sub` runs to its end on odd r0.
+    const program = (sub: number): Asm =>
+      afterCalls('skip', (a) => {
+        a.emit(dp32.movw(4, (sub | 1) & 0xffff), dp32.movt(4, sub >>> 16));
+        a.label('loop');
+        a.emit(br16.blx(4));
+        a.branch('loop', (o) => br16.b(o));
+        a.label('sub');
+        a.emit(dp16.addImm8(0, 1), dp16.lslImm(3, 0, 31));
+        a.branch('skip', (o) => br16.bCond(COND.eq, o));
+        a.emit(dp16.addImm8(1, 1));
+        a.label('skip');
+        a.emit(dp16.addImm8(2, 1), br16.bx(14));
+      });
+    const b = program(program(0).at('sub'));
+    const p = new Pair({ code: b.link() }, { hotEntries: 64, startUp: 0 });
+    p.both((m) => m.run(5 + 20 * 5 + 2), 'the calls to skip');
+    expect(p.ref.cpu.r[2]).toBe(20);
+    const skip = blocks(p).find((x) => x.start === b.at('skip'))!;
+    expect(skip.span).toBe(2); // adds, bx lr: translated
+    // Two calls of sub take 15 instructions (odd r0: blx, 6, b; even: blx, 5, b).
+    p.both((m) => m.run(100 * 15), '200 calls');
+    expect([p.ref.cpu.r[0], p.ref.cpu.r[1], p.ref.cpu.r[2]]).toEqual([200, 100, 220]);
+    // `sub` is translated as adds, lsls, beq, adds: up to `skip`, not its 6 instructions.
+    const found = blocks(p).find((x) => x.start === b.at('sub'))!;
+    expect([found.n, found.span]).toEqual([6, 4]);
+    p.both((m) => m.run(500 * 15), '1000 more calls');
+    expect(p.ref.cpu.r[0]).toBe(1200);
+  });
+
+  it('is the whole block when it loops to its start', () => {
+    // Then r7 = 1 and `loop: adds r0, #1; adds r1, #1; inner: adds r2, #1; cmp r7, #0; bne loop;
+    // bx lr`: `inner` was called (r7 = 0: it returns), and is inside the loop's block, which
+    // cut there could not loop inside its function.
+    const a = afterCalls('inner', (a) => {
+      a.emit(dp16.movImm(7, 1));
+      a.label('loop');
+      a.emit(dp16.addImm8(0, 1), dp16.addImm8(1, 1));
+      a.label('inner');
+      a.emit(dp16.addImm8(2, 1), dp16.cmpImm(7, 0));
+      a.branch('loop', (o) => br16.bCond(COND.ne, o));
+      a.emit(br16.bx(14));
+    });
+    const p = new Pair({ code: a.link() }, { hotEntries: 64, startUp: 0 });
+    p.both((m) => m.run(5 + 20 * 7 + 1 + 200 * 5), 'the calls, then 200 iterations');
+    expect([p.ref.cpu.r[0], p.ref.cpu.r[2]]).toEqual([200, 220]);
+    const found = blocks(p);
+    expect(found.find((x) => x.start === a.at('inner'))!.span).toBe(4); // translated by then
+    expect(found.find((x) => x.start === a.at('loop'))!.span).toBe(5);
   });
 });
