@@ -411,10 +411,11 @@ export class Jit {
    * How many of a block's instructions are translated: only as far as an interpreted entry ever
    * went (past that, control has always left), and not into the start of another block in the
    * cache, translated or entered SHARED_START_ENTRIES times, whose code is translated as that
-   * block's and which control reaches through the run loop's link (superblocks that follow a branch into shared code, blocks entered one
-   * instruction apart: qsort translated 539 instructions at 319 addresses, 358 with this) —
-   * unless the block loops from its end to its start, which runs inside its function only
-   * whole. A block may end after any instruction, so this changes no result.
+   * block's and which control reaches through the run loop's link (superblocks that follow a
+   * branch into shared code, blocks entered one instruction apart: qsort translated 539
+   * instructions at 319 addresses, 358 with this), unless the block loops from its end to its
+   * start, which runs inside its function only whole. A block may end after any instruction, so
+   * this changes no result.
    */
   private translatedLength(block: Block): number {
     const n = block.reached > 0 ? block.reached : block.n;
