@@ -22,13 +22,25 @@
  */
 import v8 from 'node:v8';
 
+/** True when Node was started (command line or NODE_OPTIONS) with an option `option` matches. */
+function givenToNode(
+  option: RegExp,
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+): boolean {
+  return [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => option.test(a));
+}
+
 /** True when Node was started with options that change whether TurboFan runs. */
 export function optimizerChosenByUser(
   execArgv: readonly string[],
   nodeOptions: string | undefined,
 ): boolean {
-  const all = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
-  return all.some((a) => /^--(no-opt|no-turbofan|opt|turbofan|jitless|max-opt)(=|$)/.test(a));
+  return givenToNode(
+    /^--(no-opt|no-turbofan|opt|turbofan|jitless|max-opt)(=|$)/,
+    execArgv,
+    nodeOptions,
+  );
 }
 
 /** Runs `work` with TurboFan switched off (see the file comment). */
@@ -60,8 +72,11 @@ export function osrChosenByUser(
   execArgv: readonly string[],
   nodeOptions: string | undefined,
 ): boolean {
-  const all = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
-  return all.some((a) => /^--(no-)?(use-osr|always-osr|concurrent-osr|jitless)(=|$)/.test(a));
+  return givenToNode(
+    /^--(no-)?(use-osr|always-osr|concurrent-osr|jitless)(=|$)/,
+    execArgv,
+    nodeOptions,
+  );
 }
 
 /**
