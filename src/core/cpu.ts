@@ -71,8 +71,6 @@ export class Cpu {
   pc = 0;
   /** Where execution continues after the current instruction. */
   nextPc = 0;
-  /** The instruction being executed. */
-  current: Insn | null = null;
 
   /** Local exclusive monitor: tagged address or -1 when open. */
   exclusiveAddr = -1;
@@ -337,7 +335,6 @@ export class Cpu {
         while (this.instructions < instrLimit && clock.cycles < cycleLimit) {
           const pc = this.pc;
           const insn = this.fetch(pc);
-          this.current = insn;
           r[15] = pc + 4;
           this.nextPc = (pc + insn.size) >>> 0;
           const it = this.it;
