@@ -111,6 +111,16 @@ export class Cpu {
   ) {
     this.cache = { pages: new Array(65536).fill(null) };
     this.fetchPages = this.cache.pages;
+    // Every instruction reads and writes these. They hold small integers, but now and then a
+    // value an engine keeps unboxed only up to 2^30 or 2^31 (every machine's first reset loads
+    // PC 0xFFFFFFFE from the still erased vector table; the IT instruction's immediate comes
+    // from a field that also holds large immediates). In V8 one such value turns the field
+    // into a boxed double for the rest of the process, and every access into conversions:
+    // the interpreter took 1.3-1.5 times as long. A field that has held something other than
+    // a number first stays a general one, in which small integers are not boxed.
+    const general = null as unknown as number;
+    this.pc = this.nextPc = this.it = general;
+    this.pc = this.nextPc = this.it = 0;
     bus.onCodeWrite = (addr, size) => this.invalidateCode(addr, size);
   }
 
