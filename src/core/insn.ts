@@ -48,6 +48,11 @@ export class Insn {
   constructor(encoding: Encoding, exec: ExecFn) {
     this.encoding = encoding;
     this.exec = exec;
+    // Both hold large values now and then (a 32-bit encoding, an immediate such as
+    // 0xFFFFFFFF). Started as general fields, they keep the usual small ones unboxed in V8, as
+    // the core's PC does (cpu.ts): the interpreter reads them on every instruction.
+    this.imm = this.raw = null as unknown as number;
+    this.imm = this.raw = 0;
   }
 }
 
